@@ -1,0 +1,24 @@
+"""Pick the parser for a document: by forced format name, else by sniffing its content."""
+
+from __future__ import annotations
+
+from kg_builder.sources.base import Parser, SourceDocument
+
+FORMATS: tuple[str, ...] = ("ctgov-json",)
+
+
+def parser_for(name: str) -> Parser:
+    """The parser registered under format ``name`` (one of :data:`FORMATS`)."""
+    if name == "ctgov-json":
+        from kg_builder.sources.ctgov_json import iter_records
+
+        return iter_records
+    raise KeyError(name)
+
+
+def detect_format(doc: SourceDocument) -> str | None:
+    """The format name whose layout ``doc`` looks like, or None when none fits."""
+    head = doc.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "ctgov-json"
+    return None
