@@ -1,0 +1,59 @@
+"""What every mapping function shares about the study being mapped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode
+
+from kg_builder.iris import IriMinter, content_key
+from kg_builder.model import Study
+
+
+def study_key(study: Study) -> str:
+    """The registry id, or a content-derived key for a study without one."""
+    if study.registry_id:
+        return study.registry_id
+    first_condition = study.conditions[0] if study.conditions else None
+    return content_key(study.brief_title, study.official_title, study.org_study_id, first_condition)
+
+
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    minter: IriMinter
+    key: str
+    study: NamedNode  # the study node
+    graph: NamedNode  # the study's named graph
+    include_contacts: bool = False
+
+    @classmethod
+    def for_study(cls, study: Study, minter: IriMinter, *, include_contacts: bool = False) -> MappingContext:
+        key = study_key(study)
+        return cls(minter, key, minter.study(key), minter.graph(key), include_contacts)
+
+    def part(self, *path: str | int) -> NamedNode:
+        return self.minter.study_part(self.key, *path)
+
+    # Study-local node IRIs, 1-based in source order, shared by every mapping module.
+    def arm(self, index: int) -> NamedNode:
+        return self.part("arm", index + 1)
+
+    def intervention(self, index: int) -> NamedNode:
+        return self.part("intervention", index + 1)
+
+    def outcome(self, index: int) -> NamedNode:
+        return self.part("outcome", index + 1)
+
+    def site(self, index: int) -> NamedNode:
+        return self.part("site", index + 1)
+
+    def criterion(self, index: int) -> NamedNode:
+        return self.part("criterion", index + 1)
+
+    @property
+    def eligibility(self) -> NamedNode:
+        return self.part("eligibility")
+
+    @property
+    def provenance(self) -> NamedNode:
+        return self.part("provenance")
