@@ -18,6 +18,15 @@ DatePrecision = Literal["year", "month", "day"]
 OutcomeKind = Literal["primary", "secondary", "other", "unknown"]
 CriterionKind = Literal["inclusion", "exclusion"]
 
+AGE_UNIT_YEARS: dict[str, float] = {
+    "years": 1.0,
+    "months": 1 / 12,
+    "weeks": 7 / 365.25,
+    "days": 1 / 365.25,
+    "hours": 1 / (365.25 * 24),
+    "minutes": 1 / (365.25 * 24 * 60),
+}
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -106,17 +115,9 @@ class Age:
     value: float
     unit: str  # "years", "months", "weeks", "days", "hours", "minutes"
 
-    _UNIT_YEARS = {
-        "years": 1.0,
-        "months": 1 / 12,
-        "weeks": 7 / 365.25,
-        "days": 1 / 365.25,
-        "hours": 1 / (365.25 * 24),
-        "minutes": 1 / (365.25 * 24 * 60),
-    }
 
     def in_years(self) -> float:
-        return self.value * self._UNIT_YEARS[self.unit]
+        return self.value * AGE_UNIT_YEARS[self.unit]
 
     @classmethod
     def parse(cls, text: str) -> Age:
@@ -127,7 +128,7 @@ class Age:
         unit = match.group(2).lower()
         if not unit.endswith("s"):
             unit += "s"
-        if unit not in cls._UNIT_YEARS:
+        if unit not in AGE_UNIT_YEARS:
             raise ValueError(f"unknown age unit {match.group(2)!r} in {text!r}")
         value = float(match.group(1))
         return cls(int(value) if value.is_integer() else value, unit)
