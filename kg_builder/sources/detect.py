@@ -22,3 +22,11 @@ def detect_format(doc: SourceDocument) -> str | None:
     if head[:1] in (b"{", b"["):
         return "ctgov-json"
     return None
+
+
+def explain_undetected(doc: SourceDocument) -> str:
+    """A one-line reason why ``doc`` matched no layout."""
+    head = doc.head(200)
+    if not head.strip():
+        return "empty file: no record in it"
+    return "matches no known layout (ClinicalTrials.gov JSON); force one with --format"
