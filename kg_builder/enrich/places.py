@@ -69,3 +69,12 @@ def country_code(name: str | None) -> str | None:
         return pycountry.countries.lookup(name.strip()).alpha_2
     except LookupError:
         return None
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    """The ISO 3166 short name for an alpha-2 code (the label of the shared country node)."""
+    found = pycountry.countries.get(alpha_2=code)
+    if found is None:
+        return code
+    return getattr(found, "common_name", None) or found.name

@@ -1,0 +1,46 @@
+"""A list of quads for one study's named graph, with the few shapes of statement mapping needs."""
+
+from __future__ import annotations
+
+import re
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg_builder.vocab import RDF_TYPE, RDFS, concept
+
+_CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class QuadSink:
+    """Collects the quads of one named graph; every mapping module writes through one."""
+
+    __slots__ = ("graph", "quads", "warnings")
+
+    def __init__(self, graph: NamedNode) -> None:
+        self.graph = graph
+        self.quads: list[Quad] = []
+        self.warnings: list[str] = []
+
+    def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
+        self.quads.append(Quad(subject, predicate, obj, self.graph))
+
+    def text(self, subject: NamedNode, predicate: NamedNode, value: str | None) -> None:
+        """A plain string literal, skipped when the value is missing or blank."""
+        if value is not None and value.strip():
+            self.quads.append(Quad(subject, predicate, Literal(value), self.graph))
+
+    def typed(self, subject: NamedNode, *classes: NamedNode) -> None:
+        for cls in classes:
+            self.quads.append(Quad(subject, RDF_TYPE, cls, self.graph))
+
+    def label(self, subject: NamedNode, value: str | None) -> None:
+        self.text(subject, RDFS.label, value)
+
+    def code(self, subject: NamedNode, predicate: NamedNode, scheme: str, code: str | None) -> None:
+        """Link to the concept for a registry code; a code that cannot be an IRI segment is a warning."""
+        if not code:
+            return
+        if not _CODE_RE.match(code):
+            self.warnings.append(f"{scheme}: code {code!r} is not a registry code; left out")
+            return
+        self.quads.append(Quad(subject, predicate, concept(scheme, code), self.graph))

@@ -1,0 +1,48 @@
+"""Literal constructors shared by the mapping modules (typed, never string-built)."""
+
+from __future__ import annotations
+
+from pyoxigraph import Literal, NamedNode
+
+from kg_builder.model import PartialDate
+from kg_builder.vocab import XSD
+
+_DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
+
+
+def text(value: str) -> Literal:
+    return Literal(value)
+
+
+def date(value: PartialDate) -> Literal:
+    """``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` by the date's own precision."""
+    return Literal(value.value, datatype=_DATE_TYPES[value.precision])
+
+
+def integer(value: int) -> Literal:
+    return Literal(str(int(value)), datatype=XSD.integer)
+
+
+def non_negative(value: int) -> Literal:
+    return Literal(str(int(value)), datatype=XSD.nonNegativeInteger)
+
+
+def decimal(value: float) -> Literal:
+    as_text = repr(float(value))
+    if "e" in as_text or "E" in as_text:
+        as_text = f"{float(value):.10f}".rstrip("0").rstrip(".")
+    if "." not in as_text:
+        as_text += ".0"
+    return Literal(as_text, datatype=XSD.decimal)
+
+
+def boolean(value: bool) -> Literal:
+    return Literal("true" if value else "false", datatype=XSD.boolean)
+
+
+def datetime(value: str) -> Literal:
+    return Literal(value, datatype=XSD.dateTime)
+
+
+def iri(value: str) -> NamedNode:
+    return NamedNode(value)

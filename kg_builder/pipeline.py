@@ -1,0 +1,191 @@
+"""build(inputs, store, ...) → BuildReport: the one place the stages are wired.
+
+documents → detect → parse → Study → map → quads → store (one new generation).
+A bad record becomes a Reject and never stops the others; a failed build leaves
+the last good store as it was (see :mod:`kg_builder.store`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad
+
+from kg_builder import store as store_module
+from kg_builder.errors import UsageError
+from kg_builder.iris import IriMinter
+from kg_builder.mapping.study import map_study
+from kg_builder.model import Reject, Study
+from kg_builder.ontology import VOCABULARY_GRAPH, ontology_quads
+from kg_builder.settings import Settings, build_time
+from kg_builder.sources.base import ParseResult, SourceDocument
+from kg_builder.sources.detect import FORMATS, detect_format, explain_undetected, parser_for
+from kg_builder.sources.inputs import iter_documents
+
+_BATCH_STUDIES = 500
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, rejects and per-study warnings."""
+
+    read: int = 0
+    built: int = 0
+    triples: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # study IRI → messages
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def outcome(self) -> str:
+        """``all`` built, ``partial``, or ``none`` (nothing could be built)."""
+        if self.built == 0:
+            return "none"
+        return "partial" if self.rejects else "all"
+
+
+def iter_parsed(documents: Iterable[SourceDocument], *, format: str | None = None) -> Iterator[ParseResult]:
+    """Every record of every document as a Study or a Reject; never raises for content."""
+    if format is not None and format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    for doc in documents:
+        name = format or detect_format(doc)
+        if name is None:
+            yield Reject(doc.name, "file", explain_undetected(doc))
+            continue
+        records = parser_for(name)(doc)
+        while True:
+            try:
+                item = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # a parser bug must not stop the other documents
+                yield Reject(doc.name, "file", f"parser failed: {type(exc).__name__}: {exc}", name)
+                break
+            yield item
+
+
+def build(
+    inputs: Iterable[str | Path],
+    store_path: str | Path,
+    *,
+    base: str | None = None,
+    format: str | None = None,
+    include_contacts: bool = False,
+    fresh: bool = False,
+    stdin=None,
+    progress: Callable[[BuildReport], None] | None = None,
+) -> BuildReport:
+    """Parse, map and store every record of ``inputs``; return what happened.
+
+    The store gets a new generation only when at least one study was built; a
+    build that raises leaves the previous generation current.
+    """
+    settings = Settings()
+    minter = IriMinter(base or settings.base)
+    stamp = build_time()
+    report = BuildReport()
+    started = time.perf_counter()
+    documents = iter_documents(inputs, stdin=stdin)
+    seen: dict[str, str] = {}  # study key → where it was first read
+
+    batch_graphs: list[NamedNode] = []
+    batch_quads: list[Quad] = []
+
+    with store_module.writing(store_path, fresh=fresh) as writer:
+        writer.replace_graphs([VOCABULARY_GRAPH], ontology_quads(settings.ontology_dir))
+
+        def flush() -> None:
+            writer.replace_graphs(batch_graphs, batch_quads)
+            batch_graphs.clear()
+            batch_quads.clear()
+
+        for item in iter_parsed(documents, format=format):
+            if isinstance(item, Reject):
+                report.rejects.append(item)
+                if progress:
+                    progress(report)
+                continue
+            report.read += 1
+            _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads)
+            if progress:
+                progress(report)
+            if len(batch_graphs) >= _BATCH_STUDIES:
+                flush()
+        flush()
+        if report.built == 0:
+            raise _NothingBuilt(report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _NothingBuilt(Exception):
+    """Aborts the store generation when no study was built (the last good store stays)."""
+
+    def __init__(self, report: BuildReport) -> None:
+        super().__init__("nothing built")
+        self.report = report
+
+
+def build_or_report(*args, **kwargs) -> BuildReport:
+    """:func:`build`, but a build with no study returns its report instead of raising."""
+    try:
+        return build(*args, **kwargs)
+    except _NothingBuilt as nothing:
+        return nothing.report
+
+
+def _add_study(
+    study: Study,
+    minter: IriMinter,
+    stamp: str,
+    include_contacts: bool,
+    seen: dict[str, str],
+    report: BuildReport,
+    batch_graphs: list[NamedNode],
+    batch_quads: list[Quad],
+) -> None:
+    source = study.provenance
+    where = f"{source.source_file} at {source.position}"
+    try:
+        ctx, quads, warnings = map_study(study, minter, build_time=stamp, include_contacts=include_contacts)
+    except Exception as exc:  # a mapping bug on one study must not stop the others
+        report.rejects.append(
+            Reject(source.source_file, source.position, f"mapping failed: {type(exc).__name__}: {exc}",
+                   source.format)
+        )
+        return
+    if ctx.key in seen:
+        report.rejects.append(
+            Reject(source.source_file, source.position,
+                   f"duplicate of study {ctx.key} already built from {seen[ctx.key]}", source.format)
+        )
+        return
+    seen[ctx.key] = where
+    all_warnings = [*study.warnings, *warnings]
+    if all_warnings:
+        report.warnings[ctx.study.value] = all_warnings
+    batch_graphs.append(ctx.graph)
+    batch_quads.extend(quads)
+    report.built += 1
+    report.triples += len(quads)
+
+
+def write_rejects(rejects: Iterable[Reject], path: str | Path) -> None:
+    """The rejects report: a TSV with file, position, format and a one-line reason."""
+
+    def clean(value: str | None) -> str:
+        return " ".join((value or "").split())
+
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("file\tposition\tformat\treason\n")
+        for reject in rejects:
+            out.write("\t".join(clean(v) for v in (reject.source_file, reject.position, reject.format,
+                                                   reject.reason)) + "\n")
