@@ -1,0 +1,115 @@
+"""Named queries: ``queries/NAME.rq`` files with a header saying what they answer.
+
+Header format (comment lines at the top of the file)::
+
+    # title: Trial overview
+    # description: One trial's title, phase, status, enrollment, start date and lead sponsor.
+    # param: nct literal — the registry id, e.g. NCT07003074
+
+A parameter is a variable of the query (``?nct``). Values are bound as RDF terms
+through SPARQL substitution (SEP-0007), never pasted into the query text, so a
+value cannot change the query. Types: ``literal`` (default), ``iri``, ``integer``,
+``decimal``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Variable
+
+from kg_builder.errors import QueryError
+from kg_builder.vocab import XSD
+
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal))?\s*(?:[—-]+\s*(.*))?$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    name: str
+    type: str
+    description: str
+
+    def bind(self, value: str) -> Literal | NamedNode:
+        """The RDF term for ``value``; QueryError when it does not fit the type."""
+        try:
+            if self.type == "iri":
+                return NamedNode(value)
+            if self.type == "integer":
+                return Literal(str(int(value)), datatype=XSD.integer)
+            if self.type == "decimal":
+                return Literal(str(float(value)), datatype=XSD.decimal)
+        except ValueError as exc:
+            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}") from exc
+        return Literal(value)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[QueryParam, ...]
+    text: str
+
+    def substitutions(self, values: dict[str, str]) -> dict[Variable, Literal | NamedNode]:
+        """Bind ``values`` to the declared parameters; QueryError for unknown or missing ones."""
+        declared = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(declared))
+        if unknown:
+            raise QueryError(
+                f"query {self.name!r} has no parameter {', '.join(unknown)}",
+                hint=f"its parameters: {', '.join(declared) or 'none'}",
+            )
+        missing = [p.name for p in self.params if p.name not in values]
+        if missing:
+            raise QueryError(
+                f"query {self.name!r} needs parameter {', '.join(missing)}",
+                hint="pass it as --param KEY=VALUE (or ?KEY=VALUE on the server)",
+            )
+        return {Variable(k): declared[k].bind(v) for k, v in values.items()}
+
+
+def parse_named_query(name: str, text: str) -> NamedQuery:
+    title, description, params = name, "", []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description = (description + " " + value).strip()
+        else:
+            param = _PARAM.match(value)
+            if not param:
+                raise QueryError(f"query {name!r}: cannot read parameter line {value!r}")
+            params.append(QueryParam(param.group(1), param.group(2) or "literal", param.group(3) or ""))
+    return NamedQuery(name, title, description, tuple(params), text)
+
+
+def load_named_queries(directory: Path) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` file of ``directory`` by name (file stem)."""
+    if not directory.is_dir():
+        raise QueryError(f"named-query directory {directory} not found", hint="set KG_BUILDER_QUERIES")
+    queries = {}
+    for path in sorted(directory.glob("*.rq")):
+        if _NAME.match(path.stem):
+            queries[path.stem] = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+    return queries
+
+
+def named_query(directory: Path, name: str) -> NamedQuery:
+    queries = load_named_queries(directory)
+    if name not in queries:
+        raise QueryError(f"no named query {name!r}", hint=f"available: {', '.join(queries) or 'none'}")
+    return queries[name]
