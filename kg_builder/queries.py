@@ -5,26 +5,41 @@ Header format (comment lines at the top of the file)::
     # title: Trial overview
     # description: One trial's title, phase, status, enrollment, start date and lead sponsor.
     # param: nct literal — the registry id, e.g. NCT07003074
+    # param: condition literal ?wanted — binds ?wanted (when ?condition is an output column)
 
-A parameter is a variable of the query (``?nct``). Values are bound as RDF terms
-through SPARQL substitution (SEP-0007), never pasted into the query text, so a
+A parameter is a variable of the query (``?nct``, or the one named after its type).
+Values are bound as RDF terms through SPARQL substitution (SEP-0007), never pasted into the query text, so a
 value cannot change the query. Types: ``literal`` (default), ``iri``, ``integer``,
-``decimal``.
+``decimal``. Oxigraph substitutes only variables of the SELECT projection, so a
+named query projects its parameters; :func:`execute_named` removes those columns
+from the results, leaving exactly the columns the query is documented to return.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Variable
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    QuerySolutions,
+    Store,
+    Variable,
+    parse_query_results,
+)
 
 from kg_builder.errors import QueryError
 from kg_builder.vocab import XSD
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
-_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal))?\s*(?:[—-]+\s*(.*))?$")
+_PARAM = re.compile(
+    r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal))?(?:\s+\?([A-Za-z_][A-Za-z0-9_]*))?"
+    r"\s*(?:[—-]+\s*(.*))?$"
+)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -33,6 +48,11 @@ class QueryParam:
     name: str
     type: str
     description: str
+    variable: str = ""  # the query variable it binds; defaults to the parameter's name
+
+    @property
+    def var(self) -> str:
+        return self.variable or self.name
 
     def bind(self, value: str) -> Literal | NamedNode:
         """The RDF term for ``value``; QueryError when it does not fit the type."""
@@ -71,7 +91,7 @@ class NamedQuery:
                 f"query {self.name!r} needs parameter {', '.join(missing)}",
                 hint="pass it as --param KEY=VALUE (or ?KEY=VALUE on the server)",
             )
-        return {Variable(k): declared[k].bind(v) for k, v in values.items()}
+        return {Variable(declared[k].var): declared[k].bind(v) for k, v in values.items()}
 
 
 def parse_named_query(name: str, text: str) -> NamedQuery:
@@ -93,7 +113,8 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
             param = _PARAM.match(value)
             if not param:
                 raise QueryError(f"query {name!r}: cannot read parameter line {value!r}")
-            params.append(QueryParam(param.group(1), param.group(2) or "literal", param.group(3) or ""))
+            params.append(QueryParam(param.group(1), param.group(2) or "literal", param.group(4) or "",
+                                     param.group(3) or ""))
     return NamedQuery(name, title, description, tuple(params), text)
 
 
@@ -113,3 +134,29 @@ def named_query(directory: Path, name: str) -> NamedQuery:
     if name not in queries:
         raise QueryError(f"no named query {name!r}", hint=f"available: {', '.join(queries) or 'none'}")
     return queries[name]
+
+
+def execute_named(store: Store, query: NamedQuery, values: dict[str, str], **options):
+    """Run ``query`` with ``values`` bound as terms over the union of graphs.
+
+    Returns pyoxigraph results; for SELECT, the parameter columns are removed.
+    ``options`` go to ``Store.query`` (e.g. ``default_graph``).
+    """
+    substitutions = query.substitutions(values)
+    options.setdefault("use_default_graph_as_union", "default_graph" not in options)
+    try:
+        result = store.query(query.text, substitutions=substitutions or None, **options)
+    except SyntaxError as exc:
+        raise QueryError(f"named query {query.name!r} is not valid SPARQL: {exc}") from exc
+    except RuntimeError as exc:
+        raise QueryError(f"named query {query.name!r} cannot bind its parameters: {exc}",
+                         hint="a named query must SELECT each of its parameter variables") from exc
+    if not isinstance(result, QuerySolutions) or not substitutions:
+        return result
+    hidden = {p.var for p in query.params}
+    data = json.loads(result.serialize(format=QueryResultsFormat.JSON))
+    data["head"]["vars"] = [v for v in data["head"]["vars"] if v not in hidden]
+    for binding in data["results"]["bindings"]:
+        for name in hidden:
+            binding.pop(name, None)
+    return parse_query_results(json.dumps(data).encode("utf-8"), QueryResultsFormat.JSON)

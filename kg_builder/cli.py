@@ -1,0 +1,222 @@
+"""The ``kg-builder`` command: one thin sub-command per library verb.
+
+Each command opens what it needs, calls one library function, and turns our
+errors into a one-line message and an exit code (no traceback for user mistakes).
+
+Exit codes: 0 success; 1 failure (nothing built, violations, store error);
+2 usage error (bad arguments, unreadable input, bad query); 3 build partly done
+(some records rejected, the rest built).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from kg_builder import __version__
+from kg_builder.errors import InputError, KgBuilderError, QueryError, UsageError
+from kg_builder.export import EXPORT_FORMATS
+from kg_builder.results import RESULT_FORMATS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _progress_printer():
+    """A one-line progress display on a terminal; silent when stderr is not a TTY."""
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def show(report) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.2:
+            return
+        last[0] = now
+        sys.stderr.write(f"\rread {report.read}  built {report.built}  rejected {report.rejected}  "
+                         f"triples {report.triples}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg_builder.pipeline import build_or_report, write_rejects
+
+    progress = None if args.quiet else _progress_printer()
+    report = build_or_report(
+        args.inputs, args.store, base=args.base, format=args.format,
+        include_contacts=args.include_contacts, fresh=args.fresh,
+        stdin=sys.stdin.buffer, progress=progress,
+    )
+    if progress:
+        sys.stderr.write("\n")
+    if args.rejects:
+        write_rejects(report.rejects, args.rejects)
+    warned = sum(len(w) for w in report.warnings.values())
+    print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
+          f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
+    for reject in report.rejects[:10]:
+        print(f"  rejected {reject.source_file} [{reject.position}]: {reject.reason}", file=sys.stderr)
+    if report.rejected > 10:
+        print(f"  … and {report.rejected - 10} more" + ("" if args.rejects else " (see --rejects FILE)"),
+              file=sys.stderr)
+    if report.outcome == "none":
+        print("error: nothing could be built; the store is unchanged", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_PARTIAL if report.outcome == "partial" else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg_builder.export import export
+
+    if args.output in (None, "-"):
+        export(args.store, sys.stdout.buffer, args.format, graph=args.graph)
+        sys.stdout.buffer.flush()
+    else:
+        with open(args.output, "wb") as out:
+            export(args.store, out, args.format, graph=args.graph)
+    return EXIT_OK
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {pair!r} is not KEY=VALUE", hint="e.g. --param nct=NCT07003074")
+        params[key.strip()] = value
+    return params
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg_builder.queries import execute_named, named_query, parse_named_query
+    from kg_builder.results import query_store, write_results
+    from kg_builder.settings import Settings
+    from kg_builder.store import open_read_only
+
+    params = _parse_params(args.param)
+    if args.name:
+        query = named_query(Settings().queries_dir, args.name)
+    elif args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read query file {args.file}: {exc.strerror}") from exc
+    elif args.query:
+        text = args.query
+    else:
+        raise UsageError("no query given", hint="pass QUERY, -f FILE or --name NAME")
+    if not args.name:
+        # an ad-hoc query takes parameters the same way, declared in its own header
+        query = parse_named_query("query", text)
+        if not params:
+            result = query_store(args.store, text)
+            write_results(result, sys.stdout.buffer, args.format)
+            return EXIT_OK
+    result = execute_named(open_read_only(args.store), query, params)
+    write_results(result, sys.stdout.buffer, args.format)
+    sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from kg_builder.queries import load_named_queries
+    from kg_builder.settings import Settings
+
+    for query in load_named_queries(Settings().queries_dir).values():
+        params = " ".join(f"--param {p.name}=…" for p in query.params)
+        print(f"{query.name}: {query.title}{'  ' + params if params else ''}")
+        if query.description:
+            print(f"    {query.description}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kg_builder.stats import stats
+
+    result = stats(args.store)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    print(f"studies: {result['studies']}")
+    print(f"named graphs: {result['graphs']}")
+    print(f"triples (quads): {result['triples']}")
+    for name, count in result["classes"].items():
+        print(f"  {name}: {count}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from kg_builder.sources.detect import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="kg-builder",
+        description="Clinical-trial registry records to a validated RDF knowledge graph.",
+    )
+    parser.add_argument("--version", action="version", version=f"kg-builder {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="parse records and build (or update) the graph store")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files, directories, .zip/.gz archives, or - for standard input")
+    p.add_argument("--store", required=True, metavar="DIR", help="graph store directory")
+    p.add_argument("--base", metavar="IRI", help="base IRI for minted IRIs (default: KG_BUILDER_BASE or "
+                   "https://w3id.org/kg-builder/id/)")
+    p.add_argument("--rejects", metavar="FILE", help="write rejected records (file, position, reason) as TSV")
+    p.add_argument("--format", choices=FORMATS, help="force the input layout instead of detecting it")
+    p.add_argument("--include-contacts", action="store_true",
+                   help="also map contact names, phones and e-mails (personal data; off by default)")
+    p.add_argument("--fresh", action="store_true", help="start from an empty store instead of updating it")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("export", help="write the graph in an RDF syntax")
+    p.add_argument("--store", required=True, metavar="DIR")
+    p.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--graph", metavar="IRI", help="export only this named graph")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("query", help="run a SPARQL query or a named query")
+    p.add_argument("--store", required=True, metavar="DIR")
+    p.add_argument("query", nargs="?", metavar="QUERY", help="SPARQL query text")
+    p.add_argument("-f", "--file", metavar="FILE", help="read the query from FILE")
+    p.add_argument("--name", metavar="NAME", help="run the named query queries/NAME.rq")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a query parameter, bound as an RDF term (repeatable)")
+    p.add_argument("--format", default="table", choices=RESULT_FORMATS)
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("queries", help="list the named queries and their parameters")
+    p.set_defaults(func=cmd_queries)
+
+    p = sub.add_parser("stats", help="studies, triples and counts per main class")
+    p.add_argument("--store", required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, InputError, QueryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KgBuilderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; the store is unchanged", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
