@@ -1,0 +1,47 @@
+# kg_builder — the two set-up commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+DEMO_STORE ?= demo-store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install install-test lint bench clean build-demo
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+## demo: build the example graph, validate it, then serve it on http://$(HOST):$(PORT)/
+demo: $(STAMP)
+	$(BIN)/kg-builder build examples --store $(DEMO_STORE) --rejects $(DEMO_STORE).rejects.tsv --fresh; \
+	  status=$$?; if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi
+	$(BIN)/kg-builder stats --store $(DEMO_STORE)
+	$(BIN)/kg-builder query --store $(DEMO_STORE) --name trial-overview --param nct=NCT07003074
+
+## test: the whole suite, offline
+test: $(TEST_STAMP)
+	$(BIN)/ruff check kg_builder tests bench
+	$(BIN)/pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check kg_builder tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/build.py
+
+clean:
+	rm -rf $(DEMO_STORE) $(DEMO_STORE).rejects.tsv .pytest_cache .ruff_cache
