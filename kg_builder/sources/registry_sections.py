@@ -1,0 +1,427 @@
+"""Section readers of the registry web-page layout (see :mod:`registry_page`).
+
+Each reader fills part of a :class:`Study` from one :class:`~registry_page.Section`;
+labels they do not know become notes, never silent losses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kg_builder.model import (
+    Age,
+    Arm,
+    Contact,
+    Design,
+    Eligibility,
+    Enrollment,
+    Intervention,
+    Note,
+    Organization,
+    SecondaryId,
+    Site,
+    Study,
+)
+from kg_builder.sources.values import (
+    criteria_from_text,
+    inferred_enrollment_type,
+    parse_date,
+    parse_int,
+    phase_codes,
+    to_code,
+    yes_no,
+)
+
+if TYPE_CHECKING:
+    from kg_builder.sources.registry_page import Section
+
+_NCT = re.compile(r"\bNCT\d{8}\b")
+_PHONE = re.compile(r"^[+(]?\d[\d\s()+\-./]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^\S+@\S+\.\S+$")
+_CRITERIA_HEADING = re.compile(r"^\s*(inclusion|exclusion) criteria\s*:?\s*$", re.IGNORECASE)
+
+
+def _age(study: Study, text: str) -> Age | None:
+    if text.strip().upper() in ("N/A", "NA", ""):
+        return None
+    try:
+        return Age.parse(text)
+    except ValueError:
+        study.warnings.append(f"age not understood: {text!r}")
+        return None
+
+
+def _date(study: Study, label: str, text: str):  # -> PartialDate | None
+    value = parse_date(text)
+    if value is None:
+        study.warnings.append(f"{label}: date not understood: {text!r}")
+    return value
+
+
+def _set_date(name: str) -> Callable[[Study, str], None]:
+    def setter(study: Study, text: str) -> None:
+        setattr(study, name, _date(study, name, text))
+
+    return setter
+
+
+def _set_enrollment(study: Study, text: str) -> None:
+    count = parse_int(text)
+    if count is None:
+        study.warnings.append(f"enrollment not understood: {text!r}")
+    else:
+        study.enrollment = Enrollment(count)
+
+
+_BASIC: dict[str, Callable[[Study, str], None]] = {
+    "Recruitment Status": lambda s, v: setattr(s, "overall_status", to_code(v)),
+    "Clinical Phase": lambda s, v: setattr(s, "phases", phase_codes(v)),
+    "Total Enrollment": _set_enrollment,
+    "Study Classification": lambda s, v: setattr(s, "study_type", to_code(v)),
+    "Study Start Date": _set_date("start_date"),
+    "Primary Completion Date": _set_date("primary_completion_date"),
+    "Study Completion Date": _set_date("completion_date"),
+    "First Submitted": _set_date("first_submitted_date"),
+    "First Posted": _set_date("first_posted_date"),
+    "Last Updated": _set_date("last_update_posted_date"),
+    "Acronym": lambda s, v: setattr(s, "acronym", v),
+    "Official Title": lambda s, v: setattr(s, "official_title", v),
+    "Why Stopped": lambda s, v: setattr(s, "why_stopped", v),
+}
+_DESIGN = {
+    "Allocation Method": "allocation",
+    "Intervention Model": "intervention_model",
+    "Primary Study Purpose": "primary_purpose",
+    "Blinding Strategy": "masking",
+    "Observational Model": "observational_model",
+    "Time Perspective": "time_perspective",
+}
+_ELIGIBILITY_LABELS = (
+    "Minimum Eligible Age",
+    "Maximum Eligible Age",
+    "Eligible Sex",
+    "Accepts Healthy Volunteers",
+    "Standard Age Groups",
+)
+
+
+def _pairs(lines: list[str]) -> list[tuple[str, str]]:
+    """``label`` / ``value`` line pairs; an odd last line pairs with an empty value."""
+    return [(lines[i], lines[i + 1] if i + 1 < len(lines) else "") for i in range(0, len(lines), 2)]
+
+
+def preamble(study: Study, lines: list[str]) -> None:
+    """Title, ``NCT ID: …`` and ``Last Updated: …`` above the first section."""
+    for index, line in enumerate(lines):
+        label, _, value = line.partition(":")
+        if index == 0 and not value:
+            study.brief_title = line
+        elif label == "NCT ID" and (match := _NCT.search(value)):
+            study.registry_id = match.group(0)
+        elif label == "Last Updated":
+            study.last_update_posted_date = _date(study, "Last Updated", value)
+        elif index == 0:
+            study.brief_title = line
+        else:
+            study.notes.append(Note("Page header", line))
+
+
+def study_results(study: Study, section: Section) -> None:
+    if any(line.lower() == "results pending" for line in section.lines):
+        study.has_results = False  # the rest is the site's "check back later" text
+    elif section.lines:
+        study.has_results = True
+        study.notes.append(Note(section.heading, "\n".join(section.lines)))
+
+
+def basic_information(study: Study, section: Section) -> None:
+    for label, value in _pairs(section.lines):
+        if label in _BASIC:
+            _BASIC[label](study, value)
+        else:
+            study.notes.append(Note(f"{section.heading}: {label}", value))
+
+
+def study_design(study: Study, section: Section) -> None:
+    values: dict[str, str | None] = {}
+    for label, value in _pairs(section.lines):
+        if label in _DESIGN:
+            values[_DESIGN[label]] = to_code(value)
+        else:
+            study.notes.append(Note(f"{section.heading}: {label}", value))
+    study.design = Design(**values)
+
+
+def _paragraphs(section: Section) -> str | None:
+    return "\n\n".join(section.lines) or None
+
+
+def _interventions_by_name(study: Study) -> dict[str, int]:
+    return {item.name: index for index, item in enumerate(study.interventions)}
+
+
+def interventions(study: Study, section: Section) -> None:
+    """Blocks of ``name``, description lines, ``Intervention Type X``."""
+    pending: list[str] = []
+    for line in section.lines:
+        if line.startswith("Intervention Type"):
+            if pending:
+                name, description = pending[0], "\n\n".join(pending[1:]) or None
+                study.interventions.append(
+                    Intervention(name, to_code(line.removeprefix("Intervention Type")), description)
+                )
+            pending = []
+        else:
+            pending.append(line)
+    if pending:
+        study.notes.append(Note(section.heading, "\n".join(pending)))
+
+
+def study_groups(study: Study, section: Section) -> None:
+    """Arms: ``label``, description, ``Group Type X``, then per intervention ``name``,
+    ``Intervention Type X``, description. Read after the Interventions section, whose
+    descriptions tell an intervention's description from the next arm's label."""
+    known = {item.name: item.description for item in study.interventions}
+    arms: list[tuple[str, str | None, str | None, list[str]]] = []
+    pending: list[str] = []
+    last_intervention: str | None = None
+
+    def take_intervention_description() -> None:
+        # With a following label ahead, one leading line is the previous intervention's
+        # description only if it matches the Interventions section (or 3+ lines are pending).
+        if (
+            last_intervention
+            and pending
+            and (pending[0] == known.get(last_intervention) or len(pending) >= 3)
+        ):
+            pending.pop(0)
+
+    for line in section.lines:
+        if line.startswith("Group Type"):
+            take_intervention_description()
+            if pending:
+                arms.append(
+                    (
+                        pending[0],
+                        "\n\n".join(pending[1:]) or None,
+                        to_code(line.removeprefix("Group Type")),
+                        [],
+                    )
+                )
+            pending, last_intervention = [], None
+        elif line.startswith("Intervention Type"):
+            if last_intervention is not None and len(pending) >= 2:
+                pending = pending[-1:]  # the earlier lines described the previous intervention
+            if pending and arms:
+                name = pending[-1]
+                arms[-1][3].append(name)
+                last_intervention = name
+                if name not in known:
+                    study.interventions.append(
+                        Intervention(name, to_code(line.removeprefix("Intervention Type")))
+                    )
+                    known[name] = None
+            pending = []
+        else:
+            pending.append(line)
+    for label, description, type_, names in arms:
+        study.arms.append(Arm(label, type_, description, tuple(dict.fromkeys(names))))
+
+
+def eligibility(study: Study, section: Section) -> None:
+    raw = list(section.raw)
+    criteria_lines: list[str] = []
+    for index, line in enumerate(raw):
+        if line.strip() in _ELIGIBILITY_LABELS:
+            raw = raw[index:]
+            break
+        # API v2 writes the headings with a colon; so do we, for one criteria text everywhere.
+        if match := _CRITERIA_HEADING.match(line):
+            line = f"{match.group(1).capitalize()} Criteria:"
+        criteria_lines.append(line)
+    else:
+        raw = []
+    text = "\n".join(criteria_lines).strip()
+    values = {label: value for label, value in _pairs([line.strip() for line in raw if line.strip()])}
+    study.eligibility = Eligibility(
+        criteria_text=text or None,
+        criteria=criteria_from_text(text),
+        min_age=_age(study, values.get("Minimum Eligible Age", "")),
+        max_age=_age(study, values.get("Maximum Eligible Age", "")),
+        sex=to_code(values.get("Eligible Sex")),
+        healthy_volunteers=yes_no(values.get("Accepts Healthy Volunteers")),
+        std_ages=tuple(
+            to_code(v) or "" for v in re.split(r"[,|]", values.get("Standard Age Groups", "")) if v.strip()
+        ),
+    )
+
+
+def sponsors(study: Study, section: Section) -> None:
+    """Blocks of ``name``, optional class code, ``Sponsor Role lead|collaborator``."""
+    pending: list[str] = []
+    for line in [*section.lines, "Sponsor Role collaborator"]:
+        if line.startswith("Sponsor Role"):
+            if pending:
+                class_ = (
+                    to_code(pending[1]) if len(pending) > 1 and re.fullmatch(r"[A-Z_]+", pending[1]) else None
+                )
+                org = Organization(pending[0], class_)
+                if line.removeprefix("Sponsor Role").strip().lower() == "lead" and study.lead_sponsor is None:
+                    study.lead_sponsor = org
+                else:
+                    study.collaborators.append(org)
+            pending = []
+        else:
+            pending.append(line)
+
+
+def _site(block: list[str], status: str | None) -> Site:
+    facility = block[0] if len(block) > 1 else None
+    parts = [part.strip() for part in block[-1].split(",") if part.strip()]
+    zip_code = next((part for part in parts[1:-1] if re.search(r"\d", part)), None)
+    middle = [part for part in parts[1:-1] if part != zip_code]
+    return Site(
+        facility=facility,
+        city=parts[0] if len(parts) > 1 else None,
+        state=", ".join(middle) or None,
+        zip=zip_code,
+        country=parts[-1] if parts else None,
+        status=status,
+    )
+
+
+def locations(study: Study, section: Section) -> None:
+    """Blocks of facility, ``City, State, Country``, ``Site Status X``."""
+    pending: list[str] = []
+    for line in section.lines:
+        if line.startswith("Site Status"):
+            if pending:
+                study.sites.append(_site(pending, to_code(line.removeprefix("Site Status"))))
+            pending = []
+        else:
+            pending.append(line)
+    if pending:
+        study.sites.append(_site(pending, None))
+
+
+def countries(study: Study, section: Section) -> None:
+    # Derived from the sites; keep only a country no site names, so nothing is lost.
+    named = {site.country for site in study.sites}
+    extra = [line for line in section.lines if line not in named]
+    if extra:
+        study.notes.append(Note(section.heading, "\n".join(extra)))
+
+
+def _contacts(lines: list[str]) -> list[Contact]:
+    """``Name, Degree`` then optional ``Role: X``, phone and e-mail lines."""
+    people: list[Contact] = []
+    for line in lines:
+        if line.startswith("Role:") and people:
+            people[-1] = replace(people[-1], role=line.removeprefix("Role:").strip() or None)
+        elif _PHONE.match(line) and people:
+            people[-1] = replace(people[-1], phone=line)
+        elif _EMAIL.match(line) and people:
+            people[-1] = replace(people[-1], email=line)
+        else:
+            people.append(Contact(line))
+    return people
+
+
+def central_contacts(study: Study, section: Section) -> None:
+    study.central_contacts.extend(_contacts(section.lines))
+
+
+def facility_contacts(study: Study, section: Section) -> None:
+    """The page lists one facility contact per location, in the locations' order."""
+    people = _contacts(section.lines)
+    if len(people) == len(study.sites):
+        study.sites[:] = [
+            replace(site, contacts=(*site.contacts, person))
+            for site, person in zip(study.sites, people, strict=True)
+        ]
+    elif people:
+        # Personal data we cannot place: dropped rather than attached to the wrong site.
+        study.warnings.append(
+            f"{len(people)} facility contacts for {len(study.sites)} locations: contacts not attached"
+        )
+
+
+def other_identifiers(study: Study, section: Section) -> None:
+    """Blocks of ``id``, ``Identifier Type: T``, ``Identifier Source: S``."""
+    current: dict[str, str] = {}
+
+    def flush() -> None:
+        ident = current.get("id")
+        if ident:
+            source, type_ = current.get("source", ""), current.get("type", "")
+            if source == "org_study_id" and study.org_study_id is None:
+                study.org_study_id = ident
+            else:
+                domain = source if source not in ("", "-", "secondary_id") else None
+                study.secondary_ids.append(
+                    SecondaryId(ident, type_ if type_ not in ("", "-") else None, domain)
+                )
+        current.clear()
+
+    for line in section.lines:
+        if line.startswith("Identifier Type:"):
+            current["type"] = line.removeprefix("Identifier Type:").strip()
+        elif line.startswith("Identifier Source:"):
+            current["source"] = line.removeprefix("Identifier Source:").strip()
+        else:
+            flush()
+            current["id"] = line
+    flush()
+
+
+def _lines_into(name: str) -> Callable[[Study, Section], None]:
+    def reader(study: Study, section: Section) -> None:
+        getattr(study, name).extend(section.lines)
+
+    return reader
+
+
+def _text_into(name: str) -> Callable[[Study, Section], None]:
+    def reader(study: Study, section: Section) -> None:
+        setattr(study, name, _paragraphs(section))
+
+    return reader
+
+
+READERS: dict[str, Callable[[Study, Section], None]] = {
+    "Study Results": study_results,
+    "Basic Information": basic_information,
+    "Brief Summary": _text_into("brief_summary"),
+    "Detailed Description": _text_into("detailed_description"),
+    "Conditions": _lines_into("conditions"),
+    "Keywords": _lines_into("keywords"),
+    "Study Design": study_design,
+    "Interventions": interventions,
+    "Study Groups": study_groups,
+    "Eligibility Criteria": eligibility,
+    "Sponsors": sponsors,
+    "Collaborators": lambda s, sec: s.collaborators.extend(Organization(line) for line in sec.lines),
+    "Locations": locations,
+    "Countries": countries,
+    "Central Contacts": central_contacts,
+    "Other Identifiers": other_identifiers,
+}
+# Read after the others: they need what earlier sections found.
+DEFERRED = ("Study Groups", "Countries", "Facility Contacts")
+
+
+def finish(study: Study) -> None:
+    """Cross-section links and inferences once every section is read."""
+    arms_of: dict[str, list[str]] = {}
+    for arm in study.arms:
+        for name in arm.intervention_names:
+            arms_of.setdefault(name, []).append(arm.label)
+    study.interventions[:] = [
+        replace(item, arm_labels=tuple(arms_of.get(item.name, ()))) for item in study.interventions
+    ]
+    if study.enrollment is not None and study.enrollment.type is None:
+        # The page shows no ACTUAL/ESTIMATED; a study still recruiting shows its anticipated count.
+        study.enrollment = Enrollment(study.enrollment.count, inferred_enrollment_type(study.overall_status))
