@@ -1,0 +1,141 @@
+"""Classic ClinicalTrials.gov XML (``<clinical_study>``) → :class:`~kg_builder.model.Study`.
+
+One study per document is the usual case; a document holding many ``<clinical_study>``
+elements under some wrapper is read too (positions ``1``, ``2`` …). The document is
+streamed with ``iterparse`` and each study element is cleared once read, so memory is
+bounded by the largest study, not the file.
+
+Value conventions (so the same study gives the same values as the JSON parser):
+
+* labels become API v2 codes ("Active, not recruiting" → ``ACTIVE_NOT_RECRUITING``,
+  "Phase 1/Phase 2" → ``["PHASE1", "PHASE2"]``, "N/A" → ``["NA"]``, enrollment or date
+  type "Anticipated"/"Estimate" → ``ESTIMATED``);
+* plain-text dates keep their precision ("May 11, 2018" → day, "May 2018" → month);
+* hard-wrapped ``<textblock>`` text is dedented and unwrapped; paragraphs and list items
+  keep their own lines; "-" bullets in eligibility criteria become "*" as in API v2;
+* ``[Redacted]`` (withheld records) is treated as absent, not as a name;
+* ``condition_browse``/``intervention_browse`` give MeSH *terms without ids*; a
+  :class:`MeshTerm` needs its id and we look nothing up, so the terms are kept as notes
+  ("Condition MeSH terms", "Intervention MeSH terms"), one term per line.
+
+``content_hash`` is the sha256 of the study element re-serialised (``ET.tostring``): the
+element's bytes as read are not available from a streaming parser.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from kg_builder.errors import InputError
+from kg_builder.model import Provenance, Reject
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+
+FORMAT = "ctgov-xml"
+ROOT = "clinical_study"
+_ITEM = re.compile(r"^(?:[-*•]\s|\d{1,3}[.)]\s|[a-zA-Z][.)]\s|\(\w{1,4}\)\s)")
+
+
+def unwrap(text: str | None, *, star_bullets: bool = False) -> str | None:
+    """Dedent a hard-wrapped textblock and join wrapped lines; keep paragraphs and items.
+
+    A line that starts a list item begins a new line (with its relative indent, so nested
+    items stay nested); any other line continues the previous one.
+    """
+    if text is None:
+        return None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    if not indents:
+        return None
+    base = min(indents)
+    # First-level list items start at column 0 (as in API v2 text); deeper ones keep their offset.
+    item_indents = [
+        len(line) - len(line.lstrip()) - base for line in lines if line.strip() and _ITEM.match(line.strip())
+    ]
+    item_base = min(item_indents, default=0)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        body = line[base:].rstrip() if len(line) > base else line.strip()
+        stripped = body.lstrip()
+        if not stripped:
+            if current:
+                paragraphs.append("\n".join(current))
+                current = []
+            continue
+        if current and not _ITEM.match(stripped):
+            current[-1] += " " + stripped
+            continue
+        indent = len(body) - len(stripped)
+        if _ITEM.match(stripped):
+            indent = max(0, indent - item_base)
+        if star_bullets and stripped[:1] == "-" and stripped[1:2].isspace():
+            stripped = "* " + stripped[1:].lstrip()
+        current.append(" " * indent + stripped)
+    if current:
+        paragraphs.append("\n".join(current))
+    # Items of one list sit on consecutive lines, as in API v2 text; other paragraphs apart.
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if out and _ITEM.match(paragraph.lstrip()) and _ITEM.match(out[-1].rsplit("\n", 1)[-1].lstrip()):
+            out[-1] += "\n" + paragraph
+        else:
+            out.append(paragraph)
+    return "\n\n".join(out) or None
+
+
+def paragraphs(text: str | None) -> str | None:
+    """Short free text (not a textblock): its line breaks are paragraph breaks, as API v2 reads them."""
+    if text is None:
+        return None
+    kept = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return "\n\n".join(kept) or None
+
+
+def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
+    """Yield one Study or Reject per ``<clinical_study>`` in ``doc``; never raises for content."""
+    from kg_builder.sources.ctgov_xml_build import build_study
+
+    try:
+        stream = doc.open()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", where=doc.name) from exc
+    count = 0
+    depth = 0  # nesting depth inside the current clinical_study (0 = outside)
+    with stream:
+        try:
+            for event, elem in ET.iterparse(stream, events=("start", "end")):
+                tag = elem.tag.rsplit("}", 1)[-1] if isinstance(elem.tag, str) else ""
+                if event == "start":
+                    if tag == ROOT:
+                        depth += 1
+                    continue
+                if tag != ROOT:
+                    if depth == 0 and tag != ROOT:
+                        elem.clear()  # wrapper content outside any study: not kept
+                    continue
+                depth -= 1
+                if depth:
+                    continue
+                count += 1
+                position = str(count)
+                try:
+                    digest = content_hash(ET.tostring(elem, encoding="utf-8"))
+                    yield build_study(elem, Provenance(doc.name, FORMAT, position, digest))
+                except Exception as exc:  # a bug must cost one record, never the build
+                    yield Reject(
+                        doc.name, position, f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT
+                    )
+                finally:
+                    elem.clear()
+        except ET.ParseError as exc:
+            where = str(count + 1)
+            yield Reject(doc.name, where, f"XML is not well-formed: {exc}", FORMAT)
+            return
+        except (UnicodeError, ValueError, LookupError) as exc:
+            yield Reject(doc.name, str(count + 1), f"XML cannot be decoded: {exc}", FORMAT)
+            return
+    if count == 0:
+        yield Reject(doc.name, "1", f"no <{ROOT}> element in the document", FORMAT)
