@@ -1,0 +1,267 @@
+"""The registry's CSV download (``ctg-studies.csv``) → one Study per row.
+
+Columns are found by header name (normalised: case, spaces and punctuation ignored), so
+files with extra, missing, reordered or renamed columns still read; a column we do not
+know is kept per row as a note. Cells may run over several lines (quoted), hold HTML
+entities and CommonMark escapes, and join several values with ``|``:
+
+* Interventions ``DRUG: x|BIOLOGICAL: y``; Locations ``Facility, City, State, Zip, Country``
+  per site, read from the right (country last, a part with a digit before it is the zip);
+* outcome cells ``title, description, time frame`` — split by :mod:`outcome_text`;
+* Study Design ``Allocation: RANDOMIZED|Intervention Model: PARALLEL|…``;
+* Other IDs: the first is the sponsor's own (org study id), the rest secondary ids;
+* Age holds the standard age groups (``ADULT, OLDER_ADULT``), not limits.
+
+Dates may be ISO or re-saved by a spreadsheet as ``4/11/2022``. The download has no
+enrollment type; a study still recruiting gets ESTIMATED (see ``values``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+
+from kg_builder.errors import InputError
+from kg_builder.model import (
+    Design,
+    Eligibility,
+    Enrollment,
+    Note,
+    Organization,
+    Provenance,
+    Reject,
+    SecondaryId,
+    Site,
+    Study,
+)
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources.outcome_text import split_outcome_cell
+from kg_builder.sources.values import (
+    inferred_enrollment_type,
+    parse_date,
+    parse_int,
+    parse_intervention,
+    phase_codes,
+    plain,
+    split_list,
+    to_code,
+    unescape,
+    yes_no,
+)
+
+FORMAT = "ctgov-csv"
+# Normalised header → our key. Several spellings per key (older downloads differ).
+_COLUMNS: dict[str, str] = {
+    "nctnumber": "nct",
+    "nctid": "nct",
+    "studytitle": "title",
+    "title": "title",
+    "studyurl": "url",
+    "url": "url",
+    "acronym": "acronym",
+    "studystatus": "status",
+    "status": "status",
+    "overallstatus": "status",
+    "briefsummary": "summary",
+    "studyresults": "results",
+    "results": "results",
+    "conditions": "conditions",
+    "interventions": "interventions",
+    "primaryoutcomemeasures": "primary",
+    "secondaryoutcomemeasures": "secondary",
+    "otheroutcomemeasures": "other",
+    "outcomemeasures": "outcomes",
+    "sponsor": "sponsor",
+    "sponsorcollaborators": "sponsor_collaborators",
+    "collaborators": "collaborators",
+    "sex": "sex",
+    "gender": "sex",
+    "age": "age",
+    "phases": "phases",
+    "phase": "phases",
+    "enrollment": "enrollment",
+    "fundertype": "funder",
+    "fundedbys": "funder",
+    "studytype": "type",
+    "studydesign": "design",
+    "studydesigns": "design",
+    "otherids": "ids",
+    "startdate": "start",
+    "primarycompletiondate": "primary_completion",
+    "completiondate": "completion",
+    "firstposted": "first_posted",
+    "lastupdateposted": "last_update",
+    "locations": "locations",
+}
+_DESIGN_KEYS = {
+    "allocation": "allocation",
+    "interventionmodel": "intervention_model",
+    "masking": "masking",
+    "primarypurpose": "primary_purpose",
+    "observationalmodel": "observational_model",
+    "timeperspective": "time_perspective",
+}
+_ZIPLIKE = re.compile(r"\d")
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def is_header(row: list[str]) -> bool:
+    """Whether ``row`` is a registry CSV header (has an NCT Number or Study Title column)."""
+    keys = {_COLUMNS.get(_norm(cell)) for cell in row}
+    return "nct" in keys or "title" in keys
+
+
+def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
+    """Yield one Study or Reject per data row; never raises for content."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 28))  # one cell may list 400+ sites
+    try:
+        raw = doc.open()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", where=doc.name) from exc
+    with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="") as text:
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            yield Reject(doc.name, "row 1", f"CSV header cannot be read: {exc}", FORMAT)
+            return
+        if not header or not is_header(header):
+            yield Reject(
+                doc.name, "row 1", "no CSV header with an 'NCT Number' or 'Study Title' column", FORMAT
+            )
+            return
+        keys = [_COLUMNS.get(_norm(name)) for name in header]
+        row_no = 1
+        while True:
+            row_no += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Reject(doc.name, f"row {row_no}", f"CSV row cannot be read: {exc}", FORMAT)
+                return
+            if not any(cell.strip() for cell in row):
+                continue
+            digest = content_hash("\x1f".join(row).encode("utf-8"))
+            provenance = Provenance(doc.name, FORMAT, f"row {row_no}", digest)
+            try:
+                yield build_row(row, header, keys, provenance)
+            except Exception as exc:  # a bug must cost one record, never the build
+                yield Reject(
+                    doc.name, f"row {row_no}", f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT
+                )
+
+
+def _site(cell: str) -> Site:
+    parts = [part.strip() for part in cell.split(",")]
+    parts = [part for part in parts if part]
+    country = parts.pop() if parts else None
+    zip_code = parts.pop() if parts and _ZIPLIKE.search(parts[-1]) and len(parts) > 1 else None
+    # What is left is facility…, city[, state]: a facility may itself contain commas.
+    if len(parts) >= 3:
+        facility, city, state = ", ".join(parts[:-2]), parts[-2], parts[-1]
+    elif len(parts) == 2:
+        facility, city, state = parts[0], parts[1], None
+    else:
+        facility, city, state = None, (parts[0] if parts else None), None
+    return Site(facility=facility, city=city, state=state, zip=zip_code, country=country)
+
+
+def build_row(
+    row: list[str], header: list[str], keys: list[str | None], provenance: Provenance
+) -> Study | Reject:
+    """The Study in one CSV row."""
+    cells: dict[str, str] = {}
+    study = Study(provenance=provenance)
+    for index, cell in enumerate(row):
+        value = plain(unescape(cell)).strip()
+        key = keys[index] if index < len(keys) else None
+        if key is not None:
+            cells.setdefault(key, value)
+        elif value and key is None:
+            name = (
+                header[index].strip()
+                if index < len(header) and header[index].strip()
+                else f"column {index + 1}"
+            )
+            study.notes.append(Note(name, value))
+    get: Callable[[str], str | None] = lambda key: cells.get(key) or None  # noqa: E731
+
+    nct = get("nct")
+    if nct is not None and not re.fullmatch(r"NCT\d{8}", nct):
+        study.warnings.append(f"NCT Number: not an NCT id, got {nct!r}")
+        nct = None
+    study.registry_id = nct
+    study.brief_title = get("title")
+    if study.registry_id is None and study.brief_title is None:
+        return Reject(
+            provenance.source_file, provenance.position, "row has neither an NCT Number nor a title", FORMAT
+        )
+    study.acronym = get("acronym")
+    study.overall_status = to_code(get("status"))
+    study.brief_summary = get("summary")
+    study.has_results = yes_no(get("results"))
+    study.conditions = split_list(get("conditions"))
+    study.interventions = [i for c in split_list(get("interventions")) if (i := parse_intervention(c))]
+    for key, kind in (
+        ("primary", "primary"),
+        ("secondary", "secondary"),
+        ("other", "other"),
+        ("outcomes", "unknown"),
+    ):
+        study.outcomes.extend(split_outcome_cell(get(key), kind))  # type: ignore[arg-type]
+    _parties(study, get)
+    study.phases = phase_codes(get("phases"))
+    study.study_type = to_code(get("type"))
+    count = parse_int(get("enrollment"))
+    if count is not None:
+        study.enrollment = Enrollment(count, inferred_enrollment_type(study.overall_status))
+    if design := get("design"):
+        values = {}
+        for item in split_list(design):
+            label, _, value = item.partition(":")
+            if (field := _DESIGN_KEYS.get(_norm(label))) is not None:
+                values[field] = to_code(value)
+            else:
+                study.notes.append(Note("Study Design", item))
+        study.design = Design(**values)
+    ids = split_list(get("ids"))
+    if ids:
+        study.org_study_id = ids[0]
+        study.secondary_ids = [SecondaryId(i) for i in ids[1:]]
+    for key, attr in (
+        ("start", "start_date"),
+        ("primary_completion", "primary_completion_date"),
+        ("completion", "completion_date"),
+        ("first_posted", "first_posted_date"),
+        ("last_update", "last_update_posted_date"),
+    ):
+        if text := get(key):
+            value = parse_date(text)
+            if value is None:
+                study.warnings.append(f"{key}: not a date, got {text!r}")
+            setattr(study, attr, value)
+    study.sites = [_site(cell) for cell in split_list(get("locations"))]
+    sex, ages = (
+        to_code(get("sex")),
+        tuple(to_code(a) or "" for a in re.split(r"[,|]", get("age") or "") if a.strip()),
+    )
+    if sex or ages:
+        study.eligibility = Eligibility(sex=sex, std_ages=ages)
+    return study
+
+
+def _parties(study: Study, get: Callable[[str], str | None]) -> None:
+    funders = split_list(get("funder"))
+    names = split_list(get("sponsor_collaborators"))
+    sponsor = get("sponsor") or (names[0] if names else None)
+    collaborators = split_list(get("collaborators")) or names[1:]
+    if sponsor:
+        study.lead_sponsor = Organization(sponsor, to_code(funders[0]) if funders else None)
+    study.collaborators = [Organization(name) for name in collaborators]
