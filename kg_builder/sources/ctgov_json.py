@@ -183,6 +183,8 @@ class _SkipBom:
         self._pending: bytes | None = None
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) to tell bytes from text
+            return b""
         if self._pending is None:
             start = self._raw.read(3)
             self._pending = start.removeprefix(_BOM)

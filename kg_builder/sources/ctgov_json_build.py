@@ -395,7 +395,7 @@ class _Reader:
                 continue
             phone = self.text(item, "phone", q)
             ext = self.text(item, "phoneExt", q)
-            if phone and ext:
-                phone = f"{phone} ext. {ext}"
+            if phone and ext:  # registrants also put country codes here ("+33"), so only digits read "ext."
+                phone = f"{phone} ext. {ext}" if ext.isdigit() else f"{phone} ({ext})"
             out.append(Contact(name, self.code(item, "role", q), phone, self.text(item, "email", q)))
         return out
