@@ -425,3 +425,11 @@ def test_page_streaming_memory_is_bounded(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 20_000
     assert peak < size / 4, (peak, size)
+
+
+def test_bundled_examples_parse_cleanly() -> None:
+    folder = Path(__file__).resolve().parents[1] / "examples" / "ctgov-json"
+    results = [r for doc in iter_documents([folder]) if doc.name.endswith(".json") for r in iter_records(doc)]
+    assert len(results) == 6
+    assert all(isinstance(r, Study) and not r.warnings for r in results)
+    assert {r.registry_id for r in results} == {p.stem for p in folder.glob("*.json")}
