@@ -136,18 +136,21 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
             )
             return
         keys = [_COLUMNS.get(_norm(name)) for name in header]
-        row_no = 1
+        row_no, seen = 1, False
         while True:
             row_no += 1
             try:
                 row = next(reader)
             except StopIteration:
+                if not seen:
+                    yield Reject(doc.name, "row 2", "CSV header but no data rows", FORMAT)
                 return
             except csv.Error as exc:
                 yield Reject(doc.name, f"row {row_no}", f"CSV row cannot be read: {exc}", FORMAT)
                 return
             if not any(cell.strip() for cell in row):
                 continue
+            seen = True
             digest = content_hash("\x1f".join(row).encode("utf-8"))
             provenance = Provenance(doc.name, FORMAT, f"row {row_no}", digest)
             try:

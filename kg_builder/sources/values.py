@@ -57,7 +57,8 @@ def phase_codes(text: str | None) -> list[str]:
     if not text:
         return []
     codes: list[str] = []
-    for token in re.split(r"[|,/;]\s*|\s+(?=PHASE|EARLY|NA\b)", text.strip()):
+    text = re.sub(r"\bN/A\b", "NA", text.strip(), flags=re.IGNORECASE)
+    for token in re.split(r"[|,/;]\s*|\s+(?=PHASE|EARLY|NA\b)", text):
         token = token.strip()
         if re.fullmatch(r"(EARLY_PHASE1|PHASE[1-4]|NA)", token):
             code = token
