@@ -6,6 +6,7 @@ from pyoxigraph import Literal, Quad
 
 from kg_builder import __version__
 from kg_builder.iris import IriMinter, normalize_label
+from kg_builder.links import map_links
 from kg_builder.mapping import organizations, protocol, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.enrichment import map_enrichment
@@ -48,6 +49,7 @@ def map_study(
     organizations.map_contacts(study, ctx, out)
     _map_provenance(study, ctx, out, build_time)
     out.quads.extend(map_enrichment(study, ctx))
+    out.quads.extend(map_links(study, ctx))
     return ctx, out.quads, out.warnings
 
 

@@ -1,0 +1,189 @@
+"""Links out: the one table of external IRI patterns, and the build-time links of each study.
+
+Every IRI of another graph or registry that kg_builder writes or reads is expanded
+or recognised through :data:`CONVERTER`, a ``curies`` converter built from
+:data:`PREFIXES` below. The table is written out here instead of being read from the
+Bioregistry at run time (builds are offline); each row names where its forms come
+from, and ``tests/test_links.py`` checks every row round-trips.
+
+Sources of the forms (checked against each resource's own documentation):
+
+- preferred forms follow the Bioregistry's ``uri_format`` for the prefix
+  (https://bioregistry.io/registry/<prefix>), or the IRI the resource itself uses
+  in its RDF (Wikidata entities, OBO PURLs for ChEBI / NCIt, the NLM MeSH RDF);
+- ``http://bio2rdf.org/<prefix>:<id>`` is Bio2RDF release 3's IRI scheme;
+- ``https://identifiers.org/<prefix>:<id>`` is the identifiers.org compact-id resolver;
+- ``http://data.linkedct.org/resource/trial/<NCT>`` is LinkedCT's trial IRI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from curies import Converter, Record
+from pyoxigraph import NamedNode, Quad
+
+from kg_builder.iris import normalize_label
+from kg_builder.mapping.context import MappingContext
+from kg_builder.model import Study
+from kg_builder.registry_ids import normalize_registry_id
+from kg_builder.vocab import OWL, SCHEMA, SKOS
+
+BIO2RDF = "http://bio2rdf.org/"
+IDENTIFIERS_ORG = "https://identifiers.org/"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPrefix:
+    prefix: str
+    uri_prefix: str  # the preferred expansion
+    joins: tuple[str, ...] = ()  # other graphs' forms we also write, so they join by IRI
+    synonyms: tuple[str, ...] = ()  # further forms we only recognise
+    pattern: str = r".+"  # the local id, as this table stores it
+    source: str = ""
+    names: tuple[str, ...] = field(default=())  # words a predicate or literal uses for the scheme
+
+
+PREFIXES: tuple[LinkPrefix, ...] = (
+    LinkPrefix("clinicaltrials", "https://clinicaltrials.gov/study/",
+               joins=(f"{BIO2RDF}clinicaltrials:", f"{IDENTIFIERS_ORG}clinicaltrials:",
+                      "http://data.linkedct.org/resource/trial/"),
+               synonyms=("https://clinicaltrials.gov/ct2/show/", "http://clinicaltrials.gov/ct2/show/",
+                         "https://bioregistry.io/clinicaltrials:", "http://identifiers.org/clinicaltrials:"),
+               pattern=r"^NCT\d{8}$", source="bioregistry:clinicaltrials; Bio2RDF; LinkedCT",
+               names=("nct", "clinicaltrials", "ctgov")),
+    LinkPrefix("isrctn", "https://www.isrctn.com/", joins=(f"{IDENTIFIERS_ORG}isrctn:",),
+               synonyms=("http://www.isrctn.com/",), pattern=r"^ISRCTN\d{8}$", source="bioregistry:isrctn",
+               names=("isrctn",)),
+    LinkPrefix("euclinicaltrials", "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT=",
+               synonyms=("https://bioregistry.io/euclinicaltrials:",), pattern=r"^\d{4}-\d{6}-\d{2}-\d{2}$",
+               source="bioregistry:euclinicaltrials (CTIS)", names=("ctis", "euct")),
+    LinkPrefix("drugbank", "https://go.drugbank.com/drugs/", joins=(f"{BIO2RDF}drugbank:",),
+               synonyms=("http://www.drugbank.ca/drugs/", "https://www.drugbank.ca/drugs/",
+                         f"{IDENTIFIERS_ORG}drugbank:", "http://identifiers.org/drugbank/"),
+               pattern=r"^DB\d{5}$", source="bioregistry:drugbank; Bio2RDF", names=("drugbank",)),
+    LinkPrefix("chebi", "http://purl.obolibrary.org/obo/CHEBI_", joins=(f"{BIO2RDF}chebi:",),
+               synonyms=(f"{IDENTIFIERS_ORG}CHEBI:", f"{IDENTIFIERS_ORG}chebi:"),
+               pattern=r"^\d+$", source="OBO PURL (bioregistry:chebi); Bio2RDF", names=("chebi",)),
+    LinkPrefix("wikidata", "http://www.wikidata.org/entity/",
+               synonyms=("https://www.wikidata.org/wiki/", "https://www.wikidata.org/entity/"),
+               pattern=r"^Q\d+$", source="Wikidata RDF entity IRIs", names=("wikidata",)),
+    LinkPrefix("ncit", "http://purl.obolibrary.org/obo/NCIT_",
+               synonyms=("http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl#", f"{BIO2RDF}ncit:"),
+               pattern=r"^C\d+$", source="OBO PURL (bioregistry:ncit); NCI EVS OWL", names=("ncit", "nci")),
+    LinkPrefix("mesh", "http://id.nlm.nih.gov/mesh/", joins=(f"{BIO2RDF}mesh:",),
+               synonyms=(f"{IDENTIFIERS_ORG}mesh:", "http://purl.bioontology.org/ontology/MESH/"),
+               pattern=r"^[CD]\d{6,9}$", source="NLM MeSH RDF (bioregistry:mesh); Bio2RDF", names=("mesh",)),
+    LinkPrefix("hgnc", f"{IDENTIFIERS_ORG}hgnc:", joins=(f"{BIO2RDF}hgnc:",),
+               synonyms=("https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/HGNC:",),
+               pattern=r"^\d+$", source="identifiers.org (bioregistry:hgnc); Bio2RDF", names=("hgnc",)),
+    LinkPrefix("atc", "http://purl.bioontology.org/ontology/ATC/", joins=(f"{BIO2RDF}atc:",),
+               pattern=r"^[A-Z]\d\d[A-Z][A-Z]\d\d$", source="BioPortal ATC (bioregistry:atc); Bio2RDF",
+               names=("atc",)),
+    LinkPrefix("geonames", "https://sws.geonames.org/", synonyms=("http://sws.geonames.org/",),
+               pattern=r"^\d+/?$", source="GeoNames semantic web IRIs (bioregistry:geonames)",
+               names=("geonames",)),
+)
+
+# Identifier forms sources write with their own prefix inside the local id (CHEBI:15365, HGNC:3430).
+_EMBEDDED_PREFIX = re.compile(r"^(?:CHEBI|HGNC|MESH|NCIT|wikidata|drugbank)[:_]", re.I)
+
+
+@cache
+def converter() -> Converter:
+    """The ``curies`` converter over :data:`PREFIXES` (preferred form first, then joins and synonyms)."""
+    return Converter([
+        Record(prefix=p.prefix, uri_prefix=p.uri_prefix,
+               uri_prefix_synonyms=[*p.joins, *p.synonyms], pattern=p.pattern)
+        for p in PREFIXES
+    ])
+
+
+@cache
+def _by_prefix() -> dict[str, LinkPrefix]:
+    return {p.prefix: p for p in PREFIXES}
+
+
+def local_id(prefix: str, value: str) -> str | None:
+    """``value`` as the table stores ids of ``prefix`` (``CHEBI:15365`` → ``15365``), or None."""
+    entry = _by_prefix().get(prefix)
+    if entry is None:
+        return None
+    local = _EMBEDDED_PREFIX.sub("", value.strip())
+    if prefix == "clinicaltrials":
+        rid = normalize_registry_id(local)
+        local = rid.value if rid is not None and rid.registry == "nct" else local
+    if prefix == "geonames":
+        local = local.rstrip("/")
+    return local if re.match(entry.pattern, local) else None
+
+
+def external_iris(prefix: str, value: str, *, joins: bool = True) -> list[NamedNode]:
+    """The preferred IRI of ``prefix:value`` and (with ``joins``) the forms other graphs use."""
+    local = local_id(prefix, value)
+    if local is None:
+        return []
+    entry = _by_prefix()[prefix]
+    suffix = "/" if prefix == "geonames" else ""  # GeoNames' RDF IRIs end with a slash
+    bases = (entry.uri_prefix, *entry.joins) if joins else (entry.uri_prefix,)
+    return [NamedNode(base + local + suffix) for base in bases]
+
+
+def parse_external(iri: str) -> tuple[str, str] | None:
+    """``(prefix, local id)`` for any recognised form of an external IRI, else None."""
+    parsed = converter().parse_uri(iri.rstrip("/") if "geonames.org" in iri else iri)
+    if parsed is None or parsed[0] is None:
+        return None
+    local = local_id(parsed[0], parsed[1])
+    return (parsed[0], local) if local is not None else None
+
+
+def scheme_named(word: str) -> str | None:
+    """The prefix a predicate or column name refers to (``drugbank_id``, ``hasDrugBankId`` → ``drugbank``)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", word).casefold()
+    tokens = re.sub(r"[^a-z]", " ", spaced).split()
+    compacted = "".join(tokens)
+    for entry in PREFIXES:
+        for name in entry.names:
+            # long names may sit inside a compound ("hasdrugbankid"); short ones must be a word
+            if name in tokens or (len(name) >= 5 and name in compacted):
+                return entry.prefix
+    return None
+
+
+# --- build-time links of one study -------------------------------------------------------------
+
+_SECONDARY_PREFIX = {"isrctn": "isrctn", "ctis": "euclinicaltrials", "nct": "clinicaltrials"}
+
+
+def map_links(study: Study, ctx: MappingContext) -> Iterator[Quad]:
+    """The study's links out, in its own named graph.
+
+    - ``schema:sameAs`` the registry's own page, ``owl:sameAs`` the IRIs Bio2RDF,
+      identifiers.org and LinkedCT use for the same record;
+    - ``schema:sameAs`` the pages of the same trial in other registries its record lists;
+    - ``skos:exactMatch`` from each condition node to the MeSH descriptor the registry
+      assigned, only when the descriptor's label is the condition's name.
+    """
+    graph = ctx.graph
+    if study.registry_id and (rid := normalize_registry_id(study.registry_id)) and rid.registry == "nct":
+        page, *others = external_iris("clinicaltrials", rid.value)
+        yield Quad(ctx.study, SCHEMA.sameAs, page, graph)
+        for other in others:
+            yield Quad(ctx.study, OWL.sameAs, other, graph)
+    own = normalize_registry_id(study.registry_id) if study.registry_id else None
+    for secondary in study.secondary_ids:
+        rid = normalize_registry_id(secondary.id)
+        if rid is None or rid == own or rid.registry not in _SECONDARY_PREFIX:
+            continue
+        for iri in external_iris(_SECONDARY_PREFIX[rid.registry], rid.value, joins=False):
+            yield Quad(ctx.study, SCHEMA.sameAs, iri, graph)
+    mesh_by_label = {normalize_label(m.term): m.id for m in study.condition_meshes}
+    for name in study.conditions:
+        mesh_id = mesh_by_label.get(normalize_label(name))
+        if mesh_id and normalize_label(name):
+            for iri in external_iris("mesh", mesh_id):
+                yield Quad(ctx.minter.condition(name), SKOS.exactMatch, iri, graph)
