@@ -1,0 +1,179 @@
+"""push to a live Oxigraph server (127.0.0.1), interrupted and resumed; RemoteStore answers like the store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pyoxigraph import Literal, NamedNode, QueryResultsFormat
+
+from kg_builder.errors import QueryError, StoreError
+from kg_builder.pipeline import build
+from kg_builder.push import parse_auth, push
+from kg_builder.queries import execute_named, load_named_queries
+from kg_builder.remote_store import RemoteStore, substitute
+from kg_builder.settings import Settings
+from kg_builder.store import open_read_only
+
+RECORDS = Path(__file__).parent / "data" / "link" / "records"
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).exists():
+        pytest.skip("the oxigraph server (PyPI package 'oxigraph', test extra) is not installed")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    """A fresh Oxigraph server on 127.0.0.1; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--location", str(tmp_path / "remote"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("oxigraph server did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pushstore") / "store"
+    build([RECORDS], path)
+    return path
+
+
+def _graph_count(store_dir: Path) -> int:
+    return sum(1 for g in open_read_only(store_dir).named_graphs() if isinstance(g, NamedNode))
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_push_interrupted_half_way_resumes_and_counts_match(server: str, store_dir: Path, tmp_path: Path):
+    total = _graph_count(store_dir)
+    state = tmp_path / "state.json"
+    seen: list[str] = []
+
+    def stop_half_way(graph: str) -> None:
+        seen.append(graph)
+        if len(seen) == total // 2:
+            raise _Interrupt
+
+    with pytest.raises(_Interrupt):
+        push(store_dir, server + "/store", state_path=state, batch_size=3, on_graph=stop_half_way)
+    recorded = json.loads(state.read_text())
+    assert recorded["run"] is not None and len(recorded["run"]["done"]) >= total // 2 - 3
+    remote = RemoteStore(server + "/query")
+    assert 0 < len(list(remote.named_graphs())) < total
+
+    report = push(store_dir, server + "/store", state_path=state, batch_size=3)
+    assert report.skipped == len(recorded["run"]["done"])  # nothing done before is sent again
+    assert len(report.pushed) + report.skipped == total
+    assert report.ok and report.verified == total
+    assert len(list(remote.named_graphs())) == total
+    assert json.loads(state.read_text())["run"] is None
+
+    again = push(store_dir, server + "/store", state_path=state, changed_only=True)
+    assert again.pushed == [] and again.skipped == total and again.ok
+
+
+def test_changed_only_pushes_changes_and_deletes_gone_graphs(server: str, tmp_path: Path):
+    store = tmp_path / "store"
+    records = sorted(RECORDS.glob("*.json"))
+    build(records[:4], store)
+    state = tmp_path / "state.json"
+    first = push(store, server + "/store", state_path=state)
+    assert first.ok and len(first.pushed) == 5  # four studies and the vocabulary graph
+    build(records[1:5], store, fresh=True)  # one study gone, one new
+    second = push(store, server + "/store", state_path=state, changed_only=True)
+    assert [g.rsplit("/", 1)[-1] for g in second.pushed] == [records[4].stem]
+    assert [g.rsplit("/", 1)[-1] for g in second.deleted] == [records[0].stem]
+    assert second.ok and second.verified == 5
+
+
+def test_named_queries_answer_the_same_on_the_server(server: str, store_dir: Path, tmp_path: Path):
+    assert push(store_dir, server + "/store", state_path=tmp_path / "s.json").ok
+    local, remote = open_read_only(store_dir), RemoteStore(server + "/query")
+    queries = load_named_queries(Settings().queries_dir)
+    params = {"trial-overview": {"nct": "NCT03377387"}, "trials-for-condition": {"condition": "Asthma"}}
+    for name, query in queries.items():
+        answers = []
+        for store in (local, remote):
+            data = json.loads(execute_named(store, query, params.get(name, {}))
+                              .serialize(format=QueryResultsFormat.JSON))
+            answers.append((data["head"]["vars"], sorted(json.dumps(b, sort_keys=True)
+                                                         for b in data["results"]["bindings"])))
+        assert answers[0] == answers[1], name
+        assert answers[0][1], f"{name} answered nothing; the comparison proves little"
+    assert sorted(g.value for g in remote.named_graphs()) == sorted(
+        g.value for g in local.named_graphs() if isinstance(g, NamedNode))
+    study_graph = NamedNode("https://w3id.org/kg-builder/id/graph/NCT03377387")
+    assert (sorted(map(str, remote.quads_for_pattern(None, None, None, study_graph)))
+            == sorted(map(str, local.quads_for_pattern(None, None, None, study_graph))))
+
+
+def test_transient_errors_are_retried(store_dir: Path, tmp_path: Path):
+    calls: dict[str, int] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        graph = request.url.params["graph"]
+        calls[graph] = calls.get(graph, 0) + 1
+        if calls[graph] <= 2:
+            return httpx.Response(503, headers={"Retry-After": "0"})
+        return httpx.Response(204)
+
+    report = push(store_dir, "http://127.0.0.1:9/store", state_path=tmp_path / "s.json", verify=False,
+                  backoff=0.001, transport=httpx.MockTransport(handler))
+    assert report.retries == 2 * len(report.pushed) and all(n == 3 for n in calls.values())
+
+
+def test_permanent_error_stops_and_keeps_state(store_dir: Path, tmp_path: Path):
+    transport = httpx.MockTransport(lambda request: httpx.Response(403, text="forbidden"))
+    with pytest.raises(StoreError, match="403"):
+        push(store_dir, "http://127.0.0.1:9/store", state_path=tmp_path / "s.json", verify=False,
+             transport=transport)
+    assert json.loads((tmp_path / "s.json").read_text())["run"]["done"] == []
+
+
+def test_substitute_binds_terms_not_text():
+    text = 'SELECT ?x ?n WHERE { ?s <http://p> ?x . FILTER(?x != "?x") } GROUP BY ?x ORDER BY ?x'
+    bound = substitute(text, {"x": Literal('a "quoted" value')})
+    term = '"a \\"quoted\\" value"'
+    assert bound == (f'SELECT ({term} AS ?x) ?n WHERE {{ ?s <http://p> {term} . '
+                     f'FILTER({term} != "?x") }} GROUP BY ({term}) ORDER BY ({term})')
+    with pytest.raises(QueryError):
+        substitute("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": Literal("1")})
+
+
+def test_parse_auth():
+    assert isinstance(parse_auth("alice:secret"), httpx.BasicAuth)
+    assert parse_auth("bearer:tok").token == "tok"
+    assert parse_auth(None) is None
