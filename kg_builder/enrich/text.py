@@ -1,0 +1,34 @@
+"""Text folding shared by the enrich modules (no RDF here: enrich/ stays library-free)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACES = re.compile(r"\s+")
+# CommonMark escapes the registry writes into free text ("\>= 18", "m\^2", "\[anti-TIGIT\]").
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-", "\u2019": "'", "\u00ae": " ", "\u2122": " ", "\u00a0": " "})
+
+
+def clean(text: str) -> str:
+    """NFKC, CommonMark escapes removed, dashes unified, ®/™ dropped, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lookup key: cleaned, case-folded, punctuation other than +/-/. turned into spaces."""
+    folded = clean(text).casefold()
+    folded = re.sub(r"[^\w+.\-/ ]", " ", folded)
+    folded = re.sub(r"\s*-\s*", "-", folded)
+    return _SPACES.sub(" ", folded).strip(" .,;:-")
+
+
+def compact(text: str) -> str:
+    """Lookup key insensitive to spaces and hyphens ("DS-8201a" = "DS 8201A" = "ds8201a")."""
+    return re.sub(r"[\s\-_.]", "", fold(text))
