@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import queue
 import shutil
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg_builder.errors import StoreError
 
@@ -53,32 +55,82 @@ def open_read_only(path: str | Path) -> Store:
 
 
 class StoreWriter:
-    """Writes one new generation; see :func:`writing`."""
+    """Writes one new generation; see :func:`writing`.
+
+    Batches are serialised to N-Quads in the caller's thread and bulk-loaded by a
+    background thread: Oxigraph's loader releases the GIL, so parsing and mapping
+    the next batch overlaps with indexing this one. At most two batches wait,
+    which bounds memory.
+    """
 
     def __init__(self, store: Store, directory: Path) -> None:
         self.store = store
         self.directory = directory
+        self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load_batches, name="kg-store-writer", daemon=True)
+        self._thread.start()
+
+    def _load_batches(self) -> None:
+        while (item := self._pending.get()) is not None:
+            try:
+                if self._error is None:  # after a failure, only drain: the generation is discarded
+                    graphs, data = item
+                    for graph in graphs:
+                        if self.store.contains_named_graph(graph):
+                            self.store.remove_graph(graph)
+                    self.store.bulk_load(data, RdfFormat.N_QUADS)
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                self._pending.task_done()
+        self._pending.task_done()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise StoreError(f"writing the store failed: {self._error}") from self._error
 
     def replace_graphs(self, graphs: Iterable[NamedNode], quads: Iterable[Quad]) -> None:
-        """Drop ``graphs`` (when present) and add ``quads``: the rebuild of those studies."""
-        for graph in graphs:
-            if self.store.contains_named_graph(graph):
-                self.store.remove_graph(graph)
-        self.store.bulk_extend(quads)
+        """Drop ``graphs`` (when present) and add ``quads``: the rebuild of those studies.
+
+        Queued: the write happens in the background, in call order; errors surface
+        on a later call or at :meth:`wait`.
+        """
+        self._check()
+        data = serialize(quads, None, RdfFormat.N_QUADS)
+        self._pending.put((list(graphs), data))
+
+    def wait(self) -> None:
+        """Block until every queued batch is in the store; raise the first write error."""
+        if self._thread.is_alive():
+            self._pending.put(None)
+            self._thread.join()
+        self._check()
 
     def close(self) -> None:
-        """Flush and optimise, then release the database so readers and the next build can open it."""
+        """Finish queued writes, flush and optimise, then release the database."""
+        self.wait()
         self.store.flush()
         self.store.optimize()
         self.release()
 
     def release(self) -> None:
-        """Drop the database handle (closing it) without further writes."""
+        """Stop the writer thread and drop the database handle (closing it)."""
+        if self._thread.is_alive():
+            self._error = self._error or RuntimeError("build aborted")
+            self._pending.put(None)
+            self._thread.join()
         self.__dict__.pop("store", None)
 
     def remove_graph(self, graph: NamedNode) -> None:
+        self.wait_idle()
         if self.store.contains_named_graph(graph):
             self.store.remove_graph(graph)
+
+    def wait_idle(self) -> None:
+        """Block until queued batches are written (the writer thread stays up)."""
+        self._pending.join()
+        self._check()
 
     def graph_names(self) -> Iterator[NamedNode]:
         for name in self.store.named_graphs():

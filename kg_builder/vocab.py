@@ -37,7 +37,9 @@ class Namespace:
     def __getattr__(self, name: str) -> NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self[name]
+        node = self[name]
+        setattr(self, name, node)  # later lookups skip __getattr__: mapping calls this per triple
+        return node
 
     def __getitem__(self, name: str) -> NamedNode:
         node = self._cache.get(name)
