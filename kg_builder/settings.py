@@ -21,11 +21,51 @@ SETTINGS_HELP: dict[str, str] = {
     "KG_BUILDER_SHAPES": "directory of SHACL shapes (default ./shapes)",
     "KG_BUILDER_QUERIES": "directory of named queries (default ./queries)",
     "SOURCE_DATE_EPOCH": "fixed build time (Unix seconds) for reproducible output",
+    "KG_BUILDER_TIMEOUT": "server: query time limit in seconds; the query's worker is killed past it (default 30)",
+    "KG_BUILDER_MAX_ROWS": "server: most result rows (or triples) one answer carries; 0 for no limit (default 10000)",
+    "KG_BUILDER_WORKERS": "server: query worker processes (default: number of CPUs, at least 2)",
+    "KG_BUILDER_MAX_BODY": "server: largest accepted request body in bytes (default 1048576)",
+    "KG_BUILDER_TOKEN": "server: bearer token that SPARQL Update and Graph Store writes need (with --allow-update)",
+    "KG_BUILDER_ALLOW_SERVICE": "server: space-separated endpoint IRIs that SERVICE / LOAD may reach (default none)",
+    "KG_BUILDER_CORS": "server: comma-separated CORS origins (default *, GET only; empty string disables CORS)",
 }
 
 
 def _path(env: str, default: str) -> Path:
     return Path(os.environ.get(env) or PROJECT_ROOT / default)
+
+
+def _env_number(env: str, default: float, kind: type = float) -> float:
+    value = os.environ.get(env)
+    try:
+        return kind(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise ValueError(f"{env}={value!r} is not a number") from exc
+
+
+def _env_list(env: str, default: tuple[str, ...], sep: str | None) -> tuple[str, ...]:
+    value = os.environ.get(env)
+    if value is None:
+        return default
+    return tuple(item.strip() for item in value.split(sep) if item.strip())
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What ``kg-builder serve`` does: safe and bounded by default (read-only, no outbound requests)."""
+
+    timeout: float = field(default_factory=lambda: _env_number("KG_BUILDER_TIMEOUT", 30.0))
+    max_rows: int = field(default_factory=lambda: int(_env_number("KG_BUILDER_MAX_ROWS", 10_000, int)))
+    workers: int = field(
+        default_factory=lambda: int(_env_number("KG_BUILDER_WORKERS", max(2, os.cpu_count() or 1), int))
+    )
+    max_body: int = field(default_factory=lambda: int(_env_number("KG_BUILDER_MAX_BODY", 1 << 20, int)))
+    allow_update: bool = False
+    token: str | None = field(default_factory=lambda: os.environ.get("KG_BUILDER_TOKEN") or None)
+    allow_service: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("KG_BUILDER_ALLOW_SERVICE", (), None)
+    )
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("KG_BUILDER_CORS", ("*",), ","))
 
 
 @dataclass(frozen=True)
@@ -34,6 +74,7 @@ class Settings:
     ontology_dir: Path = field(default_factory=lambda: _path("KG_BUILDER_ONTOLOGY", "ontology"))
     shapes_dir: Path = field(default_factory=lambda: _path("KG_BUILDER_SHAPES", "shapes"))
     queries_dir: Path = field(default_factory=lambda: _path("KG_BUILDER_QUERIES", "queries"))
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 def build_time() -> str:

@@ -1,0 +1,200 @@
+"""The HTTP application: routes, middleware, and :func:`serve`.
+
+``create_app(store_path, settings)`` builds a fresh app (no module-level app). No
+handler touches the store: queries run in worker processes (see
+:mod:`kg_builder.server.worker`) and handlers await their pipe, so the event loop is
+never blocked and a slow query holds no thread. Handlers with no store work at all
+are plain ``def``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from kg_builder.errors import KgBuilderError, UsageError
+from kg_builder.server import negotiation as neg
+from kg_builder.server.errors import (
+    HttpError,
+    handle_domain_error,
+    handle_http_error,
+    handle_starlette_http,
+    handle_validation_error,
+)
+from kg_builder.server.limits import BodyLimitMiddleware
+from kg_builder.server.pages import EntityView, message_page, resource_href
+from kg_builder.server.service import Service
+from kg_builder.settings import Settings
+from kg_builder.store import current_generation
+from kg_builder.vocab import sparql_prefixes
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(store_path: str | Path, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    service = Service(store_path, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.pool.start()
+        try:
+            yield
+        finally:
+            service.pool.close()
+
+    app = FastAPI(
+        title="kg_builder SPARQL endpoint",
+        version="1",
+        description="SPARQL 1.1 Protocol, Graph Store Protocol (read), named queries and linked data "
+        "over a clinical-trial knowledge graph.",
+        lifespan=lifespan,
+        docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.add_exception_handler(HttpError, handle_http_error)
+    app.add_exception_handler(KgBuilderError, handle_domain_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
+    _add_cors(app, settings)
+    app.add_middleware(BodyLimitMiddleware, max_body=settings.server.max_body)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from kg_builder.server import routes
+
+    routes.add_sparql_routes(app, service)
+    _add_pages(app, service)
+    return app
+
+
+def _add_cors(app: FastAPI, settings: Settings) -> None:
+    limits = settings.server
+    if not limits.cors_origins:
+        return
+    if limits.cors_origins == ("*",):
+        methods = ["GET", "HEAD"]  # public endpoints are open for reading, as is usual
+    else:
+        methods = ["GET", "HEAD", "POST"] + (["PUT", "DELETE"] if limits.allow_update else [])
+    app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=methods,
+                       allow_headers=["Accept", "Content-Type", "Authorization"],
+                       expose_headers=["X-SPARQL-MaxRows", "X-Result-Truncated"])
+
+
+def _add_pages(app: FastAPI, service: Service) -> None:
+    view = EntityView(link=lambda iri: service.local_path(iri) or resource_href(iri),
+                      is_local=service.is_local)
+
+    @app.get("/", include_in_schema=False)
+    def query_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/config.json", include_in_schema=False)
+    def page_config() -> dict:
+        """What the query page needs: prefixes to preload, the base, the limits."""
+        return {"prefixes": sparql_prefixes(), "base": service.base, "max_rows": service.limits.max_rows,
+                "timeout": service.limits.timeout}
+
+    @app.get("/health", tags=["service"])
+    def health() -> JSONResponse:
+        generation = current_generation(service.store_path)
+        ok = generation is not None and generation.is_dir()
+        return JSONResponse(
+            {"status": "ok" if ok else "no-store", "generation": generation.name if ok else None,
+             "workers": service.pool.size, "idle_workers": service.pool.idle,
+             "stopped_queries": service.pool.killed},
+            status_code=200 if ok else 503,
+        )
+
+    async def describe_entity(request: Request, iri: str, format: str | None) -> Response:
+        accept = request.headers.get("accept")
+        fmt = neg.choose(accept, format, neg.ENTITY_FORMATS, neg.TURTLE)
+        if fmt is None:
+            raise HttpError(406, "not-acceptable", f"cannot describe <{iri}> in the asked format",
+                            hint="acceptable: " + ", ".join(f.media_type for f in neg.ENTITY_FORMATS))
+        if fmt is neg.HTML:
+            try:
+                reply = await service.run("entity", iri=iri)
+            except HttpError as exc:
+                if exc.status != 404:
+                    raise
+                return HTMLResponse(message_page(404, "Not found", exc.message), status_code=404)
+            here = service.local_path(iri) or "/resource"
+            extra = {} if service.local_path(iri) else {"iri": iri}
+            formats = [(f.name, f"{quote(here)}?{urlencode({**extra, 'format': f.aliases[0]})}")
+                       for f in neg.GRAPH_FORMATS]
+            return HTMLResponse(view.page(reply.data, formats), headers={"Vary": "Accept"})
+        reply = await service.run("describe", iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
+        return service.respond(reply)
+
+    @app.get("/resource", tags=["linked data"])
+    async def resource(request: Request, iri: str = Query(..., description="the IRI to describe"),
+                 format: str | None = None) -> Response:
+        """Any IRI of the graph: an HTML page for browsers, its CBD for RDF clients."""
+        return await describe_entity(request, iri, format)
+
+    @app.get("/.well-known/void", tags=["service"])
+    async def void(request: Request, format: str | None = None) -> Response:
+        fmt = neg.choose(request.headers.get("accept"), format, neg.GRAPH_FORMATS, neg.TURTLE)
+        if fmt is None:
+            raise HttpError(406, "not-acceptable", "VoID is served as Turtle, N-Triples, JSON-LD or RDF/XML")
+        root = str(request.base_url)
+        body = await service.void(dataset_iri=root + ".well-known/void#dataset", endpoint=root + "sparql",
+                            fmt=fmt.name)
+        return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+
+    # Last: IRIs minted under the base resolve at the base's path on this server.
+    base_path = service.base_path.rstrip("/")
+
+    @app.get(base_path + "/{rest:path}", tags=["linked data"])
+    async def minted(request: Request, rest: str, format: str | None = None) -> Response:
+        """An IRI minted under the configured base, addressed by its path."""
+        if not rest:
+            return RedirectResponse("/", status_code=303)
+        return await describe_entity(request, service.base + rest, format)
+
+
+def serve(
+    store_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    allow_update: bool = False,
+    token: str | None = None,
+    allow_service: list[str] | tuple[str, ...] | None = None,
+    cors: list[str] | tuple[str, ...] | None = None,
+    workers: int | None = None,
+    max_body: int | None = None,
+    base: str | None = None,
+    log_level: str = "info",
+) -> None:
+    """Run the endpoint until interrupted; options left as None keep Settings' (environment) values."""
+    import dataclasses
+
+    import uvicorn
+
+    settings = Settings()
+    overrides = {
+        "timeout": timeout, "max_rows": max_rows, "token": token, "workers": workers, "max_body": max_body,
+        "allow_service": tuple(allow_service) if allow_service is not None else None,
+        "cors_origins": tuple(o for o in cors if o) if cors is not None else None,
+    }
+    server = dataclasses.replace(settings.server, allow_update=allow_update,
+                                 **{k: v for k, v in overrides.items() if v is not None})
+    if server.allow_update and not server.token:
+        raise UsageError("--allow-update needs a token", hint="pass --token T or set KG_BUILDER_TOKEN")
+    settings = dataclasses.replace(settings, server=server, **({"base": base} if base else {}))
+    app = create_app(store_path, settings)
+    # one server process: parallelism and isolation come from the query worker processes
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")

@@ -1,0 +1,133 @@
+"""Content negotiation: one pure function over an Accept header, with an explicit default.
+
+Formats are data (name, media types, short names for ``format=``); :func:`negotiate`
+picks the offer the client rates highest, ties going to the order of the offers (the
+server's preference), and answers None when nothing acceptable is on offer (a 406).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str
+    media_types: tuple[str, ...]  # the first is what the response says it is
+    aliases: tuple[str, ...]  # accepted by ``format=``
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
+
+    @property
+    def content_type(self) -> str:
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(("+xml", "+json", "/xml"))
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+RESULTS_JSON = Format("json", ("application/sparql-results+json", "application/json"), ("json", "srj"))
+RESULTS_XML = Format(
+    "xml", ("application/sparql-results+xml", "application/xml", "text/xml"), ("xml", "srx")
+)
+RESULTS_CSV = Format("csv", ("text/csv",), ("csv",))
+RESULTS_TSV = Format("tsv", ("text/tab-separated-values",), ("tsv",))
+RESULT_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
+
+# "n3" and "rdf+xml" are the names SPARQLWrapper sends as format=
+TURTLE = Format("turtle", ("text/turtle", "application/x-turtle"), ("turtle", "ttl", "n3"))
+N_TRIPLES = Format("ntriples", ("application/n-triples", "text/plain"), ("ntriples", "nt", "n-triples"))
+JSON_LD = Format("jsonld", ("application/ld+json", "application/json"), ("jsonld", "json-ld", "json"))
+RDF_XML = Format("rdfxml", ("application/rdf+xml", "application/xml", "text/xml"), ("rdfxml", "rdf", "xml", "rdf+xml"))
+GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+
+HTML = Format("html", ("text/html", "application/xhtml+xml"), ("html",))
+ENTITY_FORMATS: tuple[Format, ...] = (TURTLE, HTML, N_TRIPLES, JSON_LD, RDF_XML)
+
+BY_NAME: dict[str, Format] = {f.name: f for f in (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    type: str
+    subtype: str
+    q: float
+
+    def matches(self, media_type: str) -> int:
+        """How specifically this range matches (2 exact, 1 type/*, 0 */*), or -1."""
+        main, _, sub = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != main:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def parse_accept(header: str) -> list[_Range]:
+    ranges = []
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if "/" not in media:
+            if media == "*":
+                media = "*/*"
+            else:
+                continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        main, _, sub = media.lower().partition("/")
+        ranges.append(_Range(main, sub, q))
+    return ranges
+
+
+def quality(ranges: Sequence[_Range], fmt: Format) -> float:
+    """The client's rating of ``fmt``: the q of the most specific range matching any of its types."""
+    best_q, best_specificity = 0.0, -1
+    for media_type in fmt.media_types:
+        for rng in ranges:
+            specificity = rng.matches(media_type)
+            if specificity > best_specificity or (specificity == best_specificity and rng.q > best_q):
+                best_q, best_specificity = rng.q, specificity
+    return best_q if best_specificity >= 0 else 0.0
+
+
+def negotiate(accept: str | None, offers: Sequence[Format], default: Format) -> Format | None:
+    """The format to answer in for ``accept``; ``default`` when the client states no preference."""
+    if not accept or not accept.strip():
+        return default
+    ranges = parse_accept(accept)
+    if not ranges:
+        return default
+    ordered = [default, *(f for f in offers if f is not default)]
+    best, best_q = None, 0.0
+    for fmt in ordered:
+        q = quality(ranges, fmt)
+        if q > best_q:
+            best, best_q = fmt, q
+    return best
+
+
+def by_override(value: str, offers: Sequence[Format]) -> Format | None:
+    """The ``format=`` override: a short name (``csv``, ``ttl``) or a media type among ``offers``."""
+    wanted = value.strip().lower()
+    for fmt in offers:
+        if wanted in fmt.aliases or wanted in fmt.media_types:
+            return fmt
+    return None
+
+
+def choose(
+    accept: str | None, override: str | None, offers: Sequence[Format], default: Format
+) -> Format | None:
+    """``format=`` when given, else the Accept header."""
+    if override:
+        return by_override(override, offers)
+    return negotiate(accept, offers, default)

@@ -1,0 +1,148 @@
+"""SPARQL 1.1 Protocol (/sparql), named queries (/queries) and the Graph Store Protocol (/rdf-graphs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kg_builder.errors import QueryError
+from kg_builder.server import negotiation as neg
+from kg_builder.server.dataset import service_description
+from kg_builder.server.errors import HttpError
+from kg_builder.server.service import Service
+
+_FORM = "application/x-www-form-urlencoded"
+_QUERY_TYPE = "application/sparql-query"
+_UPDATE_TYPE = "application/sparql-update"
+_RESERVED = {"format"}  # query-string keys of /queries/{name} that are not parameters
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, "bad-encoding", f"the request body is not UTF-8: {exc}") from exc
+
+
+def add_sparql_routes(app: FastAPI, service: Service) -> None:
+    def describe_service(request: Request, format: str | None) -> Response:
+        accept = request.headers.get("accept")
+        fmt = neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
+        # a browser asking for the endpoint itself wants the query page, not Turtle
+        if not format and neg.negotiate(accept, (neg.HTML, *neg.GRAPH_FORMATS), neg.TURTLE) is neg.HTML:
+            return RedirectResponse("/", status_code=303)
+        if fmt is None:
+            raise HttpError(406, "not-acceptable", "the service description is served as RDF",
+                            hint="acceptable: " + ", ".join(f.media_type for f in neg.GRAPH_FORMATS))
+        root = str(request.base_url)
+        body = service_description(root + "sparql", root + ".well-known/void",
+                                   allow_update=service.limits.allow_update, fmt=fmt.name)
+        return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+
+    @app.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"])
+    async def sparql_get(
+        request: Request,
+        query: str | None = Query(None, description="a SPARQL 1.1 query"),
+        default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+        named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+        format: str | None = Query(None, description="override Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdfxml"),
+    ) -> Response:
+        """SPARQL query by GET; with no query, the Service Description."""
+        if "update" in request.query_params:
+            raise HttpError(405, "method-not-allowed", "SPARQL Update is sent with POST, never GET",
+                            headers={"Allow": "POST"})
+        if query is None:
+            return describe_service(request, format)
+        return await service.query(query, accept=request.headers.get("accept"), format=format,
+                                   default_graphs=default_graph_uri, named_graphs=named_graph_uri,
+                                   head=request.method == "HEAD")
+
+    @app.post("/sparql", tags=["sparql"])
+    async def sparql_post(request: Request) -> Response:
+        """SPARQL query or update by POST: form-encoded, application/sparql-query or -update."""
+        media_type = _media_type(request)
+        body = _decode(await request.body())
+        params = parse_qs(request.url.query)
+        if media_type == _FORM:
+            params = {**params, **parse_qs(body, keep_blank_values=True)}
+            query, update = params.get("query", [None])[0], params.get("update", [None])[0]
+        elif media_type == _QUERY_TYPE:
+            query, update = body, None
+        elif media_type == _UPDATE_TYPE:
+            query, update = None, body
+        else:
+            raise HttpError(415, "unsupported-media-type", f"cannot read a {media_type or 'typeless'} body",
+                            hint=f"send {_FORM}, {_QUERY_TYPE} or {_UPDATE_TYPE}")
+        accept, auth = request.headers.get("accept"), request.headers.get("authorization")
+        if update is not None:
+            return await service.update(update, authorization=auth)
+        if query is None:
+            raise HttpError(400, "missing-query", "no query in the request", hint="send query=... or update=...")
+        return await service.query(
+            query, accept=accept, format=params.get("format", [None])[0],
+            default_graphs=params.get("default-graph-uri", []), named_graphs=params.get("named-graph-uri", []),
+        )
+
+    @app.get("/queries", tags=["named queries"])
+    def list_queries(request: Request) -> list[dict]:
+        """The named queries with their descriptions and parameters."""
+        root = str(request.base_url).rstrip("/")
+        return [
+            {"name": q.name, "title": q.title, "description": q.description, "url": f"{root}/queries/{q.name}",
+             "params": [{"name": p.name, "type": p.type, "description": p.description} for p in q.params],
+             "query": q.text}
+            for q in service.named_queries.values()
+        ]
+
+    @app.get("/queries/{name}", tags=["named queries"])
+    async def run_named(request: Request, name: str, format: str | None = None) -> Response:
+        """Run a named query; its parameters come from the query string and are bound as RDF terms."""
+        named = service.named_query(name)
+        values = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
+        try:
+            substitutions = named.substitutions(values)
+        except QueryError as exc:
+            raise HttpError(400, "bad-parameter", exc.message, hint=exc.hint) from exc
+        return await service.query(named.text, accept=request.headers.get("accept"), format=format,
+                             substitutions=substitutions)
+
+    @app.api_route("/rdf-graphs", methods=["GET", "HEAD"], tags=["graph store"])
+    async def graph_get(
+        request: Request,
+        graph: str | None = Query(None, description="IRI of a named graph (a study's graph)"),
+        default: str | None = Query(None, description="present: the default graph, the union of all graphs"),
+        format: str | None = None,
+    ) -> Response:
+        """Graph Store Protocol, read: one graph in the negotiated RDF format (Turtle by default)."""
+        name = _graph_target(graph, default)
+        fmt = neg.choose(request.headers.get("accept"), format, neg.GRAPH_FORMATS, neg.TURTLE)
+        if fmt is None:
+            raise HttpError(406, "not-acceptable", "graphs are served as Turtle, N-Triples, JSON-LD or RDF/XML")
+        reply = await service.run("graph", graph=name, format=fmt.name, max_rows=service.limits.max_rows)
+        return service.respond(reply, head=request.method == "HEAD")
+
+    @app.api_route("/rdf-graphs", methods=["PUT", "POST", "DELETE"], tags=["graph store"])
+    async def graph_write(request: Request) -> Response:
+        """Graph Store Protocol, write: only with --allow-update and the bearer token."""
+        service.authorize_write(request.headers.get("authorization"))
+        name = _graph_target(request.query_params.get("graph"), request.query_params.get("default"))
+        data = _decode(await request.body()) if request.method != "DELETE" else None
+        op = (request.method, name, data, _media_type(request) or "text/turtle")
+        await service.run("update", store_path=str(service.store_path), graph_op=op)
+        return Response(status_code=204)
+
+
+def _graph_target(graph: str | None, default: str | None) -> str | None:
+    if graph is not None and default is not None:
+        raise HttpError(400, "bad-request", "give either ?graph=IRI or ?default, not both")
+    if graph is None and default is None:
+        raise HttpError(400, "bad-request", "which graph? give ?graph=IRI or ?default",
+                        hint="a study's graph is <BASE/graph/NCT…>; the default graph is the union of all")
+    return graph

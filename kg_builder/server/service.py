@@ -1,0 +1,176 @@
+"""The server's state and the work behind each endpoint.
+
+One :class:`Service` per app: the store path, settings, the worker pool and the named
+queries. It turns requests into worker jobs, applies the safety rules (read-only,
+no outbound requests, time and row limits) and turns Replies into responses. Nothing
+here blocks: the store is only ever touched by worker processes, awaited on a pipe.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from fastapi.responses import Response
+
+from kg_builder.queries import NamedQuery, load_named_queries
+from kg_builder.server import negotiation as neg
+from kg_builder.server.errors import HttpError
+from kg_builder.server.execute import Reply
+from kg_builder.server.sparql import analyze
+from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
+from kg_builder.settings import Settings
+from kg_builder.store import current_generation
+
+_OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: described in the vocabulary graph
+
+
+class Service:
+    def __init__(self, store_path: str | Path, settings: Settings) -> None:
+        self.store_path = Path(store_path)
+        self.settings = settings
+        self.limits = settings.server
+        self.base = settings.base
+        self.base_path = urlsplit(self.base).path or "/"
+        self.pool = WorkerPool(self.limits.workers)
+        self.named_queries: dict[str, NamedQuery] = (
+            load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
+        )
+        self._void_cache: dict[tuple, bytes] = {}  # per generation: statistics are not a query result
+
+    # ---- plumbing -------------------------------------------------------------------------
+    def generation(self) -> str:
+        generation = current_generation(self.store_path)
+        if generation is None or not generation.is_dir():
+            raise HttpError(503, "store-unavailable", f"no graph store at {self.store_path} yet",
+                            hint="build one: kg-builder build INPUT... --store DIR", headers={"Retry-After": "5"})
+        return str(generation)
+
+    async def run(self, action: str, **params: object) -> Reply:
+        """Run one job on a worker within the time limit; HttpError for every failure."""
+        job = Job(action, None if action == "update" else self.generation(), params)
+        limit = self.limits.timeout
+        try:
+            reply = await self.pool.run(job, limit)
+        except QueryTimeout as exc:
+            raise HttpError(503, "timeout", f"the query ran past the time limit of {limit:g} s and was stopped",
+                            hint="narrow it down (a selective pattern first, a LIMIT) or ask the operator "
+                                 "for a longer --timeout", headers={"Retry-After": "1"}) from exc
+        except PoolBusy as exc:
+            raise HttpError(503, "busy", f"every query worker stayed busy for {limit:g} s",
+                            hint="try again shortly", headers={"Retry-After": "2"}) from exc
+        except WorkerCrashed as exc:
+            raise HttpError(500, "worker-crashed", f"the query worker stopped unexpectedly ({exc})",
+                            hint="the query may need more memory than the server has") from exc
+        if reply.error is not None:
+            raise HttpError.from_reply_error(reply.status, reply.error)
+        return reply
+
+    @staticmethod
+    def respond(reply: Reply, *, vary: bool = True, head: bool = False) -> Response:
+        fmt = neg.BY_NAME[reply.format] if reply.format else None
+        headers = dict(reply.headers)
+        if vary:
+            headers["Vary"] = "Accept"
+        return Response(b"" if head else reply.body, status_code=reply.status,
+                        media_type=fmt.content_type if fmt else None, headers=headers)
+
+    # ---- SPARQL protocol ------------------------------------------------------------------
+    def check_remote(self, targets: tuple[str | None, ...], what: str) -> None:
+        for target in targets:
+            if target is None or target not in self.limits.allow_service:
+                shown = f"<{target}>" if target else "a variable endpoint"
+                raise HttpError(
+                    403, "remote-refused",
+                    f"{what} {shown} refused: this endpoint makes no outbound requests",
+                    hint="the operator can allow an endpoint with --allow-service IRI",
+                )
+
+    async def query(
+        self,
+        text: str,
+        *,
+        accept: str | None,
+        format: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        substitutions: dict | None = None,
+        head: bool = False,
+    ) -> Response:
+        analysis = analyze(text)
+        if analysis.is_update:
+            raise HttpError(400, "update-as-query", "this is a SPARQL Update, sent as a query",
+                            hint="send updates with POST, as the update form field or application/sparql-update")
+        self.check_remote(analysis.services, "SERVICE")
+        formats = {
+            "results": neg.choose(accept, format, neg.RESULT_FORMATS, neg.RESULTS_JSON),
+            "graph": neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE),
+        }
+        for kind, chosen in formats.items():
+            if chosen is None and (analysis.form is None or analysis.kind == kind):
+                wanted = f"format={format}" if format else f"Accept: {accept}"
+                offers = neg.RESULT_FORMATS if kind == "results" else neg.GRAPH_FORMATS
+                raise HttpError(406, "not-acceptable", f"cannot answer a {kind} query in {wanted}",
+                                hint="acceptable: " + ", ".join(f.media_type for f in offers))
+        reply = await self.run(
+            "run_query",
+            query=text,
+            formats={k: f.name if f else None for k, f in formats.items()},
+            max_rows=self.limits.max_rows,
+            union=not analysis.has_dataset,
+            default_graphs=default_graphs or None,
+            named_graphs=named_graphs or None,
+            substitutions=substitutions,
+        )
+        return self.respond(reply, head=head)
+
+    def authorize_write(self, authorization: str | None) -> None:
+        if not self.limits.allow_update:
+            raise HttpError(403, "read-only", "this endpoint is read-only",
+                            hint="the operator can enable writes with --allow-update and a token")
+        expected = self.limits.token
+        scheme, _, given = (authorization or "").partition(" ")
+        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), expected):
+            raise HttpError(401, "unauthorized", "writes need the bearer token the server was started with",
+                            headers={"WWW-Authenticate": 'Bearer realm="kg-builder"'})
+
+    async def update(self, text: str, *, authorization: str | None) -> Response:
+        self.authorize_write(authorization)
+        analysis = analyze(text)
+        self.check_remote(analysis.loads, "LOAD")
+        self.check_remote(analysis.services, "SERVICE")
+        await self.run("update", store_path=str(self.store_path), text=text)
+        return Response(status_code=204)
+
+    # ---- named queries ------------------------------------------------------------------------
+    def named_query(self, name: str) -> NamedQuery:
+        query = self.named_queries.get(name)
+        if query is None:
+            raise HttpError(404, "not-found", f"no named query {name!r}",
+                            hint=f"available: {', '.join(self.named_queries) or 'none'} (see /queries)")
+        return query
+
+    # ---- VoID -----------------------------------------------------------------------------------
+    async def void(self, *, dataset_iri: str, endpoint: str, fmt: str) -> bytes:
+        from kg_builder.server.dataset import void_description
+
+        key = (self.generation(), dataset_iri, endpoint, fmt)
+        cached = self._void_cache.get(key)
+        if cached is None:
+            stats = (await self.run("statistics", base=self.base)).data
+            cached = void_description(stats, dataset_iri=dataset_iri, endpoint=endpoint, base=self.base, fmt=fmt)
+            self._void_cache = {k: v for k, v in self._void_cache.items() if k[0] == key[0]}
+            self._void_cache[key] = cached
+        return cached
+
+    # ---- linked data ----------------------------------------------------------------------------
+    def is_local(self, iri: str) -> bool:
+        """Whether this server is the place to browse ``iri`` (minted here, or our ontology / code lists)."""
+        return self.local_path(iri) is not None or iri.startswith(_OWN_SPACE)
+
+    def local_path(self, iri: str) -> str | None:
+        """The path on this server that serves ``iri`` when it is minted under the base."""
+        if iri.startswith(self.base) and self.base.endswith("/"):
+            return self.base_path + quote(iri[len(self.base):], safe="/:@!$&'()*+,;=-._~")
+        return None

@@ -1,0 +1,180 @@
+"""Query workers: separate processes, so that a time limit really stops the work.
+
+pyoxigraph cannot cancel a running query, and a thread cannot be killed; a process
+can. Each request borrows one idle worker, sends it a job and waits on the pipe until
+the deadline. Past it, the worker is killed (SIGKILL) and a fresh one takes its place
+while the request answers 503; the other workers keep serving.
+
+Each job names the store generation the server considers current; a worker reopens
+its read-only store when that changes, so a rebuild is picked up between queries and
+no query ever sees a half-built graph (generations are complete before the swap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from kg_builder.server.execute import Reply
+
+# spawn, not fork: the server process has threads (and RocksDB state) a fork would copy half-way
+_CONTEXT = multiprocessing.get_context("spawn")
+_INLINE_BODY = 256 * 1024  # larger bodies are sent separately, so the server reads them off its event loop
+
+
+@dataclass(slots=True)
+class Job:
+    action: str  # a function name of kg_builder.server.execute
+    generation: str | None  # the generation directory to read, None for writes
+    params: dict
+
+
+class QueryTimeout(Exception):
+    """The job ran past its deadline; its worker was killed."""
+
+
+class PoolBusy(Exception):
+    """No worker became free before the deadline."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died while running the job (out of memory, a crash in the store)."""
+
+
+def _worker_main(conn: Connection) -> None:
+    """The worker's loop: receive a job, run it against the right generation, send the Reply."""
+    from pyoxigraph import Store
+
+    from kg_builder.server import execute
+
+    store: Store | None = None
+    opened: str | None = None
+    while True:
+        try:
+            job: Job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            if job.action == "update":
+                store, opened = None, None  # a write makes a new generation; read it afresh next time
+                reply = execute.update(**job.params)
+            else:
+                if job.generation != opened or store is None:
+                    store, opened = None, None
+                    store = Store.read_only(job.generation)
+                    opened = job.generation
+                reply = getattr(execute, job.action)(store, **job.params)
+        except Exception as exc:  # a bug in one job must not take the worker down
+            reply = Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
+        if len(reply.body) > _INLINE_BODY:
+            body, reply.body, reply.body_follows = reply.body, b"", True
+            conn.send(reply)
+            conn.send_bytes(body)
+        else:
+            conn.send(reply)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.conn, child = _CONTEXT.Pipe(duplex=True)
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child,), daemon=True,
+                                        name="kg-builder-query-worker")
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of worker processes; :meth:`run` borrows one for a job.
+
+    Used from the server's event loop: waiting for a worker and for its answer are
+    awaits on the pipe (no thread per waiting request), so many slow queries never
+    hold up the loop, and the deadline is an ordinary asyncio timeout.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.killed = 0  # workers killed for running past their deadline (for /health)
+
+    def start(self) -> None:
+        """Start the workers; call from the event loop that will use the pool."""
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            self._idle.put_nowait(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker()
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and give the pool a fresh one (runs in a thread: both steps block)."""
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+        if not self._closed and self._loop is not None:
+            fresh = self._spawn()
+            self._loop.call_soon_threadsafe(self._idle.put_nowait, fresh)
+
+    async def run(self, job: Job, timeout: float) -> Reply:
+        """Run ``job`` on a free worker within ``timeout`` seconds (waiting for one included)."""
+        assert self._idle is not None and self._loop is not None, "start() the pool first"
+        loop = self._loop
+        deadline = loop.time() + timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError as exc:
+            raise PoolBusy from exc
+        if deadline - loop.time() < 0.01:
+            self._idle.put_nowait(worker)  # the wait used the whole budget: nothing ran, nothing to kill
+            raise PoolBusy
+        try:
+            worker.conn.send(job)
+            ready = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            try:
+                await asyncio.wait_for(ready, deadline - loop.time())
+            except TimeoutError as exc:
+                self.killed += 1
+                # kill and respawn in a thread: the client gets its 503 without waiting for either
+                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+                raise QueryTimeout from exc
+            finally:
+                loop.remove_reader(fd)
+            reply: Reply = worker.conn.recv()
+            if reply.body_follows:
+                # a large body comes as its own message: read it off the loop
+                reply.body = await loop.run_in_executor(None, worker.conn.recv_bytes)
+                reply.body_follows = False
+        except (EOFError, OSError) as exc:
+            await loop.run_in_executor(None, self._replace, worker)
+            raise WorkerCrashed(str(exc) or "connection lost") from exc
+        self._idle.put_nowait(worker)
+        return reply
+
+    @property
+    def idle(self) -> int:
+        return self._idle.qsize() if self._idle is not None else 0
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()
