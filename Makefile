@@ -27,7 +27,7 @@ install-test: $(TEST_STAMP)
 
 ## demo: build the example graph, validate it, then serve it on http://$(HOST):$(PORT)/
 demo: $(STAMP)
-	$(BIN)/kg-builder build examples --store $(DEMO_STORE) --rejects $(DEMO_STORE).rejects.tsv --fresh; \
+	$(BIN)/kg-builder build examples/ctgov-json examples/seeds --store $(DEMO_STORE) --rejects $(DEMO_STORE).rejects.tsv --fresh; \
 	  status=$$?; if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi
 	$(BIN)/kg-builder stats --store $(DEMO_STORE)
 	$(BIN)/kg-builder query --store $(DEMO_STORE) --name trial-overview --param nct=NCT07003074

@@ -113,8 +113,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         # an ad-hoc query takes parameters the same way, declared in its own header
         query = parse_named_query("query", text)
         if not params:
-            result = query_store(args.store, text)
-            write_results(result, sys.stdout.buffer, args.format)
+            write_results(query_store(args.store, text), sys.stdout.buffer, args.format)
+            sys.stdout.buffer.flush()
             return EXIT_OK
     result = execute_named(open_read_only(args.store), query, params)
     write_results(result, sys.stdout.buffer, args.format)

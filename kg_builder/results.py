@@ -35,9 +35,13 @@ def run_query(
     *,
     substitutions: dict[Variable, Literal | NamedNode] | None = None,
 ) -> QueryResult:
-    """Execute a SPARQL query over the union of the store's graphs; QueryError for bad syntax."""
+    """Execute a SPARQL query over the union of the store's graphs; QueryError for bad syntax.
+
+    The project's prefixes (kg:, rdfs:, schema:, skos:, mesh: …) are predeclared.
+    """
     try:
-        return store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+        return store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None,
+                           prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QueryError(f"invalid SPARQL: {exc}", hint="check the query near the position given") from exc
 
