@@ -225,3 +225,35 @@ def test_base_iri_is_configurable(tmp_path: Path) -> None:
     build([EXAMPLES / "ctgov-json" / "NCT04129320.json"], tmp_path / "s", base="http://example.org/kg/")
     rows = select(tmp_path / "s", "SELECT ?t WHERE { ?t a kg:ClinicalTrial }")
     assert rows == [{"t": "http://example.org/kg/trial/NCT04129320"}]
+
+
+def test_mixed_inputs_build_every_good_record_and_reject_the_garbage(shared_data: Path, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    inputs = [shared_data / "ctgov-json" / "NCT03377387.json", shared_data / "ctgov-xml" / "NCT01298141.xml",
+              EXAMPLES / "seeds", garbage]
+    report = build(inputs, tmp_path / "s")
+    assert report.built == 4 and report.outcome == "partial"
+    [reject] = report.rejects
+    assert reject.source_file == str(garbage) and reject.reason
+    formats = select(tmp_path / "s", "SELECT DISTINCT ?f WHERE { ?r kg:sourceFormat ?f } ORDER BY ?f")
+    assert [r["f"] for r in formats] == ["ctgov-json", "ctgov-xml", "flat-record", "registry-page"]
+
+
+def test_seed_facts_visible_through_trial_overview(tmp_path: Path) -> None:
+    build([EXAMPLES / "seeds"], tmp_path / "s")
+    assert _overview(tmp_path / "s", "NCT07003074") == {
+        "title": "A Clinical Study of TQB2102 Versus Docetaxel Plus Trastuzumab and Pertuzumab in the Treatment "
+                 "of HER2 Positive Recurrent or Metastatic Breast Cancer",
+        "phase": "PHASE3", "status": "RECRUITING", "enrollment": "642", "start": "2025-06-23",
+        "sponsor": "Chia Tai Tianqing Pharmaceutical Group Nanjing Shunxin Pharmaceutical Co., Ltd.",
+    }
+
+
+def test_contacts_only_on_request(tmp_path: Path) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?c a kg:Contact }"
+    build([EXAMPLES / "seeds"], tmp_path / "a")
+    assert select(tmp_path / "a", query) == [{"n": "0"}]
+    assert not select(tmp_path / "a", "SELECT ?x WHERE { ?x ?p ?o FILTER(CONTAINS(STR(?o), '18017312288')) }")
+    build([EXAMPLES / "seeds"], tmp_path / "b", include_contacts=True)
+    assert int(select(tmp_path / "b", query)[0]["n"]) >= 25
