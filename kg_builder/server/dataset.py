@@ -64,6 +64,7 @@ def service_description(endpoint: str, void_url: str, *, allow_update: bool, fmt
 def void_description(stats: dict, *, dataset_iri: str, endpoint: str, base: str, fmt: str) -> bytes:
     """VoID for ``stats`` (from :func:`kg_builder.server.execute.statistics`)."""
     ds = _n(dataset_iri)
+    document = dataset_iri.split("#")[0]
     v = VOID
     triples = [
         Triple(ds, _TYPE, _n(v + "Dataset")),
@@ -78,14 +79,14 @@ def void_description(stats: dict, *, dataset_iri: str, endpoint: str, base: str,
     for f in GRAPH_FORMATS:
         triples.append(Triple(ds, _n(v + "feature"), _n("http://www.w3.org/ns/formats/" + _FORMAT_IRIS[f.name])))
     for index, (cls, count) in enumerate(stats["classes"]):
-        partition = _n(f"{dataset_iri}#class-{index}")
+        partition = _n(f"{document}#class-{index}")
         triples += [
             Triple(ds, _n(v + "classPartition"), partition),
             Triple(partition, _n(v + "class"), _n(cls)),
             Triple(partition, _n(v + "entities"), _int(count)),
         ]
     for index, (target, count) in enumerate(stats["links"]):
-        linkset = _n(f"{dataset_iri}#links-{index}")
+        linkset = _n(f"{document}#links-{index}")
         triples += [
             Triple(ds, _n(v + "subset"), linkset),
             Triple(linkset, _TYPE, _n(v + "Linkset")),

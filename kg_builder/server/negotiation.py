@@ -38,7 +38,9 @@ RESULT_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RE
 # "n3" and "rdf+xml" are the names SPARQLWrapper sends as format=
 TURTLE = Format("turtle", ("text/turtle", "application/x-turtle"), ("turtle", "ttl", "n3"))
 N_TRIPLES = Format("ntriples", ("application/n-triples", "text/plain"), ("ntriples", "nt", "n-triples"))
-JSON_LD = Format("jsonld", ("application/ld+json", "application/json"), ("jsonld", "json-ld", "json"))
+JSON_LD = Format(
+    "jsonld", ("application/ld+json", "application/json", "application/x-json+ld"), ("jsonld", "json-ld", "json")
+)
 RDF_XML = Format("rdfxml", ("application/rdf+xml", "application/xml", "text/xml"), ("rdfxml", "rdf", "xml", "rdf+xml"))
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 
@@ -116,11 +118,15 @@ def negotiate(accept: str | None, offers: Sequence[Format], default: Format) -> 
 
 
 def by_override(value: str, offers: Sequence[Format]) -> Format | None:
-    """The ``format=`` override: a short name (``csv``, ``ttl``) or a media type among ``offers``."""
-    wanted = value.strip().lower()
-    for fmt in offers:
-        if wanted in fmt.aliases or wanted in fmt.media_types:
-            return fmt
+    """The ``format=`` override: a short name (``csv``, ``ttl``) or a media type among ``offers``.
+
+    A comma-separated list is read in order (SPARQLWrapper sends the media types it accepts).
+    """
+    for item in value.split(","):
+        wanted = item.split(";")[0].strip().lower()
+        for fmt in offers:
+            if wanted in fmt.aliases or wanted in fmt.media_types:
+                return fmt
     return None
 
 

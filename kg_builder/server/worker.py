@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -156,6 +157,7 @@ class WorkerPool:
                 raise QueryTimeout from exc
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv below expects blocking
             reply: Reply = worker.conn.recv()
             if reply.body_follows:
                 # a large body comes as its own message: read it off the loop
