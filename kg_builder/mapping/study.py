@@ -50,7 +50,9 @@ def map_study(
     _map_provenance(study, ctx, out, build_time)
     out.quads.extend(map_enrichment(study, ctx))
     out.quads.extend(map_links(study, ctx))
-    return ctx, out.quads, out.warnings
+    # Shared nodes (a country, a place) are described once per site that names them; the store
+    # would fold the repeats anyway, but indexing them first is the build's dominant cost.
+    return ctx, list(dict.fromkeys(out.quads)), out.warnings
 
 
 def _map_identity(study: Study, ctx: MappingContext, out: QuadSink) -> None:
