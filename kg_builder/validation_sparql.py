@@ -1,0 +1,268 @@
+"""SHACL compiled to SPARQL, run on Oxigraph over every study graph at once.
+
+Per-study semantics are kept exactly: each query binds ``?g`` to a study's named
+graph, focus nodes and their values come from that graph, and class membership
+also looks at the vocabulary graph (the data graph of a study is its named graph
+plus the vocabulary). One query per constraint covers the whole store, which is
+what makes this engine fast; ``tests/test_validation_engines.py`` checks that it
+reports exactly what pyshacl reports on the test corpus.
+
+Only the SHACL subset the shapes in ``shapes/`` use is compiled; anything else
+raises :class:`UnsupportedShapes` and the caller falls back to pyshacl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import rdflib
+from pyoxigraph import NamedNode, Store
+
+from kg_builder.validation_terms import SH, ValidationResult, display, ox_key
+
+_SH = rdflib.Namespace(SH)
+_RDF_TYPE = rdflib.RDF.type
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_RANGES = {  # derived integer types: xsd:integer lexical form plus a range
+    "nonNegativeInteger": ">= 0", "positiveInteger": "> 0", "nonPositiveInteger": "<= 0", "negativeInteger": "< 0",
+}
+_CASTABLE = {"integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time", "gYear",
+             "gYearMonth", "duration", "dayTimeDuration", "yearMonthDuration"}
+_NODE_KINDS = {
+    "IRI": "isIRI(?value)", "Literal": "isLiteral(?value)", "BlankNode": "isBlank(?value)",
+    "BlankNodeOrIRI": "(isBlank(?value) || isIRI(?value))", "IRIOrLiteral": "(isIRI(?value) || isLiteral(?value))",
+    "BlankNodeOrLiteral": "(isBlank(?value) || isLiteral(?value))",
+}
+_COMPARISONS = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
+_PROPERTY_PARAMS = {"path", "name", "message", "severity", "description", "order", "group", "minCount", "maxCount",
+                    "datatype", "or", "in", "class", "nodeKind", "pattern", "flags", *_COMPARISONS}
+_NODE_PARAMS = {"targetClass", "property", "sparql", "name", "message", "severity", "description", "deactivated"}
+_SELECT_VARS = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?((?:[?$]\w+\s*)+)WHERE", re.I | re.S)
+
+
+class UnsupportedShapes(Exception):
+    """The shapes use SHACL this compiler does not translate; use pyshacl instead."""
+
+
+@dataclass(frozen=True)
+class CompiledConstraint:
+    shape: str
+    component: str
+    severity: str
+    message: str
+    path: str | None  # N-Triples key of the shape's path
+    query: str
+    sparql_vars: tuple[str, ...] = ()  # for SPARQL constraints: variables a message may quote
+
+
+def _n3(term) -> str:
+    if isinstance(term, rdflib.URIRef):
+        return f"<{term}>"
+    if isinstance(term, rdflib.Literal):
+        return term.n3()
+    raise UnsupportedShapes(f"cannot compile term {term!r}")
+
+
+def _local(term) -> str:
+    return str(term).removeprefix(SH)
+
+
+class _Compiler:
+    def __init__(self, shapes: rdflib.Graph, subclasses: dict[str, list[str]], vocabulary: str) -> None:
+        self.g = shapes
+        self.vocabulary = vocabulary
+        self.subclasses = subclasses  # class IRI → itself and every subclass (from the vocabulary graph)
+        self.out: list[CompiledConstraint] = []
+
+    def _classes(self, cls) -> str:
+        return ", ".join(f"<{c}>" for c in self.subclasses.get(str(cls), [str(cls)]))
+
+    def _params(self, node, allowed: set[str]) -> None:
+        for p in set(self.g.predicates(node)):
+            if p == _RDF_TYPE:
+                continue
+            if not str(p).startswith(SH) or _local(p) not in allowed:
+                raise UnsupportedShapes(f"{node}: {p} is not compiled")
+
+    def _severity(self, shape) -> str:
+        return _local(self.g.value(shape, _SH.severity) or _SH.Violation)
+
+    def _message(self, shape) -> str:
+        messages = sorted(str(m) for m in self.g.objects(shape, _SH.message))
+        if len(messages) != 1:
+            raise UnsupportedShapes(f"{shape}: exactly one sh:message expected")
+        return messages[0]
+
+    def compile(self) -> list[CompiledConstraint]:
+        for shape in sorted(set(self.g.subjects(_RDF_TYPE, _SH.NodeShape))):
+            if not isinstance(shape, rdflib.URIRef):
+                raise UnsupportedShapes("node shapes must be IRIs")
+            self._params(shape, _NODE_PARAMS)
+            if self.g.value(shape, _SH.deactivated) == rdflib.Literal(True):
+                continue
+            targets = list(self.g.objects(shape, _SH.targetClass))
+            if not targets:
+                raise UnsupportedShapes(f"{shape}: only sh:targetClass targets are compiled")
+            classes = ", ".join(self._classes(t) for t in targets)
+            target = f"GRAPH ?g {{ ?this a ?__t }} FILTER (?__t IN ({classes}))"
+            for prop in self.g.objects(shape, _SH.property):
+                self._property(prop, target)
+            for constraint in self.g.objects(shape, _SH.sparql):
+                self._sparql(shape, constraint, target)
+        return self.out
+
+    # --- property shapes ------------------------------------------------------------------------
+
+    def _path(self, prop) -> tuple[str, str]:
+        path = self.g.value(prop, _SH.path)
+        if isinstance(path, rdflib.URIRef):
+            return f"?this <{path}> ?value", f"<{path}>"
+        inverse = self.g.value(path, _SH.inversePath) if isinstance(path, rdflib.BNode) else None
+        if isinstance(inverse, rdflib.URIRef) and len(list(self.g.predicate_objects(path))) == 1:
+            return f"?value <{inverse}> ?this", f"^<{inverse}>"
+        raise UnsupportedShapes(f"{prop}: only predicate and inverse paths are compiled")
+
+    def _property(self, prop, target: str) -> None:
+        if not isinstance(prop, rdflib.URIRef):
+            raise UnsupportedShapes("property shapes must be IRIs (results name them)")
+        self._params(prop, _PROPERTY_PARAMS)
+        pattern, path_key = self._path(prop)
+        common = {"shape": str(prop), "severity": self._severity(prop), "message": self._message(prop),
+                  "path": path_key}
+        values = f"{target} GRAPH ?g {{ {pattern} }}"
+
+        def value_check(component: str, failing: str) -> None:
+            query = f"SELECT DISTINCT ?g ?this ?value WHERE {{ {values} FILTER ({failing}) }}"
+            self.out.append(CompiledConstraint(component=component, query=query, **common))
+
+        for bound, op, component in (("minCount", "<", "MinCountConstraintComponent"),
+                                     ("maxCount", ">", "MaxCountConstraintComponent")):
+            limit = self.g.value(prop, _SH[bound])
+            if limit is not None:
+                query = (f"SELECT ?g ?this WHERE {{ {{ SELECT ?g ?this (COUNT(DISTINCT ?value) AS ?n) WHERE "
+                         f"{{ {target} OPTIONAL {{ GRAPH ?g {{ {pattern} }} }} }} GROUP BY ?g ?this }} "
+                         f"FILTER (?n {op} {int(limit)}) }}")
+                self.out.append(CompiledConstraint(component=component, query=query, **common))
+        datatype = self.g.value(prop, _SH.datatype)
+        if datatype is not None:
+            value_check("DatatypeConstraintComponent", f"!{_datatype_ok(datatype)}")
+        alternatives = self.g.value(prop, _SH["or"])
+        if alternatives is not None:
+            checks = []
+            for member in rdflib.collection.Collection(self.g, alternatives):
+                preds = set(self.g.predicates(member)) - {_RDF_TYPE}
+                if preds != {_SH.datatype}:
+                    raise UnsupportedShapes(f"{prop}: sh:or is compiled only over sh:datatype alternatives")
+                checks.append(_datatype_ok(self.g.value(member, _SH.datatype)))
+            value_check("OrConstraintComponent", f"!({' || '.join(checks)})")
+        allowed = self.g.value(prop, _SH["in"])
+        if allowed is not None:
+            members = [_n3(t) for t in rdflib.collection.Collection(self.g, allowed)]
+            value_check("InConstraintComponent", "!(" + " || ".join(f"sameTerm(?value, {m})" for m in members) + ")")
+        cls = self.g.value(prop, _SH["class"])
+        if cls is not None:
+            # an instance in the study graph or in the vocabulary graph (both make up the data graph)
+            value_check("ClassConstraintComponent",
+                        f"NOT EXISTS {{ {{ GRAPH ?g {{ ?value a ?__c }} }} UNION {{ GRAPH <{self.vocabulary}> "
+                        f"{{ ?value a ?__c }} }} FILTER (?__c IN ({self._classes(cls)})) }}")
+        kind = self.g.value(prop, _SH.nodeKind)
+        if kind is not None:
+            value_check("NodeKindConstraintComponent", f"!{_NODE_KINDS[_local(kind)]}")
+        regex = self.g.value(prop, _SH.pattern)
+        if regex is not None:
+            flags = self.g.value(prop, _SH.flags)
+            args = f"{rdflib.Literal(str(regex)).n3()}" + (f", {rdflib.Literal(str(flags)).n3()}" if flags else "")
+            value_check("PatternConstraintComponent", f"isBlank(?value) || !REGEX(STR(?value), {args})")
+        for name, op in _COMPARISONS.items():
+            limit = self.g.value(prop, _SH[name])
+            if limit is not None:
+                component = name[0].upper() + name[1:] + "ConstraintComponent"
+                value_check(component, f"!COALESCE(?value {op} {_n3(limit)}, false)")
+
+    # --- SPARQL-based constraints ---------------------------------------------------------------
+
+    def _sparql(self, shape, constraint, target: str) -> None:
+        select = str(self.g.value(constraint, _SH.select) or "")
+        match = _SELECT_VARS.match(select)
+        if not match:
+            raise UnsupportedShapes(f"{shape}: the SELECT must project plain variables")
+        names = tuple(v[1:] for v in match.group(1).split())
+        prefixes = "".join(
+            f"PREFIX {decl_prefix}: <{decl_ns}>\n"
+            for owner in self.g.objects(constraint, _SH.prefixes)
+            for decl in self.g.objects(owner, _SH.declare)
+            for decl_prefix, decl_ns in [(self.g.value(decl, _SH.prefix), self.g.value(decl, _SH.namespace))]
+        )
+        projected = " ".join(f"?{n}" for n in names if n != "this")
+        query = f"{prefixes}SELECT DISTINCT ?g ?this {projected} WHERE {{ {target} GRAPH ?g {{ {select} }} }}"
+        self.out.append(CompiledConstraint(
+            shape=str(shape), component="SPARQLConstraintComponent", severity=self._severity(shape),
+            message=self._message(shape), path=None, query=query, sparql_vars=names))
+
+
+def _datatype_ok(datatype) -> str:
+    """A SPARQL expression true when ?value is a well-formed literal of ``datatype`` (as pyshacl decides)."""
+    iri = str(datatype)
+    same = f"isLiteral(?value) && sameTerm(DATATYPE(?value), <{iri}>)"
+    local = iri.removeprefix(XSD) if iri.startswith(XSD) else None
+    if local in _CASTABLE:  # an ill-formed lexical form does not cast
+        return f"({same} && COALESCE(isLiteral(<{iri}>(STR(?value))), false))"
+    if local in _INTEGER_RANGES:
+        return f"({same} && COALESCE(<{XSD}integer>(STR(?value)) {_INTEGER_RANGES[local]}, false))"
+    return f"({same})"
+
+
+def subclass_closure(store: Store, vocabulary: NamedNode) -> dict[str, list[str]]:
+    """Every class of the vocabulary graph with itself and its subclasses."""
+    closure: dict[str, list[str]] = {}
+    query = ("SELECT ?super ?sub WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?super "
+             "FILTER (isIRI(?super) && isIRI(?sub)) }")
+    for row in store.query(query, default_graph=[vocabulary]):
+        closure.setdefault(row["super"].value, []).append(row["sub"].value)
+    return {k: sorted(set(v)) for k, v in closure.items()}
+
+
+def compile_shapes(shapes: rdflib.Graph, store: Store, vocabulary: NamedNode) -> list[CompiledConstraint]:
+    """The shapes as one SPARQL query per constraint; UnsupportedShapes when they cannot be compiled."""
+    constraints = _Compiler(shapes, subclass_closure(store, vocabulary), vocabulary.value).compile()
+    # the compiled queries look for focus nodes in study graphs only, and take subclasses from the vocabulary
+    targets = {c for s in shapes.subjects(_RDF_TYPE, _SH.NodeShape) for c in shapes.objects(s, _SH.targetClass)}
+    if targets and store.query(
+        "ASK { ?x a ?c FILTER (?c IN (" + ", ".join(f"<{t}>" for t in targets) + ")) }", default_graph=[vocabulary]
+    ):
+        raise UnsupportedShapes("the vocabulary graph holds instances of a target class")
+    if store.query(f"ASK {{ GRAPH ?g {{ ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }} "
+                   f"FILTER (?g != <{vocabulary.value}>) }}"):
+        raise UnsupportedShapes("a study graph declares subclasses")
+    return constraints
+
+
+def _fill(template: str, row, names: tuple[str, ...]) -> str:
+    for name in names:
+        term = row[name]
+        if term is not None:
+            template = template.replace("{?" + name + "}", display(term)).replace("{$" + name + "}", display(term))
+    return template
+
+
+def run_compiled(store: Store, constraints: list[CompiledConstraint]) -> list[ValidationResult]:
+    """Every result of every compiled constraint over every named graph of ``store``."""
+    results: list[ValidationResult] = []
+    for c in constraints:
+        for row in store.query(c.query):
+            focus = row["this"]
+            if c.component == "SPARQLConstraintComponent":
+                value = row["value"] if "value" in c.sparql_vars else None
+                path = row["path"] if "path" in c.sparql_vars else None
+                results.append(ValidationResult(
+                    row["g"].value, ox_key(focus), c.shape, c.component, c.severity,
+                    ox_key(path) if path is not None else None,
+                    ox_key(value if value is not None else focus), _fill(c.message, row, c.sparql_vars)))
+            else:
+                value = row["value"] if c.component not in ("MinCountConstraintComponent",
+                                                             "MaxCountConstraintComponent") else None
+                results.append(ValidationResult(
+                    row["g"].value, ox_key(focus), c.shape, c.component, c.severity, c.path,
+                    ox_key(value) if value is not None else None, c.message))
+    return results
