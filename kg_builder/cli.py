@@ -19,6 +19,7 @@ from pathlib import Path
 from kg_builder import __version__
 from kg_builder.errors import InputError, KgBuilderError, QueryError, UsageError
 from kg_builder.export import EXPORT_FORMATS
+from kg_builder.link_cli import add_link_parsers
 from kg_builder.results import RESULT_FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", required=True, metavar="DIR")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
+    add_link_parsers(sub)
     return parser
 
 
