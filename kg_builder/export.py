@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -40,12 +41,33 @@ def export_store(store: Store, output: IO[bytes], format: str, *, graph: str | N
     rdf_format = EXPORT_FORMATS[format]
     graph_node = NamedNode(graph) if graph else None
     prefixes = PREFIXES if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
-    if rdf_format.supports_datasets:
+    if rdf_format == RdfFormat.JSON_LD:
+        _compact_jsonld(list(_quads(store, graph_node)), output)
+    elif rdf_format.supports_datasets:
         serialize(_quads(store, graph_node), output, rdf_format, prefixes=prefixes)
-    elif rdf_format == RdfFormat.JSON_LD:
-        serialize(list(_triples(store, graph_node)), output, rdf_format)
     else:
         serialize(_triples(store, graph_node), output, rdf_format, prefixes=prefixes)
+
+
+def _compact_jsonld(quads: list[Quad], output: IO[bytes]) -> None:
+    """JSON-LD compacted with ``ontology/context.jsonld``, so it reads as plain JSON (``"phase"``,
+    ``"leadSponsor"``) rather than full IRIs; rdflib does the compaction (pyoxigraph writes expanded form)."""
+    import rdflib
+
+    from kg_builder.settings import Settings
+
+    context_file = Settings().ontology_dir / "context.jsonld"
+    if not context_file.is_file():
+        serialize(quads, output, RdfFormat.JSON_LD)
+        return
+    normalize, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False  # keep lexical forms as built
+    try:
+        graph = rdflib.Dataset()
+        graph.parse(data=serialize(quads, format=RdfFormat.N_QUADS), format="nquads")
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalize
+    context = json.loads(context_file.read_text(encoding="utf-8"))["@context"]
+    output.write(graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8"))
 
 
 def export(store_path: str | Path, output: IO[bytes], format: str, *, graph: str | None = None) -> None:
