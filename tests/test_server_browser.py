@@ -20,7 +20,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: .ci/install-browser.sh installs Debian's 'chromium' (needs apt as root)")
+        pytest.skip(f"no Chromium at {CHROMIUM}: .ci/install-browser.sh installs Debian's chromium (apt, as root)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
