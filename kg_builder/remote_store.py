@@ -148,7 +148,8 @@ class RemoteStore:
         if use_default_graph_as_union and self.union_parameter:
             params.append((self.union_parameter, ""))
         for graph in ([default_graph] if isinstance(default_graph, NamedNode) else default_graph or []):
-            params.append(("default-graph-uri", graph.value))
+            if isinstance(graph, NamedNode):  # the protocol cannot name the store's own default graph
+                params.append(("default-graph-uri", graph.value))
         for graph in named_graphs or []:
             params.append(("named-graph-uri", graph.value))
         accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
