@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers_store import EXAMPLES, minimal_study, select, write_json
 from pyoxigraph import Dataset, RdfFormat, parse
 
-from helpers_store import EXAMPLES, minimal_study, select, write_json
 from kg_builder.export import export
 from kg_builder.pipeline import build, build_or_report, write_rejects
 from kg_builder.sources.ctgov_json import iter_records
