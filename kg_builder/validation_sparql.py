@@ -104,8 +104,9 @@ class _Compiler:
             targets = list(self.g.objects(shape, _SH.targetClass))
             if not targets:
                 raise UnsupportedShapes(f"{shape}: only sh:targetClass targets are compiled")
-            classes = ", ".join(self._classes(t) for t in targets)
-            target = f"GRAPH ?g {{ ?this a ?__t }} FILTER (?__t IN ({classes}))"
+            # one constant-class pattern per (sub)class: Oxigraph then reads the type index, not every type
+            classes = sorted({c for t in targets for c in self.subclasses.get(str(t), [str(t)])})
+            target = "{ " + " } UNION { ".join(f"GRAPH ?g {{ ?this a <{c}> }}" for c in classes) + " }"
             for prop in self.g.objects(shape, _SH.property):
                 self._property(prop, target)
             for constraint in self.g.objects(shape, _SH.sparql):
