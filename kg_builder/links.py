@@ -186,4 +186,4 @@ def map_links(study: Study, ctx: MappingContext) -> Iterator[Quad]:
         mesh_id = mesh_by_label.get(normalize_label(name))
         if mesh_id and normalize_label(name):
             for iri in external_iris("mesh", mesh_id):
-                yield Quad(ctx.minter.condition(name), SKOS.exactMatch, iri, graph)
+                yield Quad(ctx.condition(name), SKOS.exactMatch, iri, graph)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
+from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.iris import IriMinter, content_key
 from kg_builder.model import Study
 
@@ -49,6 +50,11 @@ class MappingContext:
 
     def criterion(self, index: int) -> NamedNode:
         return self.part("criterion", index + 1)
+
+    # Shared nodes whose key needs more than case/space folding.
+    def condition(self, name: str) -> NamedNode:
+        """The shared condition node: spelling variants ("tumour"/"tumor") land on one node."""
+        return self.minter.condition(canonical_condition(name))
 
     @property
     def eligibility(self) -> NamedNode:

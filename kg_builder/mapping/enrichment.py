@@ -143,11 +143,11 @@ def _doses(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: Mappi
 
 def _conditions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
     for name, condition, meshes in facts.conditions:
-        node = ctx.minter.condition(name)
+        node = ctx.condition(name)
         for facet in condition.facets:
             out.add(node, KG.conditionFacet, concept("condition-facet", facet))
         if condition.base != condition.canonical:
-            base = ctx.minter.condition(condition.base)
+            base = ctx.condition(condition.base)
             out.add(node, KG.baseCondition, base)
             out.typed(base, KG.Condition, SCHEMA.MedicalCondition)
             out.label(base, condition.base[:1].upper() + condition.base[1:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyoxigraph import Literal, Quad
 
 from kg_builder import __version__
+from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.iris import IriMinter, normalize_label
 from kg_builder.links import map_links
 from kg_builder.mapping import organizations, protocol, terms
@@ -122,8 +123,9 @@ def _map_status_and_design(study: Study, ctx: MappingContext, out: QuadSink) -> 
 
 
 def condition_label(name: str) -> str:
-    """The display label of a shared condition node: its normalised form, first letter raised."""
-    norm = normalize_label(name)
+    """The display label of a shared condition node: its canonical form, first letter raised,
+    so every study naming the condition gives the node the same label."""
+    norm = canonical_condition(name)
     return norm[:1].upper() + norm[1:]
 
 
@@ -132,7 +134,7 @@ def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     for name in study.conditions:
         if not normalize_label(name):
             continue
-        condition = ctx.minter.condition(name)
+        condition = ctx.condition(name)
         out.add(node, KG.condition, condition)
         out.text(node, KG.conditionName, name)
         out.typed(condition, KG.Condition, SCHEMA.MedicalCondition)
