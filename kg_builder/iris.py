@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import NamedNode
 
@@ -20,6 +21,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)  # names repeat across studies (sponsors, cities, drugs): fold each once
 def normalize_label(text: str) -> str:
     """Case-, width- and spacing-folded form of a name, the key shared nodes are minted from."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -27,6 +29,7 @@ def normalize_label(text: str) -> str:
     return _SPACES.sub(" ", folded).strip(" .,;:")
 
 
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """A readable, IRI-safe path segment for ``text``.
 
