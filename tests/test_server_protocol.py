@@ -202,12 +202,14 @@ def test_void(http) -> None:
     assert response.status_code == 200
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     void = rdflib.Namespace("http://rdfs.org/ns/void#")
-    assert int(next(graph.objects(None, void.triples))) > STUDIES * 10
+    dataset = next(graph.subjects(void.sparqlEndpoint, None))
+    assert int(graph.value(dataset, void.triples)) > STUDIES * 10
     partitions = {str(c): int(graph.value(p, void.entities)) for p in graph.objects(None, void.classPartition)
                   for c in graph.objects(p, void["class"])}
     assert partitions["https://w3id.org/kg-builder/ontology#ClinicalTrial"] == STUDIES
-    targets = {str(t) for t in graph.objects(None, void.objectsTarget)}
-    assert "http://id.nlm.nih.gov/mesh/" in targets  # links out
+    links = {(str(graph.value(s, void.linkPredicate)), str(graph.value(s, void.objectsTarget)))
+             for s in graph.subjects(rdflib.RDF.type, void.Linkset)}
+    assert ("https://w3id.org/kg-builder/ontology#conditionMesh", "http://id.nlm.nih.gov/mesh/") in links
 
 
 def test_graph_store_read(http) -> None:

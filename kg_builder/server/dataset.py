@@ -72,7 +72,6 @@ def void_description(stats: dict, *, dataset_iri: str, endpoint: str, base: str,
         Triple(ds, _n(v + "sparqlEndpoint"), _n(endpoint)),
         Triple(ds, _n(v + "uriSpace"), Literal(base)),
         Triple(ds, _n(v + "triples"), _int(stats["triples"])),
-        Triple(ds, _n(v + "properties"), _int(stats["properties"])),
         Triple(ds, _n(v + "classes"), _int(len(stats["classes"]))),
         Triple(ds, _n(v + "rootResource"), _n(base)),
     ]
@@ -85,11 +84,12 @@ def void_description(stats: dict, *, dataset_iri: str, endpoint: str, base: str,
             Triple(partition, _n(v + "class"), _n(cls)),
             Triple(partition, _n(v + "entities"), _int(count)),
         ]
-    for index, (target, count) in enumerate(stats["links"]):
+    for index, (predicate, target, count) in enumerate(stats["links"]):
         linkset = _n(f"{document}#links-{index}")
         triples += [
             Triple(ds, _n(v + "subset"), linkset),
             Triple(linkset, _TYPE, _n(v + "Linkset")),
+            Triple(linkset, _n(v + "linkPredicate"), _n(predicate)),
             Triple(linkset, _n(v + "subjectsTarget"), ds),
             Triple(linkset, _n(v + "objectsTarget"), _n(target)),
             Triple(linkset, _n(v + "triples"), _int(count)),

@@ -8,6 +8,7 @@ here blocks: the store is only ever touched by worker processes, awaited on a pi
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -23,6 +24,7 @@ from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed,
 from kg_builder.settings import Settings
 from kg_builder.store import current_generation
 
+_STATS_LIMIT = 900.0  # seconds for the VoID statistics of one generation (a full scan)
 _OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: described in the vocabulary graph
 
 
@@ -37,7 +39,7 @@ class Service:
         self.named_queries: dict[str, NamedQuery] = (
             load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
-        self._void_cache: dict[tuple, bytes] = {}  # per generation: statistics are not a query result
+        self._stats: dict[str, asyncio.Future] = {}  # generation → its VoID statistics (not query results)
 
     # ---- plumbing -------------------------------------------------------------------------
     def generation(self) -> str:
@@ -153,16 +155,28 @@ class Service:
 
     # ---- VoID -----------------------------------------------------------------------------------
     async def void(self, *, dataset_iri: str, endpoint: str, fmt: str) -> bytes:
+        """VoID of the current generation; its statistics are computed once per generation, apart."""
         from kg_builder.server.dataset import void_description
 
-        key = (self.generation(), dataset_iri, endpoint, fmt)
-        cached = self._void_cache.get(key)
-        if cached is None:
-            stats = (await self.run("statistics", base=self.base)).data
-            cached = void_description(stats, dataset_iri=dataset_iri, endpoint=endpoint, base=self.base, fmt=fmt)
-            self._void_cache = {k: v for k, v in self._void_cache.items() if k[0] == key[0]}
-            self._void_cache[key] = cached
-        return cached
+        generation = self.generation()
+        task = self._stats.get(generation)
+        if task is None or (task.done() and task.exception() is not None):
+            # a full scan of a large store can take minutes: it runs on a process of its own with its own
+            # deadline, so it neither occupies a query worker nor is cut by the query time limit
+            job = Job("statistics", generation, {"base": self.base})
+            task = asyncio.ensure_future(self.pool.run_apart(job, max(self.limits.timeout, _STATS_LIMIT)))
+            self._stats = {generation: task}
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(task), self.limits.timeout)
+        except TimeoutError as exc:
+            raise HttpError(503, "computing", "the dataset statistics for VoID are still being computed",
+                            hint="try again in a minute", headers={"Retry-After": "30"}) from exc
+        except (QueryTimeout, WorkerCrashed) as exc:
+            raise HttpError(503, "statistics-failed", f"the dataset statistics could not be computed ({exc!r})",
+                            headers={"Retry-After": "60"}) from exc
+        if reply.error is not None:
+            raise HttpError.from_reply_error(reply.status, reply.error)
+        return void_description(reply.data, dataset_iri=dataset_iri, endpoint=endpoint, base=self.base, fmt=fmt)
 
     # ---- linked data ----------------------------------------------------------------------------
     def is_local(self, iri: str) -> bool:

@@ -144,6 +144,33 @@ class WorkerPool:
             self._idle.put_nowait(worker)  # the wait used the whole budget: nothing ran, nothing to kill
             raise PoolBusy
         try:
+            reply = await self._exchange(worker, job, deadline)
+        except QueryTimeout:
+            self.killed += 1
+            # kill and respawn in a thread: the client gets its 503 without waiting for either
+            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            raise
+        except WorkerCrashed:
+            await loop.run_in_executor(None, self._replace, worker)
+            raise
+        self._idle.put_nowait(worker)
+        return reply
+
+    async def run_apart(self, job: Job, timeout: float) -> Reply:
+        """Run a long housekeeping ``job`` (dataset statistics) on a process of its own, never a pool worker."""
+        assert self._loop is not None, "start() the pool first"
+        loop = self._loop
+        worker = await loop.run_in_executor(None, _Worker)
+        try:
+            return await self._exchange(worker, job, loop.time() + timeout)
+        finally:
+            await loop.run_in_executor(None, worker.kill)
+
+    async def _exchange(self, worker: _Worker, job: Job, deadline: float) -> Reply:
+        """Send ``job`` and await the Reply until ``deadline`` (QueryTimeout) without blocking the loop."""
+        loop = self._loop
+        assert loop is not None
+        try:
             worker.conn.send(job)
             ready = loop.create_future()
             fd = worker.conn.fileno()
@@ -151,9 +178,6 @@ class WorkerPool:
             try:
                 await asyncio.wait_for(ready, deadline - loop.time())
             except TimeoutError as exc:
-                self.killed += 1
-                # kill and respawn in a thread: the client gets its 503 without waiting for either
-                threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
                 raise QueryTimeout from exc
             finally:
                 loop.remove_reader(fd)
@@ -164,9 +188,7 @@ class WorkerPool:
                 reply.body = await loop.run_in_executor(None, worker.conn.recv_bytes)
                 reply.body_follows = False
         except (EOFError, OSError) as exc:
-            await loop.run_in_executor(None, self._replace, worker)
             raise WorkerCrashed(str(exc) or "connection lost") from exc
-        self._idle.put_nowait(worker)
         return reply
 
     @property
