@@ -1,0 +1,117 @@
+"""Validation of built stores: the seeds, hand-corrupted graphs, all real records, and the build path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+
+from kg_builder.pipeline import build
+from kg_builder.store import current_generation, open_read_only
+from kg_builder.validation import StudyValidator, study_graphs, validate
+from kg_builder.validation_cli import main as validate_main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SHAPES = "https://w3id.org/kg-builder/shapes#"
+KG = "https://w3id.org/kg-builder/ontology#"
+# Real defects outside validation, reported to their owners; the shapes stay as they are.
+KNOWN_UNRESOLVED_COUNTRIES = {"Turkey (Türkiye)", "Former Serbia and Montenegro", "Republic of"}
+
+
+@pytest.fixture(scope="module")
+def seeds_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("seeds") / "store"
+    build([EXAMPLES / "seeds"], store, fresh=True)
+    return store
+
+
+def test_seeds_conform_and_000_is_flagged_as_incomplete(seeds_store: Path, capsys) -> None:
+    assert validate_main(["validate", "--store", str(seeds_store)]) == 0
+    out = capsys.readouterr().out
+    for rule in ("registry id stated", "primary or secondary outcomes stated"):
+        section = out.split(rule, 1)[1].split("\n\n", 1)[0]
+        assert out.split(rule, 1)[0].rsplit("\n", 1)[-1].startswith("WARNING")
+        assert "000_f1fdf13170af0f92.txt" in section
+
+
+def _corrupt(store_dir: Path, update: str) -> None:
+    store = Store(str(current_generation(store_dir)))
+    store.update(update)
+    store.flush()
+    del store
+
+
+def test_hand_corrupted_store_fails_naming_each_problem(tmp_path: Path, capsys) -> None:
+    store_dir = tmp_path / "store"
+    build([EXAMPLES / "seeds"], store_dir, fresh=True)
+    assert validate_main(["validate", "--store", str(store_dir)]) == 0
+    capsys.readouterr()
+    g = "<https://w3id.org/kg-builder/id/graph/NCT07003074>"
+    t = "<https://w3id.org/kg-builder/id/trial/NCT07003074>"
+    site = open_read_only(store_dir).query(
+        "SELECT ?site WHERE { GRAPH ?g { ?t <https://w3id.org/kg-builder/ontology#site> ?site } } LIMIT 1")
+    site_iri = next(iter(site))["site"].value
+    drug = open_read_only(store_dir).query(
+        "SELECT ?g ?d WHERE { GRAPH ?g { ?d a <https://w3id.org/kg-builder/ontology#Drug> } } LIMIT 1")
+    drug_row = next(iter(drug))
+    dg, d = drug_row["g"].value, drug_row["d"].value
+    _corrupt(store_dir, f"""
+        PREFIX kg: <https://w3id.org/kg-builder/ontology#>
+        PREFIX kgv: <https://w3id.org/kg-builder/vocab/>
+        INSERT DATA {{ GRAPH {g} {{ {t} kg:phase kgv:phase\\/PHASE1 }} }} ;
+        DELETE {{ GRAPH {g} {{ {t} kg:enrollment ?n }} }} WHERE {{ GRAPH {g} {{ {t} kg:enrollment ?n }} }} ;
+        INSERT DATA {{ GRAPH {g} {{ {t} kg:enrollment -5 }} }} ;
+        DELETE {{ GRAPH ?g {{ <{site_iri}> kg:country ?c }} }} WHERE {{ GRAPH ?g {{ <{site_iri}> kg:country ?c }} }} ;
+        DELETE {{ GRAPH <{dg}> {{ <{d}> kg:drugClass ?k }} }} WHERE {{ GRAPH <{dg}> {{ <{d}> kg:drugClass ?k }} }} ;
+        INSERT DATA {{ GRAPH <{dg}> {{ <{d}> kg:drugClass kgv:drug-class\\/WONDER_DRUG }} }}
+    """)
+    report_file = tmp_path / "report.ttl"
+    assert validate_main(["validate", "--store", str(store_dir), "--report", str(report_file)]) == 1
+    out = capsys.readouterr().out
+    for problem in ("phase combination", "Phases PHASE1 and PHASE3 cannot be combined", "enrollment",
+                    "site country stated", "drug class", "does not conform"):
+        assert problem in out, problem
+    assert "sh:conforms false" in report_file.read_text(encoding="utf-8")
+    assert validate_main(["validate", "--store", str(store_dir), "--format", "json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    shapes = {r["shape"].removeprefix(SHAPES) for r in payload["results"] if r["severity"] == "Violation"}
+    assert {"Study-phase-pair", "Study-enrollment", "Site-country-missing", "Drug-class"} <= shapes
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert validate_main(["validate", "--store", str(tmp_path / "none")]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        validate_main(["validate"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.slow
+def test_all_real_records_have_no_violations(shared_data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    build([shared_data, EXAMPLES], store_dir, fresh=True)
+    report = validate(store_dir)
+    store = open_read_only(store_dir)
+    unexplained = []
+    for result in report.results:
+        if result.severity != "Violation":
+            continue
+        if result.shape.removeprefix(SHAPES) in ("Site-country-missing", "Site-country-resolved"):
+            query = f"SELECT ?n WHERE {{ GRAPH ?g {{ {result.focus} <{KG}countryName> ?n }} }}"
+            names = {row["n"].value for row in store.query(query)}
+            if names <= KNOWN_UNRESOLVED_COUNTRIES and names:
+                continue
+        if result.shape == SHAPES + "Measure-category" and result.focus.endswith("/measure/ae>"):
+            continue  # mapping/enrichment.py gives a shared measure each outcome's category
+        unexplained.append(result)
+    assert unexplained == []
+
+
+def test_build_path_finds_what_store_validation_finds(seeds_store: Path) -> None:
+    store = open_read_only(seeds_store)
+    quads = [q for g in study_graphs(store) for q in store.quads_for_pattern(None, None, None, g)]
+    per_study = StudyValidator().validate_batch(quads)
+    from_batch = sorted(r for study in per_study.values() for r in study.results)
+    assert from_batch == validate(seeds_store).results
+    assert all(study.conforms for study in per_study.values())
