@@ -319,3 +319,17 @@ def validate_study_quads(quads: Iterable[Quad], *, validator: StudyValidator | N
 @lru_cache(maxsize=1)
 def _default_validator() -> StudyValidator:
     return StudyValidator()
+
+
+def check_batch(quads: list[Quad], validator: StudyValidator, *, strict: bool = False
+                ) -> tuple[list[Quad], dict[str, StudyValidation]]:
+    """The build hook: validate a batch of study graphs before they are stored.
+
+    Returns the quads to store and the studies with violations. Without ``strict`` every
+    study is kept (and listed); with it, a study with violations is left out.
+    """
+    found = validator.validate_batch(quads)
+    failing = {graph: v for graph, v in found.items() if not v.conforms}
+    if strict and failing:
+        quads = [q for q in quads if q.graph_name.value not in failing]
+    return quads, failing
