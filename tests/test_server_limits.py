@@ -116,3 +116,23 @@ def test_rebuild_while_serving_never_shows_a_half_built_graph(tmp_path) -> None:
         assert not errors
         assert set(seen) <= {20, 40, 70, 10}  # only whole generations, never a part of one
         assert seen[-1] == 10 and 40 in seen and 70 in seen
+
+
+def test_many_concurrent_clients(server) -> None:
+    """32 clients at once, each with its own connection: every answer complete and right."""
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            for _ in range(5):
+                value = count(http)
+                with lock:
+                    answers.append(value)
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [30] * 160
