@@ -21,6 +21,7 @@ from kg_builder.errors import InputError, KgBuilderError, QueryError, UsageError
 from kg_builder.export import EXPORT_FORMATS
 from kg_builder.link_cli import add_link_parsers
 from kg_builder.results import RESULT_FORMATS
+from kg_builder.validation_cli import add_validate_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
     add_link_parsers(sub)
+    add_validate_parser(sub)
     return parser
 
 
