@@ -35,13 +35,17 @@ class Service:
         self.limits = settings.server
         self.base = settings.base
         self.base_path = urlsplit(self.base).path or "/"
-        self.pool = WorkerPool(self.limits.workers)
+        self.pool = WorkerPool(self.limits.workers, current=self._current_or_none)
         self.named_queries: dict[str, NamedQuery] = (
             load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
         self._stats: dict[str, asyncio.Future] = {}  # generation → its VoID statistics (not query results)
 
     # ---- plumbing -------------------------------------------------------------------------
+    def _current_or_none(self) -> str | None:
+        generation = current_generation(self.store_path)
+        return str(generation) if generation is not None and generation.is_dir() else None
+
     def generation(self) -> str:
         generation = current_generation(self.store_path)
         if generation is None or not generation.is_dir():

@@ -16,6 +16,7 @@ import asyncio
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -45,7 +46,7 @@ class WorkerCrashed(Exception):
     """The worker died while running the job (out of memory, a crash in the store)."""
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, generation: str | None) -> None:
     """The worker's loop: receive a job, run it against the right generation, send the Reply."""
     from pyoxigraph import Store
 
@@ -53,6 +54,11 @@ def _worker_main(conn: Connection) -> None:
 
     store: Store | None = None
     opened: str | None = None
+    if generation is not None:
+        try:  # open ahead, so that the first query after a (re)start does not pay for it
+            store, opened = Store.read_only(generation), generation
+        except OSError:
+            store, opened = None, None
     while True:
         try:
             job: Job = conn.recv()
@@ -79,9 +85,9 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, generation: str | None = None) -> None:
         self.conn, child = _CONTEXT.Pipe(duplex=True)
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child,), daemon=True,
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation), daemon=True,
                                         name="kg-builder-query-worker")
         self.process.start()
         child.close()
@@ -100,8 +106,9 @@ class WorkerPool:
     hold up the loop, and the deadline is an ordinary asyncio timeout.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, current: Callable[[], str | None] = lambda: None) -> None:
         self.size = max(1, size)
+        self._current = current  # the generation a new worker opens ahead of its first job
         self._idle: asyncio.Queue[_Worker] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._all: set[_Worker] = set()
@@ -117,7 +124,7 @@ class WorkerPool:
             self._idle.put_nowait(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker(self._current())
         with self._lock:
             self._all.add(worker)
         return worker
