@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -31,6 +32,9 @@ _OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: describe
 class Service:
     def __init__(self, store_path: str | Path, settings: Settings) -> None:
         self.store_path = Path(store_path)
+        self._link = self.store_path / "current"  # see kg_builder.store: swapped atomically by a rebuild
+        self._seen_link: str | None = None
+        self._seen_generation: str | None = None
         self.settings = settings
         self.limits = settings.server
         self.base = settings.base
@@ -43,15 +47,23 @@ class Service:
 
     # ---- plumbing -------------------------------------------------------------------------
     def _current_or_none(self) -> str | None:
-        generation = current_generation(self.store_path)
-        return str(generation) if generation is not None and generation.is_dir() else None
+        """The current generation directory, read on every request (a rebuild may have swapped it)."""
+        try:
+            link = os.readlink(self._link)  # one system call; resolving is done once per generation
+        except OSError:
+            return None
+        if link != self._seen_link:
+            generation = current_generation(self.store_path)
+            self._seen_generation = str(generation) if generation is not None and generation.is_dir() else None
+            self._seen_link = link
+        return self._seen_generation
 
     def generation(self) -> str:
-        generation = current_generation(self.store_path)
-        if generation is None or not generation.is_dir():
+        generation = self._current_or_none()
+        if generation is None:
             raise HttpError(503, "store-unavailable", f"no graph store at {self.store_path} yet",
                             hint="build one: kg-builder build INPUT... --store DIR", headers={"Retry-After": "5"})
-        return str(generation)
+        return generation
 
     async def run(self, action: str, **params: object) -> Reply:
         """Run one job on a worker within the time limit; HttpError for every failure."""
