@@ -109,3 +109,11 @@ def test_bad_nct_number_is_a_warning() -> None:
     (study,) = parse_all(iter_records, doc_from_bytes((HEADER + "T,,NCT123,,,,\n").encode()))
     assert isinstance(study, Study) and study.registry_id is None
     assert any("NCT Number" in w for w in study.warnings)
+
+
+def test_a_country_name_with_a_comma_stays_whole() -> None:
+    from kg_builder.sources.ctgov_csv import _site
+
+    site = _site("Seoul National University Hospital, Seoul, 03080, Korea, Republic of")
+    assert (site.facility, site.city, site.zip, site.country) == (
+        "Seoul National University Hospital", "Seoul", "03080", "Korea, Republic of")

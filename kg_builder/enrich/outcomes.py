@@ -53,6 +53,8 @@ MEASURES: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
          r"quality of life|\bQoL\b|EORTC QLQ|\bFACT-\w|EQ-5D|\bSF-36\b"),
     )
 )
+MEASURE_CATEGORY: dict[str, str] = {code: category for code, _label, category, _pattern in MEASURES}
+
 _CATEGORY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, re.compile(pattern, re.IGNORECASE)) for category, pattern in (
         ("IMMUNOGENICITY", r"immunogenicity"),

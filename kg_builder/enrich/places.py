@@ -72,7 +72,11 @@ def country_code(name: str | None) -> str | None:
     try:
         return pycountry.countries.lookup(name.strip()).alpha_2
     except LookupError:
-        return None
+        pass
+    if "(" in name:  # "Turkey (Türkiye)": either the name or the one in parentheses
+        outside, _, inside = name.partition("(")
+        return country_code(outside.strip()) or country_code(inside.rstrip(") ").strip())
+    return None
 
 
 @lru_cache(maxsize=512)

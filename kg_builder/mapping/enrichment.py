@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_builder.enrich.facts import StudyFacts, enrich
 from kg_builder.enrich.lexicon import targets
-from kg_builder.enrich.outcomes import measure_label
+from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
 from kg_builder.links import external_iris
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
@@ -170,7 +170,8 @@ def _outcomes(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
             out.typed(measure, KG.OutcomeMeasure)
             out.label(measure, measure_label(outcome.measure))
             out.text(measure, SKOS.notation, outcome.measure)
-            out.add(measure, KG.outcomeCategory, concept("outcome-category", outcome.category))
+            # the measure's own category: an outcome may be filed elsewhere ("AEs as a QoL burden")
+            out.add(measure, KG.outcomeCategory, concept("outcome-category", MEASURE_CATEGORY[outcome.measure]))
         if frame is None:
             continue
         if frame.duration:

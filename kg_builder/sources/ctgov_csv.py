@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
+from kg_builder.enrich.places import country_code
 from kg_builder.errors import InputError
 from kg_builder.model import (
     Design,
@@ -165,6 +166,8 @@ def _site(cell: str) -> Site:
     parts = [part.strip() for part in cell.split(",")]
     parts = [part for part in parts if part]
     country = parts.pop() if parts else None
+    if parts and country and country_code(country) is None and country_code(f"{parts[-1]}, {country}"):
+        country = f"{parts.pop()}, {country}"  # "Korea, Republic of": the country name has a comma
     zip_code = parts.pop() if parts and _ZIPLIKE.search(parts[-1]) and len(parts) > 1 else None
     # What is left is facility…, city[, state]: a facility may itself contain commas.
     if len(parts) >= 3:
