@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-test lint bench clean build-demo
+.PHONY: demo demo-build test install install-test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ install-test: $(TEST_STAMP)
 demo: $(STAMP)
 	$(BIN)/kg-builder build examples/ctgov-json examples/seeds --store $(DEMO_STORE) --rejects $(DEMO_STORE).rejects.tsv --fresh; \
 	  status=$$?; if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi
+	$(BIN)/kg-builder validate --store $(DEMO_STORE)
 	$(BIN)/kg-builder stats --store $(DEMO_STORE)
 	$(BIN)/kg-builder query --store $(DEMO_STORE) --name trial-overview --param nct=NCT07003074
+	$(BIN)/kg-builder serve --store $(DEMO_STORE) --host $(HOST) --port $(PORT)
+
+## demo-build: the demo without serving (build, validate, print a query)
+demo-build: $(STAMP)
+	$(BIN)/kg-builder build examples/ctgov-json examples/seeds --store $(DEMO_STORE) --quiet --fresh
+	$(BIN)/kg-builder validate --store $(DEMO_STORE)
+	$(BIN)/kg-builder query --store $(DEMO_STORE) --name adc-trials
 
 ## test: the whole suite, offline
 test: $(TEST_STAMP)

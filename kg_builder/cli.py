@@ -151,6 +151,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kg_builder.server import serve
+    from kg_builder.store import open_read_only
+
+    if args.backend:
+        raise UsageError("--backend is not wired into the server yet",
+                         hint="publish with kg-builder push and query that store directly")
+    open_read_only(args.store)  # fail now, with a clear message, rather than on the first request
+    print(f"serving {args.store} on http://{args.host}:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
+    serve(
+        args.store, args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
+        allow_update=args.allow_update, token=args.token, allow_service=args.allow_service,
+        cors=args.cors, workers=args.workers, base=args.base,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from kg_builder.sources.detect import FORMATS
 
@@ -194,6 +211,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("queries", help="list the named queries and their parameters")
     p.set_defaults(func=cmd_queries)
+
+    p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint, linked-data pages, query page")
+    p.add_argument("--store", required=True, metavar="DIR")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="query time limit; the query's worker is stopped past it (default 30, KG_BUILDER_TIMEOUT)")
+    p.add_argument("--max-rows", type=int, metavar="N",
+                   help="most result rows or triples in one answer (default 10000, KG_BUILDER_MAX_ROWS)")
+    p.add_argument("--workers", type=int, metavar="N", help="query worker processes (KG_BUILDER_WORKERS)")
+    p.add_argument("--allow-update", action="store_true",
+                   help="accept SPARQL Update and Graph Store writes (needs --token)")
+    p.add_argument("--token", metavar="T", help="bearer token for writes (KG_BUILDER_TOKEN)")
+    p.add_argument("--allow-service", nargs="+", metavar="URL",
+                   help="endpoints SERVICE and LOAD may reach (default: none)")
+    p.add_argument("--cors", nargs="*", metavar="ORIGIN", help="CORS origins (default *, GET only; none to disable)")
+    p.add_argument("--base", metavar="IRI", help="base IRI the graph was built with (for linked-data paths)")
+    p.add_argument("--backend", metavar="URL", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("stats", help="studies, triples and counts per main class")
     p.add_argument("--store", required=True, metavar="DIR")
