@@ -50,8 +50,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _progress_printer()
     report = build_or_report(
         args.inputs, args.store, base=args.base, format=args.format,
-        include_contacts=args.include_contacts, fresh=args.fresh,
-        stdin=sys.stdin.buffer, progress=progress,
+        include_contacts=args.include_contacts, fresh=args.fresh, validate=not args.no_validate,
+        strict=args.strict, stdin=sys.stdin.buffer, progress=progress,
     )
     if progress:
         sys.stderr.write("\n")
@@ -60,6 +60,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     warned = sum(len(w) for w in report.warnings.values())
     print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
           f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
+    if report.violations:
+        print(f"{len(report.violations)} studies violate the shapes"
+              + (" and were rejected (--strict)" if args.strict else " (stored; see kg-builder validate)"),
+              file=sys.stderr)
+        for graph, messages in list(report.violations.items())[:5]:
+            print(f"  {graph}: {messages[0]}", file=sys.stderr)
+    elif report.validated:
+        print("validated: no study violates the shapes")
     for reject in report.rejects[:10]:
         print(f"  rejected {reject.source_file} [{reject.position}]: {reject.reason}", file=sys.stderr)
     if report.rejected > 10:
@@ -189,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-contacts", action="store_true",
                    help="also map contact names, phones and e-mails (personal data; off by default)")
     p.add_argument("--fresh", action="store_true", help="start from an empty store instead of updating it")
+    p.add_argument("--strict", action="store_true", help="reject studies whose graph violates the SHACL shapes")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip the per-study SHACL check during the build (faster; run kg-builder validate later)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=cmd_build)
 

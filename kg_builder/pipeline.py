@@ -24,6 +24,7 @@ from kg_builder.settings import Settings, build_time
 from kg_builder.sources.base import ParseResult, SourceDocument
 from kg_builder.sources.detect import FORMATS, detect_format, explain_undetected, parser_for
 from kg_builder.sources.inputs import iter_documents
+from kg_builder.validation import StudyValidator, check_batch
 
 _BATCH_STUDIES = 500
 
@@ -37,6 +38,9 @@ class BuildReport:
     triples: int = 0
     rejects: list[Reject] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)  # study IRI → messages
+    # study graph IRI → its SHACL violations (stored anyway unless the build is strict)
+    violations: dict[str, list[str]] = field(default_factory=dict)
+    validated: bool = False
     seconds: float = 0.0
 
     @property
@@ -80,13 +84,18 @@ def build(
     format: str | None = None,
     include_contacts: bool = False,
     fresh: bool = False,
+    validate: bool = True,
+    strict: bool = False,
     stdin=None,
     progress: Callable[[BuildReport], None] | None = None,
 ) -> BuildReport:
-    """Parse, map and store every record of ``inputs``; return what happened.
+    """Parse, map, validate and store every record of ``inputs``; return what happened.
 
-    The store gets a new generation only when at least one study was built; a
-    build that raises leaves the previous generation current.
+    Each batch of study graphs is checked against the SHACL shapes before it is
+    stored: a study with violations is stored and listed in ``report.violations``,
+    or, with ``strict``, rejected. The store gets a new generation only when at
+    least one study was built; a build that raises leaves the previous generation
+    current.
     """
     settings = Settings()
     minter = IriMinter(base or settings.base)
@@ -98,14 +107,31 @@ def build(
 
     batch_graphs: list[NamedNode] = []
     batch_quads: list[Quad] = []
+    batch_sources: dict[str, Study] = {}  # graph IRI → study, to report violations where they came from
+    validator = StudyValidator(ontology_dir=settings.ontology_dir) if validate or strict else None
+    report.validated = validator is not None
 
     with store_module.writing(store_path, fresh=fresh) as writer:
         writer.replace_graphs([VOCABULARY_GRAPH], ontology_quads(settings.ontology_dir))
 
         def flush() -> None:
-            writer.replace_graphs(batch_graphs, batch_quads)
+            quads = batch_quads
+            if validator is not None and quads:
+                quads, failing = check_batch(quads, validator, strict=strict)
+                for graph, found in failing.items():
+                    messages = [f"{r.message} [{r.focus}]" for r in found.violations]
+                    report.violations[graph] = messages
+                    if strict:
+                        source = batch_sources[graph].provenance
+                        report.rejects.append(Reject(source.source_file, source.position,
+                                                     f"violates the shapes (--strict): {messages[0]}",
+                                                     source.format))
+                        report.built -= 1
+                        report.triples -= sum(1 for q in batch_quads if q.graph_name.value == graph)
+            writer.replace_graphs(batch_graphs, quads)
             batch_graphs.clear()
             batch_quads.clear()
+            batch_sources.clear()
 
         for item in iter_parsed(documents, format=format):
             if isinstance(item, Reject):
@@ -114,7 +140,9 @@ def build(
                     progress(report)
                 continue
             report.read += 1
-            _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads)
+            graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads)
+            if graph is not None:
+                batch_sources[graph] = item
             if progress:
                 progress(report)
             if len(batch_graphs) >= _BATCH_STUDIES:
@@ -151,7 +179,8 @@ def _add_study(
     report: BuildReport,
     batch_graphs: list[NamedNode],
     batch_quads: list[Quad],
-) -> None:
+) -> str | None:
+    """Map one study into the batch; the study graph's IRI, or None when it was rejected."""
     source = study.provenance
     where = f"{source.source_file} at {source.position}"
     try:
@@ -161,13 +190,13 @@ def _add_study(
             Reject(source.source_file, source.position, f"mapping failed: {type(exc).__name__}: {exc}",
                    source.format)
         )
-        return
+        return None
     if ctx.key in seen:
         report.rejects.append(
             Reject(source.source_file, source.position,
                    f"duplicate of study {ctx.key} already built from {seen[ctx.key]}", source.format)
         )
-        return
+        return None
     seen[ctx.key] = where
     all_warnings = [*study.warnings, *warnings]
     if all_warnings:
@@ -176,6 +205,7 @@ def _add_study(
     batch_quads.extend(quads)
     report.built += 1
     report.triples += len(quads)
+    return ctx.graph.value
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | Path) -> None:

@@ -257,3 +257,28 @@ def test_contacts_only_on_request(tmp_path: Path) -> None:
     assert not select(tmp_path / "a", "SELECT ?x WHERE { ?x ?p ?o FILTER(CONTAINS(STR(?o), '18017312288')) }")
     build([EXAMPLES / "seeds"], tmp_path / "b", include_contacts=True)
     assert int(select(tmp_path / "b", query)[0]["n"]) >= 25
+
+
+def _backwards_study() -> dict:
+    study = minimal_study("NCT09000009")
+    study["protocolSection"]["statusModule"]["completionDateStruct"] = {"date": "2020-01-15"}
+    return study
+
+
+def test_build_validates_each_study_and_lists_violations(tmp_path: Path) -> None:
+    good = write_json(tmp_path / "good.json", minimal_study("NCT09000008"))
+    bad = write_json(tmp_path / "bad.json", _backwards_study())
+    report = build([good, bad], tmp_path / "s")
+    assert report.built == 2 and report.outcome == "all"
+    assert list(report.violations) == ["https://w3id.org/kg-builder/id/graph/NCT09000009"]
+    assert len(select(tmp_path / "s", "SELECT ?t WHERE { ?t kg:registryId 'NCT09000009' }")) == 1
+
+
+def test_strict_build_rejects_studies_with_violations(tmp_path: Path) -> None:
+    good = write_json(tmp_path / "good.json", minimal_study("NCT09000008"))
+    bad = write_json(tmp_path / "bad.json", _backwards_study())
+    report = build([good, bad], tmp_path / "s", strict=True)
+    assert report.built == 1 and report.outcome == "partial"
+    [reject] = report.rejects
+    assert reject.source_file == str(bad) and "violates the shapes" in reject.reason
+    assert select(tmp_path / "s", "SELECT ?t WHERE { ?t kg:registryId 'NCT09000009' }") == []
