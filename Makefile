@@ -42,6 +42,7 @@ demo-build: $(STAMP)
 
 ## test: the whole suite, offline
 test: $(TEST_STAMP)
+	bash .ci/install-browser.sh
 	$(BIN)/ruff check kg_builder tests bench
 	$(BIN)/pytest
 
