@@ -268,15 +268,15 @@ def validate(
 class StudyValidator:
     """Validates studies before they are stored: the build path.
 
-    Keeps one scratch in-memory store holding the vocabulary; a batch of study graphs
-    is added, validated with the compiled queries, and removed again.
+    Each batch of study graphs is validated with the compiled queries in a scratch
+    in-memory store holding the batch and the vocabulary.
     """
 
     def __init__(self, shapes_dir: str | Path | None = None, ontology_dir: str | Path | None = None,
                  *, engine: str = "sparql") -> None:
         self.shapes = load_shapes(shapes_dir)
-        self.scratch = Store()
-        self.scratch.bulk_extend(ontology_quads(Path(ontology_dir) if ontology_dir else Settings().ontology_dir))
+        self.vocabulary = list(ontology_quads(Path(ontology_dir) if ontology_dir else Settings().ontology_dir))
+        self.scratch = self._fresh_store()
         self.engine = engine
         self.constraints: list[CompiledConstraint] | None = None
         if engine == "sparql":
@@ -285,20 +285,23 @@ class StudyValidator:
             except UnsupportedShapes:
                 self.engine = "pyshacl"
 
+    def _fresh_store(self) -> Store:
+        store = Store()
+        store.bulk_extend(self.vocabulary)
+        return store
+
     def validate_batch(self, quads: Iterable[Quad]) -> dict[str, StudyValidation]:
         """Results per study graph for the quads of one or more study graphs (every graph gets an entry)."""
         quads = list(quads)
         graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode)})
         found = {g: StudyValidation(g) for g in graphs}
         if self.constraints is not None:
-            self.scratch.bulk_extend(quads)
-            try:
-                results = run_compiled(self.scratch, self.constraints)
-            finally:
-                for graph in graphs:
-                    self.scratch.remove_graph(NamedNode(graph))
+            # a new store per batch: removing graphs from one kept store leaves it slower and slower
+            scratch = self._fresh_store()
+            scratch.bulk_extend(quads)
+            results = run_compiled(scratch, self.constraints)
         else:
-            vocabulary = list(_rdflib_triples(self.scratch.quads_for_pattern(None, None, None, VOCABULARY_GRAPH)))
+            vocabulary = list(_rdflib_triples(self.vocabulary))
             results = []
             for graph in graphs:
                 own = [q for q in quads if q.graph_name.value == graph]
