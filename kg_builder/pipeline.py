@@ -115,9 +115,11 @@ def build(
         writer.replace_graphs([VOCABULARY_GRAPH], ontology_quads(settings.ontology_dir))
 
         def flush() -> None:
-            quads = batch_quads
+            quads, graphs = batch_quads, batch_graphs
             if validator is not None and quads:
                 quads, failing = check_batch(quads, validator, strict=strict)
+                if strict:  # a rejected rebuild keeps the study's last good graph in the store
+                    graphs = [g for g in graphs if g.value not in failing]
                 for graph, found in failing.items():
                     messages = [f"{r.message} [{r.focus}]" for r in found.violations]
                     report.violations[graph] = messages
@@ -128,7 +130,7 @@ def build(
                                                      source.format))
                         report.built -= 1
                         report.triples -= sum(1 for q in batch_quads if q.graph_name.value == graph)
-            writer.replace_graphs(batch_graphs, quads)
+            writer.replace_graphs(graphs, quads)
             batch_graphs.clear()
             batch_quads.clear()
             batch_sources.clear()

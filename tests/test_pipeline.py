@@ -282,3 +282,13 @@ def test_strict_build_rejects_studies_with_violations(tmp_path: Path) -> None:
     [reject] = report.rejects
     assert reject.source_file == str(bad) and "violates the shapes" in reject.reason
     assert select(tmp_path / "s", "SELECT ?t WHERE { ?t kg:registryId 'NCT09000009' }") == []
+
+
+def test_strict_rebuild_that_fails_keeps_the_last_good_version(tmp_path: Path) -> None:
+    path, other = tmp_path / "study.json", write_json(tmp_path / "other.json", minimal_study("NCT09000010"))
+    build([write_json(path, minimal_study("NCT09000009")), other], tmp_path / "s", strict=True)
+    report = build([write_json(path, _backwards_study()), other], tmp_path / "s", strict=True)
+    assert report.outcome == "partial" and report.built == 1
+    rows = select(tmp_path / "s", "SELECT ?t ?d WHERE { ?t kg:registryId 'NCT09000009' "
+                                  "OPTIONAL { ?t kg:completionDate ?d } }")
+    assert rows == [{"t": "https://w3id.org/kg-builder/id/trial/NCT09000009"}]

@@ -76,13 +76,20 @@ def country_code(name: str | None) -> str | None:
     if "(" in name:  # "Turkey (Türkiye)": either the name or the one in parentheses
         outside, _, inside = name.partition("(")
         return country_code(outside.strip()) or country_code(inside.rstrip(") ").strip())
-    return None
+    # Older records name countries that no longer exist ("Former Serbia and Montenegro"):
+    # ISO 3166-3 keeps their withdrawn alpha-2 code (CS), which is what the record meant.
+    historic = name.strip()
+    historic = historic[len("former "):] if historic.casefold().startswith("former ") else historic
+    try:
+        return pycountry.historic_countries.lookup(historic).alpha_2
+    except LookupError:
+        return None
 
 
 @lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     """The ISO 3166 short name for an alpha-2 code (the label of the shared country node)."""
-    found = pycountry.countries.get(alpha_2=code)
+    found = pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_2=code)
     if found is None:
         return code
     return getattr(found, "common_name", None) or found.name
