@@ -169,10 +169,26 @@ class Oxigraph(Peer):
 
 class RdflibEndpoint(Peer):
     name = "rdflib-endpoint"
+    path = "/"  # SparqlEndpoint serves SPARQL at its root by default
 
-    def __init__(self, dump: Path) -> None:
+    def __init__(self, dump: Path, attach: str | None = None) -> None:
         super().__init__()
         self.dump = dump
+        self.attach = attach  # the URL of one already loaded (loading 10,000 studies takes many minutes)
+
+    @property
+    def url(self) -> str:
+        return self.attach or super().url
+
+    def start(self, wait: float = 1800.0) -> None:
+        if self.attach is None:
+            super().start(wait)
+        elif request(self.url, "ASK { ?s ?p ?o }", RESULTS_JSON, timeout=600)[0] != 200:
+            raise RuntimeError(f"no SPARQL endpoint at {self.attach}")
+
+    def stop(self) -> None:
+        if self.attach is None:
+            super().stop()
 
     def command(self) -> list[str]:
         return [sys.executable, __file__, "--serve-rdflib", str(self.dump), str(self.port)]
@@ -281,6 +297,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=Path("/tmp/kg-bench-endpoint/store"))
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per (server, query, clients) cell")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--rdflib-url", help="use this already running rdflib-endpoint (same data) instead")
     args = parser.parse_args()
 
     print(f"store: {args.store} ({args.studies} synthetic studies)", flush=True)
@@ -292,9 +309,9 @@ def main() -> None:
     peers: list[Peer] = [Ours(args.store), Oxigraph(generation)]
     if not args.skip_rdflib:
         dump = args.store.parent / "dump.nq"
-        if not dump.exists():
+        if not dump.exists() and not args.rdflib_url:
             dump_nquads(generation, dump)
-        peers.append(RdflibEndpoint(dump))
+        peers.append(RdflibEndpoint(dump, attach=args.rdflib_url))
     queries = make_queries(args.studies)
     results: dict[tuple[str, str, int], dict] = {}
     try:
