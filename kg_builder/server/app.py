@@ -188,7 +188,7 @@ def serve(
     overrides = {
         "timeout": timeout, "max_rows": max_rows, "token": token, "workers": workers, "max_body": max_body,
         "allow_service": tuple(allow_service) if allow_service is not None else None,
-        "cors_origins": tuple(o for o in cors if o) if cors is not None else None,
+        "cors_origins": tuple(o for o in cors if o and o.lower() != "none") if cors is not None else None,
     }
     server = dataclasses.replace(settings.server, allow_update=allow_update,
                                  **{k: v for k, v in overrides.items() if v is not None})
