@@ -50,6 +50,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check kg_builder tests bench
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/build.py
 
 clean:
