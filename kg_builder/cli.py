@@ -163,15 +163,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kg_builder.server import serve
     from kg_builder.store import open_read_only
 
-    if args.backend:
-        raise UsageError("--backend is not wired into the server yet",
-                         hint="publish with kg-builder push and query that store directly")
-    open_read_only(args.store)  # fail now, with a clear message, rather than on the first request
-    print(f"serving {args.store} on http://{args.host}:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
+    if not args.backend and not args.store:
+        raise UsageError("nothing to serve", hint="pass --store DIR, or --backend URL for an external store")
+    if not args.backend:
+        open_read_only(args.store)  # fail now, with a clear message, rather than on the first request
+    source = args.backend or args.store
+    print(f"serving {source} on http://{args.host}:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
     serve(
-        args.store, args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
+        args.store or ".", args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
         allow_update=args.allow_update, token=args.token, allow_service=args.allow_service,
-        cors=args.cors, workers=args.workers, max_body=args.max_body, base=args.base,
+        cors=args.cors, workers=args.workers, max_body=args.max_body, base=args.base, backend=args.backend,
     )
     return EXIT_OK
 
@@ -224,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_queries)
 
     p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint, linked-data pages, query page")
-    p.add_argument("--store", required=True, metavar="DIR")
+    p.add_argument("--store", metavar="DIR", help="graph store directory (or --backend)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--timeout", type=float, metavar="SECONDS",
@@ -241,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="endpoints SERVICE and LOAD may reach (default: none)")
     p.add_argument("--cors", nargs="*", metavar="ORIGIN", help="CORS origins (default *, GET only; none to disable)")
     p.add_argument("--base", metavar="IRI", help="base IRI the graph was built with (for linked-data paths)")
-    p.add_argument("--backend", metavar="URL", help=argparse.SUPPRESS)
+    p.add_argument("--backend", metavar="URL",
+                   help="serve an external store's SPARQL query endpoint instead of --store (read-only)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("stats", help="studies, triples and counts per main class")

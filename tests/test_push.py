@@ -181,3 +181,22 @@ def test_parse_auth():
     assert isinstance(parse_auth("alice:secret"), httpx.BasicAuth)
     assert parse_auth("bearer:tok").token == "tok"
     assert parse_auth(None) is None
+
+
+def test_serve_backend_answers_like_the_embedded_store(server: str, store_dir: Path, tmp_path: Path) -> None:
+    """`kg-builder serve --backend URL`: our endpoint (named queries, limits) over an external store."""
+    from kg_builder.server.testing import LiveServer
+
+    push(store_dir, server + "/store", state_path=tmp_path / "state.json")
+    with LiveServer(tmp_path / "unused", backend=server + "/query") as live:
+        assert httpx.get(live.url + "/health").json()["backend"] == server + "/query"
+        ours = httpx.get(live.url + "/queries/sponsors", headers={"Accept": "application/sparql-results+json"})
+        local = httpx.get(live.url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                          headers={"Accept": "application/sparql-results+json"})
+        assert ours.status_code == 200 and local.status_code == 200
+        remote_rows = {(b["sponsor"]["value"], b["trials"]["value"]) for b in ours.json()["results"]["bindings"]}
+        sponsors = load_named_queries(Settings().queries_dir)["sponsors"]
+        embedded = execute_named(open_read_only(store_dir), sponsors, {})
+        assert remote_rows == {(r["sponsor"].value, r["trials"].value) for r in embedded}
+        refused = httpx.post(live.url + "/sparql", data={"update": "CLEAR ALL"})
+        assert refused.status_code in (401, 403)

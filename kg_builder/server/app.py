@@ -40,9 +40,10 @@ from kg_builder.vocab import sparql_prefixes
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(store_path: str | Path, settings: Settings | None = None) -> FastAPI:
+def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:
+    """The app over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only)."""
     settings = settings or Settings()
-    service = Service(store_path, settings)
+    service = Service(store_path, settings, backend=backend)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +107,9 @@ def _add_pages(app: FastAPI, service: Service) -> None:
 
     @app.get("/health", tags=["service"])
     def health() -> JSONResponse:
+        if service.backend:
+            return JSONResponse({"status": "ok", "backend": service.backend, "workers": service.pool.size,
+                                 "idle_workers": service.pool.idle, "stopped_queries": service.pool.killed})
         generation = current_generation(service.store_path)
         ok = generation is not None and generation.is_dir()
         return JSONResponse(
@@ -177,6 +181,7 @@ def serve(
     workers: int | None = None,
     max_body: int | None = None,
     base: str | None = None,
+    backend: str | None = None,
     log_level: str = "info",
 ) -> None:
     """Run the endpoint until interrupted; options left as None keep Settings' (environment) values."""
@@ -195,6 +200,8 @@ def serve(
     if server.allow_update and not server.token:
         raise UsageError("--allow-update needs a token", hint="pass --token T or set KG_BUILDER_TOKEN")
     settings = dataclasses.replace(settings, server=server, **({"base": base} if base else {}))
-    app = create_app(store_path, settings)
+    if backend and server.allow_update:
+        raise UsageError("--allow-update cannot be used with --backend", hint="write to the external store directly")
+    app = create_app(store_path, settings, backend=backend)
     # one server process: parallelism and isolation come from the query worker processes
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")

@@ -21,7 +21,7 @@ from kg_builder.server import negotiation as neg
 from kg_builder.server.errors import HttpError
 from kg_builder.server.execute import Reply
 from kg_builder.server.sparql import analyze
-from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
+from kg_builder.server.worker import REMOTE, Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.settings import Settings
 from kg_builder.store import current_generation
 
@@ -30,8 +30,9 @@ _OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: describe
 
 
 class Service:
-    def __init__(self, store_path: str | Path, settings: Settings) -> None:
+    def __init__(self, store_path: str | Path, settings: Settings, *, backend: str | None = None) -> None:
         self.store_path = Path(store_path)
+        self.backend = backend  # an external SPARQL endpoint served instead of the store (read-only)
         self._link = self.store_path / "current"  # see kg_builder.store: swapped atomically by a rebuild
         self._seen_link: str | None = None
         self._seen_generation: str | None = None
@@ -48,6 +49,8 @@ class Service:
     # ---- plumbing -------------------------------------------------------------------------
     def _current_or_none(self) -> str | None:
         """The current generation directory, read on every request (a rebuild may have swapped it)."""
+        if self.backend:
+            return REMOTE + self.backend
         try:
             link = os.readlink(self._link)  # one system call; resolving is done once per generation
         except OSError:
@@ -144,6 +147,9 @@ class Service:
         return self.respond(reply, head=head)
 
     def authorize_write(self, authorization: str | None) -> None:
+        if self.backend:
+            raise HttpError(403, "read-only", "this endpoint serves an external store and is read-only",
+                            hint="write to the external store directly (kg-builder push)")
         if not self.limits.allow_update:
             raise HttpError(403, "read-only", "this endpoint is read-only",
                             hint="the operator can enable writes with --allow-update and a token")

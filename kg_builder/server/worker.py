@@ -46,18 +46,30 @@ class WorkerCrashed(Exception):
     """The worker died while running the job (out of memory, a crash in the store)."""
 
 
-def _worker_main(conn: Connection, generation: str | None) -> None:
-    """The worker's loop: receive a job, run it against the right generation, send the Reply."""
+REMOTE = "remote:"  # a "generation" naming an external SPARQL endpoint (serve --backend URL)
+
+
+def open_generation(generation: str):
+    """The store a job reads: an on-disk generation, or an external endpoint (``remote:URL``)."""
+    if generation.startswith(REMOTE):
+        from kg_builder.remote_store import RemoteStore
+
+        return RemoteStore(generation[len(REMOTE):])
     from pyoxigraph import Store
 
+    return Store.read_only(generation)
+
+
+def _worker_main(conn: Connection, generation: str | None) -> None:
+    """The worker's loop: receive a job, run it against the right generation, send the Reply."""
     from kg_builder.server import execute
 
-    store: Store | None = None
+    store = None
     opened: str | None = None
     if generation is not None:
         try:  # open ahead, so that the first query after a (re)start does not pay for it
-            store, opened = Store.read_only(generation), generation
-        except OSError:
+            store, opened = open_generation(generation), generation
+        except Exception:
             store, opened = None, None
     while True:
         try:
@@ -71,7 +83,7 @@ def _worker_main(conn: Connection, generation: str | None) -> None:
             else:
                 if job.generation != opened or store is None:
                     store, opened = None, None
-                    store = Store.read_only(job.generation)
+                    store = open_generation(job.generation)
                     opened = job.generation
                 reply = getattr(execute, job.action)(store, **job.params)
         except Exception as exc:  # a bug in one job must not take the worker down
