@@ -5,7 +5,8 @@
 Writes N deterministic synthetic API-v2 studies as JSON Lines, then runs, each in
 its own child process (so peak memory is each side's own):
 
-* ours: ``kg_builder.pipeline.build`` (parse → map → on-disk Oxigraph store);
+* ours: ``kg_builder.pipeline.build`` (parse → map with enrichment and links → SHACL
+  check of each batch → on-disk Oxigraph store), and the same with ``validate=False``;
 * naive (memory): the same parsed studies mapped by ``bench/naive_rdflib.py`` into
   rdflib's in-memory Dataset, one ``Graph.add`` per triple (nothing persisted);
 * naive (oxigraph): the same, into oxrdflib's on-disk Oxigraph store — the same
@@ -37,11 +38,11 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_ours(input_path: str, store: str) -> dict:
+def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
     from kg_builder.pipeline import build
 
     started = time.perf_counter()
-    report = build([input_path], store, fresh=True)
+    report = build([input_path], store, fresh=True, validate=validate)
     seconds = time.perf_counter() - started
     return {"studies": report.built, "triples": report.triples, "seconds": seconds}
 
@@ -73,8 +74,8 @@ def run_naive(input_path: str, limit: int, persist: str, store: str) -> dict:
 
 
 def _child(args: argparse.Namespace) -> None:
-    if args.child == "ours":
-        result = run_ours(args.input, args.store)
+    if args.child in ("ours", "ours-novalidate"):
+        result = run_ours(args.input, args.store, validate=args.child == "ours")
     else:
         result = run_naive(args.input, args.limit, args.child.split("-", 1)[1], args.store)
     result["peak_rss_mib"] = _peak_rss_mib()
@@ -114,6 +115,8 @@ def main() -> None:
     print(f"input: {args.studies} synthetic studies ({input_path.stat().st_size / 2**20:.1f} MiB JSON Lines)")
     results = {
         "ours (pyoxigraph, on-disk store)": _spawn("ours", input_path, work / "ours", args.studies),
+        "ours without build-time SHACL (--no-validate)": _spawn("ours-novalidate", input_path, work / "ours-nv",
+                                                                args.studies),
         "naive rdflib Graph.add (memory)": _spawn("naive-memory", input_path, work / "naive-mem", naive_n),
         "naive rdflib Graph.add (on-disk oxrdflib)": _spawn("naive-oxigraph", input_path,
                                                             work / "naive-disk", naive_n),
