@@ -51,7 +51,7 @@ def record_context(study: Study) -> str:
 
 
 def arm_links(study: Study) -> set[tuple[int, int]]:
-    """(arm, intervention) pairs stated on either side (same rule as the core mapper)."""
+    """(arm, intervention) pairs stated on either side; the core mapper links arms by this one rule too."""
     by_name: dict[str, list[int]] = {}
     for index, intervention in enumerate(study.interventions):
         by_name.setdefault(fold(intervention.name), []).append(index)

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from kg_builder.iris import normalize_label
+from kg_builder.enrich.facts import arm_links
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
 from kg_builder.vocab import KG
-
-
-def arm_intervention_links(study: Study) -> set[tuple[int, int]]:
-    """(arm index, intervention index) pairs, from both sides of the record.
-
-    Registries state the link on the arm ("interventionNames"), on the intervention
-    ("armGroupLabels"), or both; names are compared in normalised form.
-    """
-    by_name: dict[str, list[int]] = {}
-    for index, intervention in enumerate(study.interventions):
-        by_name.setdefault(normalize_label(intervention.name), []).append(index)
-    by_label = {normalize_label(arm.label): index for index, arm in enumerate(study.arms)}
-    links: set[tuple[int, int]] = set()
-    for arm_index, arm in enumerate(study.arms):
-        for name in arm.intervention_names:
-            for intervention_index in by_name.get(normalize_label(name), ()):
-                links.add((arm_index, intervention_index))
-    for intervention_index, intervention in enumerate(study.interventions):
-        for label in intervention.arm_labels:
-            arm_index = by_label.get(normalize_label(label))
-            if arm_index is not None:
-                links.add((arm_index, intervention_index))
-    return links
 
 
 def map_arms_and_interventions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
@@ -52,7 +29,8 @@ def map_arms_and_interventions(study: Study, ctx: MappingContext, out: QuadSink)
         for other in intervention.other_names:
             out.text(node, KG.otherName, other)
         out.add(node, KG.position, terms.integer(index + 1))
-    for arm_index, intervention_index in sorted(arm_intervention_links(study)):
+    # the same links the enrichment uses for arm → drug, so the two never disagree
+    for arm_index, intervention_index in sorted(arm_links(study)):
         out.add(ctx.arm(arm_index), KG.usesIntervention, ctx.intervention(intervention_index))
 
 
