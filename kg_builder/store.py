@@ -132,11 +132,6 @@ class StoreWriter:
         self._pending.join()
         self._check()
 
-    def graph_names(self) -> Iterator[NamedNode]:
-        for name in self.store.named_graphs():
-            if isinstance(name, NamedNode):
-                yield name
-
 
 def _next_generation(root: Path) -> Path:
     generations = root / _GENERATIONS

@@ -26,8 +26,8 @@ from kg_builder.vocab import DCTERMS, KG, SCHEMA, SKOS, XSD, concept
 _ID_PREFIX = {"drugbank": "drugbank", "chebi": "chebi", "wikidata": "wikidata", "ncit": "ncit", "atc": "atc"}
 
 
-def map_enrichment(study: Study, ctx: MappingContext) -> Iterator[Quad]:
-    facts = enrich(study)
+def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None = None) -> Iterator[Quad]:
+    facts = facts if facts is not None else enrich(study)
     out = QuadSink(ctx.graph)
     drug_nodes = _interventions(facts, ctx, out)
     _arm_drugs(facts, drug_nodes, ctx, out)

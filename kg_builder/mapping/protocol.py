@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kg_builder.enrich.facts import arm_links
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
@@ -10,7 +9,10 @@ from kg_builder.model import Study
 from kg_builder.vocab import KG
 
 
-def map_arms_and_interventions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
+def map_arms_and_interventions(
+    study: Study, ctx: MappingContext, out: QuadSink, links: set[tuple[int, int]]
+) -> None:
+    """Arms, interventions, and ``links`` (arm index, intervention index) between them."""
     for index, arm in enumerate(study.arms):
         node = ctx.arm(index)
         out.add(ctx.study, KG.arm, node)
@@ -29,8 +31,7 @@ def map_arms_and_interventions(study: Study, ctx: MappingContext, out: QuadSink)
         for other in intervention.other_names:
             out.text(node, KG.otherName, other)
         out.add(node, KG.position, terms.integer(index + 1))
-    # the same links the enrichment uses for arm → drug, so the two never disagree
-    for arm_index, intervention_index in sorted(arm_links(study)):
+    for arm_index, intervention_index in sorted(links):
         out.add(ctx.arm(arm_index), KG.usesIntervention, ctx.intervention(intervention_index))
 
 

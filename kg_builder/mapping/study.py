@@ -6,6 +6,7 @@ from pyoxigraph import Literal, Quad
 
 from kg_builder import __version__
 from kg_builder.enrich.conditions import canonical_condition
+from kg_builder.enrich.facts import enrich
 from kg_builder.iris import IriMinter, normalize_label
 from kg_builder.links import map_links
 from kg_builder.mapping import organizations, protocol, terms
@@ -42,14 +43,15 @@ def map_study(
     _map_identity(study, ctx, out)
     _map_status_and_design(study, ctx, out)
     _map_conditions(study, ctx, out)
-    protocol.map_arms_and_interventions(study, ctx, out)
+    facts = enrich(study)  # once: its arm links serve the core arms and the enrichment's arm → drug alike
+    protocol.map_arms_and_interventions(study, ctx, out, facts.arm_links)
     protocol.map_outcomes(study, ctx, out)
     protocol.map_eligibility(study, ctx, out)
     organizations.map_sponsors(study, ctx, out)
     organizations.map_sites(study, ctx, out)
     organizations.map_contacts(study, ctx, out)
     _map_provenance(study, ctx, out, build_time)
-    out.quads.extend(map_enrichment(study, ctx))
+    out.quads.extend(map_enrichment(study, ctx, facts))
     out.quads.extend(map_links(study, ctx))
     # Shared nodes (a country, a place) are described once per site that names them; the store
     # would fold the repeats anyway, but indexing them first is the build's dominant cost.
