@@ -92,7 +92,7 @@ def run_query(
             return Reply(format=fmt, body=result.serialize(format=_BOOLEAN_FORMATS[fmt]))
         if isinstance(result, QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = _take(([s[v] for v in variables] for s in result), max_rows)
+            rows = _take(map(tuple, result), max_rows)  # a solution iterates its values in variable order
             return _capped(Reply(format=fmt), WRITERS[fmt](variables, rows[0]), rows[1], max_rows)
         triples = _take(result, max_rows)
         body = serialize(triples[0], format=RDF_FORMATS[fmt], prefixes=_prefixes_for(fmt))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ from kg_builder.server.execute import Reply
 # spawn, not fork: the server process has threads (and RocksDB state) a fork would copy half-way
 _CONTEXT = multiprocessing.get_context("spawn")
 _INLINE_BODY = 256 * 1024  # larger bodies are sent separately, so the server reads them off its event loop
+
+
+def _dumps(message: object) -> bytes:
+    # plain pickle, not Connection.send's: its ForkingPickler copies the copyreg table on every message, and
+    # jobs and replies hold nothing (sockets, fds) that needs its reducers
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @dataclass(slots=True)
@@ -73,7 +80,7 @@ def _worker_main(conn: Connection, generation: str | None) -> None:
             store, opened = None, None
     while True:
         try:
-            job: Job = conn.recv()
+            job: Job = pickle.loads(conn.recv_bytes())
         except (EOFError, KeyboardInterrupt):
             return
         try:
@@ -90,10 +97,10 @@ def _worker_main(conn: Connection, generation: str | None) -> None:
             reply = Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
         if len(reply.body) > _INLINE_BODY:
             body, reply.body, reply.body_follows = reply.body, b"", True
-            conn.send(reply)
+            conn.send_bytes(_dumps(reply))
             conn.send_bytes(body)
         else:
-            conn.send(reply)
+            conn.send_bytes(_dumps(reply))
 
 
 class _Worker:
@@ -103,6 +110,31 @@ class _Worker:
                                         name="kg-builder-query-worker")
         self.process.start()
         child.close()
+        self.pending: asyncio.Future[bool] | None = None  # resolved when the job's answer can be read
+        self.watched: asyncio.AbstractEventLoop | None = None
+        self.lost = False  # its pipe turned readable with no job out: it died (or a stray answer came)
+
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the pipe for the whole life of the worker: one registration, not one per job."""
+        fd = self.conn.fileno()
+        loop.add_reader(fd, self._readable)
+        os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv expects blocking
+        self.watched = loop
+
+    def unwatch(self) -> None:
+        if self.watched is not None:
+            self.watched.remove_reader(self.conn.fileno())
+            self.watched = None
+
+    def _readable(self) -> None:
+        pending = self.pending
+        if pending is None:
+            # nothing asked: the pipe is at EOF or holds an answer nobody awaits; stop watching, or the
+            # level-triggered poll would call back forever
+            self.lost = True
+            self.unwatch()
+        elif not pending.done():
+            pending.set_result(True)
 
     def kill(self) -> None:
         self.process.kill()
@@ -110,18 +142,24 @@ class _Worker:
         self.conn.close()
 
 
+def _expire(ready: asyncio.Future[bool]) -> None:
+    if not ready.done():
+        ready.set_result(False)
+
+
 class WorkerPool:
     """A fixed number of worker processes; :meth:`run` borrows one for a job.
 
     Used from the server's event loop: waiting for a worker and for its answer are
     awaits on the pipe (no thread per waiting request), so many slow queries never
-    hold up the loop, and the deadline is an ordinary asyncio timeout.
+    hold up the loop. Each worker's pipe is watched for its whole life and the deadline
+    is a timer, so a job costs a write, a wake-up and a read, and little else.
     """
 
     def __init__(self, size: int, current: Callable[[], str | None] = lambda: None) -> None:
         self.size = max(1, size)
         self._current = current  # the generation a new worker opens ahead of its first job
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: asyncio.LifoQueue[_Worker] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -131,15 +169,29 @@ class WorkerPool:
     def start(self) -> None:
         """Start the workers; call from the event loop that will use the pool."""
         self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()  # the last worker used first: its caches are the warmest
         for _ in range(self.size):
-            self._idle.put_nowait(self._spawn())
+            self._add_idle(self._spawn())
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self._current())
         with self._lock:
             self._all.add(worker)
         return worker
+
+    def _add_idle(self, worker: _Worker) -> None:
+        """Put a new worker to use (on the loop's thread)."""
+        assert self._loop is not None and self._idle is not None
+        if self._closed:
+            worker.kill()  # spawned by a replacement that raced with close()
+            return
+        worker.watch(self._loop)
+        self._idle.put_nowait(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Stop using ``worker`` (on the loop's thread); a thread kills it and gives the pool a fresh one."""
+        worker.unwatch()
+        threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and give the pool a fresh one (runs in a thread: both steps block)."""
@@ -148,17 +200,28 @@ class WorkerPool:
         worker.kill()
         if not self._closed and self._loop is not None:
             fresh = self._spawn()
-            self._loop.call_soon_threadsafe(self._idle.put_nowait, fresh)
+            self._loop.call_soon_threadsafe(self._add_idle, fresh)
+
+    async def _borrow(self, timeout: float) -> _Worker:
+        assert self._idle is not None
+        while True:
+            try:
+                worker = self._idle.get_nowait()  # the usual case: no task, no timer
+            except asyncio.QueueEmpty:
+                try:
+                    worker = await asyncio.wait_for(self._idle.get(), timeout)
+                except TimeoutError as exc:
+                    raise PoolBusy from exc
+            if not worker.lost:
+                return worker
+            self._retire(worker)  # it died while idle: replace it and take the next one
 
     async def run(self, job: Job, timeout: float) -> Reply:
         """Run ``job`` on a free worker within ``timeout`` seconds (waiting for one included)."""
         assert self._idle is not None and self._loop is not None, "start() the pool first"
         loop = self._loop
         deadline = loop.time() + timeout
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
-        except TimeoutError as exc:
-            raise PoolBusy from exc
+        worker = await self._borrow(timeout)
         if deadline - loop.time() < 0.01:
             self._idle.put_nowait(worker)  # the wait used the whole budget: nothing ran, nothing to kill
             raise PoolBusy
@@ -166,11 +229,10 @@ class WorkerPool:
             reply = await self._exchange(worker, job, deadline)
         except QueryTimeout:
             self.killed += 1
-            # kill and respawn in a thread: the client gets its 503 without waiting for either
-            threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            self._retire(worker)  # the client gets its 503 without waiting for the kill and the respawn
             raise
-        except WorkerCrashed:
-            await loop.run_in_executor(None, self._replace, worker)
+        except (WorkerCrashed, asyncio.CancelledError):
+            self._retire(worker)  # a cancelled request's worker may be busy for long: stop it too
             raise
         self._idle.put_nowait(worker)
         return reply
@@ -180,34 +242,33 @@ class WorkerPool:
         assert self._loop is not None, "start() the pool first"
         loop = self._loop
         worker = await loop.run_in_executor(None, _Worker)
+        worker.watch(loop)
         try:
             return await self._exchange(worker, job, loop.time() + timeout)
         finally:
+            worker.unwatch()
             await loop.run_in_executor(None, worker.kill)
 
     async def _exchange(self, worker: _Worker, job: Job, deadline: float) -> Reply:
         """Send ``job`` and await the Reply until ``deadline`` (QueryTimeout) without blocking the loop."""
         loop = self._loop
         assert loop is not None
+        ready = worker.pending = loop.create_future()
+        timer = loop.call_at(deadline, _expire, ready)
         try:
-            worker.conn.send(job)
-            ready = loop.create_future()
-            fd = worker.conn.fileno()
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-            try:
-                await asyncio.wait_for(ready, deadline - loop.time())
-            except TimeoutError as exc:
-                raise QueryTimeout from exc
-            finally:
-                loop.remove_reader(fd)
-                os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv below expects blocking
-            reply: Reply = worker.conn.recv()
+            worker.conn.send_bytes(_dumps(job))
+            if not await ready:
+                raise QueryTimeout
+            reply: Reply = pickle.loads(worker.conn.recv_bytes())
             if reply.body_follows:
                 # a large body comes as its own message: read it off the loop
                 reply.body = await loop.run_in_executor(None, worker.conn.recv_bytes)
                 reply.body_follows = False
         except (EOFError, OSError) as exc:
             raise WorkerCrashed(str(exc) or "connection lost") from exc
+        finally:
+            timer.cancel()
+            worker.pending = None
         return reply
 
     @property
@@ -220,4 +281,5 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
         for worker in workers:
+            worker.unwatch()
             worker.kill()
