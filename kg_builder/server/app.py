@@ -23,6 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.server import negotiation as neg
+from kg_builder.server.cors import cors_options
 from kg_builder.server.errors import (
     HttpError,
     handle_domain_error,
@@ -30,6 +31,7 @@ from kg_builder.server.errors import (
     handle_starlette_http,
     handle_validation_error,
 )
+from kg_builder.server.fast_path import FastPath
 from kg_builder.server.limits import BodyLimitMiddleware
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.service import Service
@@ -41,7 +43,11 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:
-    """The app over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only)."""
+    """The app over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only).
+
+    :func:`serve` runs it behind :class:`~kg_builder.server.fast_path.FastPath`, which answers the
+    SPARQL queries ahead of the framework, alike.
+    """
     settings = settings or Settings()
     service = Service(store_path, settings, backend=backend)
 
@@ -67,7 +73,9 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     app.add_exception_handler(KgBuilderError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
-    _add_cors(app, settings)
+    cors = cors_options(settings.server)
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(BodyLimitMiddleware, max_body=settings.server.max_body)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -76,19 +84,6 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     routes.add_sparql_routes(app, service)
     _add_pages(app, service)
     return app
-
-
-def _add_cors(app: FastAPI, settings: Settings) -> None:
-    limits = settings.server
-    if not limits.cors_origins:
-        return
-    if limits.cors_origins == ("*",):
-        methods = ["GET", "HEAD"]  # public endpoints are open for reading, as is usual
-    else:
-        methods = ["GET", "HEAD", "POST"] + (["PUT", "DELETE"] if limits.allow_update else [])
-    app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=methods,
-                       allow_headers=["Accept", "Content-Type", "Authorization"],
-                       expose_headers=["X-SPARQL-MaxRows", "X-Result-Truncated"])
 
 
 def _add_pages(app: FastAPI, service: Service) -> None:
@@ -183,6 +178,7 @@ def serve(
     base: str | None = None,
     backend: str | None = None,
     log_level: str = "info",
+    fast_path: bool = True,
 ) -> None:
     """Run the endpoint until interrupted; options left as None keep Settings' (environment) values."""
     import dataclasses
@@ -204,4 +200,5 @@ def serve(
         raise UsageError("--allow-update cannot be used with --backend", hint="write to the external store directly")
     app = create_app(store_path, settings, backend=backend)
     # one server process: parallelism and isolation come from the query worker processes
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+    asgi = FastPath.over(app) if fast_path else app  # fast_path=False: every request through FastAPI (tests)
+    uvicorn.run(asgi, host=host, port=port, log_level=log_level, access_log=log_level == "debug")

@@ -23,7 +23,7 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
-            await self._refuse(send)
+            await refuse(send, self.max_body)
             return
         seen = 0
         started = False
@@ -46,14 +46,16 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await refuse(send, self.max_body)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {
-            "status": 413, "code": "body-too-large",
-            "message": f"the request body is larger than the limit of {self.max_body} bytes",
-            "hint": "send a shorter query, or ask the operator for a larger --max-body", "position": None,
-        }}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+
+async def refuse(send: Send, max_body: int) -> None:
+    """The 413 answer (sent raw: it comes from outside the framework's error handling)."""
+    body = json.dumps({"error": {
+        "status": 413, "code": "body-too-large",
+        "message": f"the request body is larger than the limit of {max_body} bytes",
+        "hint": "send a shorter query, or ask the operator for a larger --max-body", "position": None,
+    }}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -7,11 +7,14 @@ server's preference), and answers None when nothing acceptable is on offer (a 40
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: the formats are the constants below, so identity is equality, and hashing one (part of choose()'s
+# cache key) costs nothing
+@dataclass(frozen=True, slots=True, eq=False)
 class Format:
     name: str
     media_types: tuple[str, ...]  # the first is what the response says it is
@@ -130,10 +133,12 @@ def by_override(value: str, offers: Sequence[Format]) -> Format | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def choose(
     accept: str | None, override: str | None, offers: Sequence[Format], default: Format
 ) -> Format | None:
-    """``format=`` when given, else the Accept header."""
+    """``format=`` when given, else the Accept header (cached: clients send the same few headers; ``offers``
+    must then be hashable, a tuple)."""
     if override:
         return by_override(override, offers)
     return negotiate(accept, offers, default)

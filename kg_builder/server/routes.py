@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kg_builder.errors import QueryError
 from kg_builder.server import negotiation as neg
+from kg_builder.server import protocol
 from kg_builder.server.dataset import service_description
 from kg_builder.server.errors import HttpError
 from kg_builder.server.service import Service
 
-_FORM = "application/x-www-form-urlencoded"
-_QUERY_TYPE = "application/sparql-query"
-_UPDATE_TYPE = "application/sparql-update"
-_RESERVED = {"format"}
 _GET_PARAMETERS = [
     {"name": "query", "in": "query", "schema": {"type": "string"},
      "description": "a SPARQL 1.1 query; without it, the Service Description"},
@@ -26,18 +20,11 @@ _GET_PARAMETERS = [
      "description": "the named graphs GRAPH may match (default: all)"},
     {"name": "format", "in": "query", "schema": {"type": "string"},
      "description": "override Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdfxml or a media type"},
-]  # query-string keys of /queries/{name} that are not parameters
+]
 
 
 def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise HttpError(400, "bad-encoding", f"the request body is not UTF-8: {exc}") from exc
+    return protocol.media_type(request.headers.get("content-type"))
 
 
 def add_sparql_routes(app: FastAPI, service: Service) -> None:
@@ -61,43 +48,23 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
                    openapi_extra={"parameters": _GET_PARAMETERS})
     async def sparql_get(request: Request) -> Response:
         """SPARQL query by GET; with no query, the Service Description."""
-        params = request.query_params
-        if "update" in params:
-            raise HttpError(405, "method-not-allowed", "SPARQL Update is sent with POST, never GET",
-                            headers={"Allow": "POST"})
-        query, format = params.get("query"), params.get("format")
-        if query is None:
-            return describe_service(request, format)
-        return await service.query(query, accept=request.headers.get("accept"), format=format,
-                                   default_graphs=params.getlist("default-graph-uri"),
-                                   named_graphs=params.getlist("named-graph-uri"),
+        asked = protocol.read_get(request.scope["query_string"].decode("latin-1"))
+        if asked.query is None:
+            return describe_service(request, asked.format)
+        return await service.query(asked.query, accept=request.headers.get("accept"), format=asked.format,
+                                   default_graphs=asked.default_graphs, named_graphs=asked.named_graphs,
                                    head=request.method == "HEAD")
 
     @app.post("/sparql", tags=["sparql"])
     async def sparql_post(request: Request) -> Response:
         """SPARQL query or update by POST: form-encoded, application/sparql-query or -update."""
-        media_type = _media_type(request)
-        body = _decode(await request.body())
-        params = parse_qs(request.url.query)
-        if media_type == _FORM:
-            params = {**params, **parse_qs(body, keep_blank_values=True)}
-            query, update = params.get("query", [None])[0], params.get("update", [None])[0]
-        elif media_type == _QUERY_TYPE:
-            query, update = body, None
-        elif media_type == _UPDATE_TYPE:
-            query, update = None, body
-        else:
-            raise HttpError(415, "unsupported-media-type", f"cannot read a {media_type or 'typeless'} body",
-                            hint=f"send {_FORM}, {_QUERY_TYPE} or {_UPDATE_TYPE}")
-        accept, auth = request.headers.get("accept"), request.headers.get("authorization")
-        if update is not None:
-            return await service.update(update, authorization=auth)
-        if query is None:
+        asked = protocol.read_post(_media_type(request), await request.body(), request.url.query)
+        if asked.update is not None:
+            return await service.update(asked.update, authorization=request.headers.get("authorization"))
+        if asked.query is None:
             raise HttpError(400, "missing-query", "no query in the request", hint="send query=... or update=...")
-        return await service.query(
-            query, accept=accept, format=params.get("format", [None])[0],
-            default_graphs=params.get("default-graph-uri", []), named_graphs=params.get("named-graph-uri", []),
-        )
+        return await service.query(asked.query, accept=request.headers.get("accept"), format=asked.format,
+                                   default_graphs=asked.default_graphs, named_graphs=asked.named_graphs)
 
     @app.get("/queries", tags=["named queries"])
     def list_queries(request: Request) -> list[dict]:
@@ -113,14 +80,10 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
     @app.get("/queries/{name}", tags=["named queries"])
     async def run_named(request: Request, name: str, format: str | None = None) -> Response:
         """Run a named query; its parameters come from the query string and are bound as RDF terms."""
-        named = service.named_query(name)
-        values = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
-        try:
-            substitutions = named.substitutions(values)
-        except QueryError as exc:
-            raise HttpError(400, "bad-parameter", exc.message, hint=exc.hint) from exc
-        return await service.query(named.text, accept=request.headers.get("accept"), format=format,
-                             substitutions=substitutions)
+        values = {k: v for k, v in request.query_params.items() if k not in protocol.RESERVED}
+        text, substitutions = service.bind_named(name, values)
+        return await service.query(text, accept=request.headers.get("accept"), format=format,
+                                   substitutions=substitutions)
 
     @app.api_route("/rdf-graphs", methods=["GET", "HEAD"], tags=["graph store"])
     async def graph_get(
@@ -142,7 +105,7 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
         """Graph Store Protocol, write: only with --allow-update and the bearer token."""
         service.authorize_write(request.headers.get("authorization"))
         name = _graph_target(request.query_params.get("graph"), request.query_params.get("default"))
-        data = _decode(await request.body()) if request.method != "DELETE" else None
+        data = protocol.decode(await request.body()) if request.method != "DELETE" else None
         op = (request.method, name, data, _media_type(request) or "text/turtle")
         await service.run("update", store_path=str(service.store_path), graph_op=op)
         return Response(status_code=204)

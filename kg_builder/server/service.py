@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi.responses import Response
 
+from kg_builder.errors import QueryError
 from kg_builder.queries import NamedQuery, load_named_queries
 from kg_builder.server import negotiation as neg
 from kg_builder.server.errors import HttpError
@@ -119,6 +120,21 @@ class Service:
         substitutions: dict | None = None,
         head: bool = False,
     ) -> Response:
+        reply = await self.query_reply(text, accept=accept, format=format, default_graphs=default_graphs,
+                                       named_graphs=named_graphs, substitutions=substitutions)
+        return self.respond(reply, head=head)
+
+    async def query_reply(
+        self,
+        text: str,
+        *,
+        accept: str | None,
+        format: str | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        substitutions: dict | None = None,
+    ) -> Reply:
+        """The safety rules, negotiation and the run of a query; the Reply to answer with (HttpError if none)."""
         analysis = analyze(text)
         if analysis.is_update:
             raise HttpError(400, "update-as-query", "this is a SPARQL Update, sent as a query",
@@ -134,7 +150,7 @@ class Service:
                 offers = neg.RESULT_FORMATS if kind == "results" else neg.GRAPH_FORMATS
                 raise HttpError(406, "not-acceptable", f"cannot answer a {kind} query in {wanted}",
                                 hint="acceptable: " + ", ".join(f.media_type for f in offers))
-        reply = await self.run(
+        return await self.run(
             "run_query",
             query=text,
             formats={k: f.name if f else None for k, f in formats.items()},
@@ -144,7 +160,6 @@ class Service:
             named_graphs=named_graphs or None,
             substitutions=substitutions,
         )
-        return self.respond(reply, head=head)
 
     def authorize_write(self, authorization: str | None) -> None:
         if self.backend:
@@ -174,6 +189,14 @@ class Service:
             raise HttpError(404, "not-found", f"no named query {name!r}",
                             hint=f"available: {', '.join(self.named_queries) or 'none'} (see /queries)")
         return query
+
+    def bind_named(self, name: str, values: dict[str, str]) -> tuple[str, dict]:
+        """The named query's text and ``values`` bound to its parameters as RDF terms (404, 400 when they don't fit)."""
+        named = self.named_query(name)
+        try:
+            return named.text, named.substitutions(values)
+        except QueryError as exc:
+            raise HttpError(400, "bad-parameter", exc.message, hint=exc.hint) from exc
 
     # ---- VoID -----------------------------------------------------------------------------------
     async def void(self, *, dataset_iri: str, endpoint: str, fmt: str) -> bytes:

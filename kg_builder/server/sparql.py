@@ -9,6 +9,7 @@ fooled by a keyword inside a literal; the store's own parser still judges syntax
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -61,8 +62,31 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# a text without these words anywhere has no dataset and no remote target: its first keyword says it all
+_DATASET_OR_REMOTE = ("FROM", "SERVICE", "LOAD")
+_IRI = r"""<[^<>"{}|^`\\\x00-\x20]*>"""
+# the usual prologue (PREFIX/BASE lines, comments) and the word after it, as the tokenizer would read them; atomic,
+# so a text that does not fit costs one linear pass before the tokenizer takes over
+_PROLOGUE = re.compile(
+    rf"""(?>(?:\s|\#[^\n]*
+        |(?i:PREFIX)\s+(?:[A-Za-z_\u00c0-\uffff][\w\u00b7-\uffff.-]*)?:\s+{_IRI}(?=\s)
+        |(?i:BASE)\s*{_IRI}(?=\s))*)
+    (?P<word>[A-Za-z_][A-Za-z0-9_]*)(?![\w\u00b7-\uffff.-]*:)""",
+    re.VERBOSE,
+)
+
+
+@functools.lru_cache(maxsize=512)
 def analyze(text: str) -> Analysis:
-    """Classify ``text`` and list the remote endpoints it names."""
+    """Classify ``text`` and list the remote endpoints it names (cached: clients repeat their queries)."""
+    upper = text.upper()  # ASCII letters stay ASCII: no keyword can hide from this test
+    if not any(word in upper for word in _DATASET_OR_REMOTE):
+        return _form_only(text)
+    return analyze_tokens(text)
+
+
+def analyze_tokens(text: str) -> Analysis:
+    """:func:`analyze` the long way, every token of the text."""
     tokens = _tokens(text)
     prefixes: dict[str, str] = {}
     form: str | None = None
@@ -101,6 +125,25 @@ def analyze(text: str) -> Analysis:
         elif word == "LOAD":
             loads.append(target(i + 1))
     return Analysis(form, is_update, has_dataset, tuple(services), tuple(loads))
+
+
+def _form_only(text: str) -> Analysis:
+    """:func:`analyze` for a text naming no dataset and no remote endpoint: read up to its first keyword."""
+    prologue = _PROLOGUE.match(text)
+    if prologue is not None:
+        word = prologue["word"].upper()
+        if word in QUERY_FORMS:
+            return Analysis(word, False, False)
+        if word in UPDATE_WORDS:
+            return Analysis(None, True, False)
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "word":
+            word = match.group().upper()
+            if word in QUERY_FORMS:
+                return Analysis(word, False, False)
+            if word in UPDATE_WORDS:
+                return Analysis(None, True, False)
+    return Analysis(None, False, False)
 
 
 _POSITION = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
