@@ -96,8 +96,11 @@ class StoreWriter:
         Queued: the write happens in the background, in call order; errors surface
         on a later call or at :meth:`wait`.
         """
+        self.replace_serialized(graphs, serialize(quads, None, RdfFormat.N_QUADS))
+
+    def replace_serialized(self, graphs: Iterable[NamedNode], data: bytes) -> None:
+        """:meth:`replace_graphs` for quads already serialised as N-Quads."""
         self._check()
-        data = serialize(quads, None, RdfFormat.N_QUADS)
         self._pending.put((list(graphs), data))
 
     def wait(self) -> None:

@@ -5,7 +5,9 @@ A study's data graph is its own named graph plus the vocabulary graph (shapes us
 are independent, so validation is per study. Three engines give the same answer:
 
 ``sparql``         the shapes compiled to SPARQL, one query per constraint over all
-                   study graphs of an Oxigraph store (default; by far the fastest)
+                   study graphs of an Oxigraph store (default for a stored graph)
+``native``         the same compiled constraints checked in Python over batches of study
+                   quads (the build's engine: ~4x faster on a batch than ``sparql``)
 ``pyshacl``        pyshacl on each study graph in turn (the reference; parallel with ``workers``)
 ``pyshacl-store``  pyshacl on the union of all graphs at once (for comparison only)
 
@@ -32,10 +34,18 @@ from rdflib.plugins.sparql.parser import parseQuery
 from kg_builder.errors import ValidationError
 from kg_builder.ontology import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.settings import Settings
-from kg_builder.validation_sparql import CompiledConstraint, UnsupportedShapes, compile_shapes, run_compiled
+from kg_builder.validation_native import NativeValidator
+from kg_builder.validation_sparql import (
+    CompiledConstraint,
+    UnsupportedShapes,
+    compile_shapes,
+    compile_specs,
+    run_compiled,
+)
 from kg_builder.validation_terms import SH, ValidationResult, ox_to_rdflib, rdflib_key, report_quads
 
-ENGINES = ("sparql", "pyshacl", "pyshacl-store")
+ENGINES = ("sparql", "native", "pyshacl", "pyshacl-store")
+_NATIVE_CHUNK = 500  # study graphs per native batch when validating a whole store
 _SH = rdflib.Namespace(SH)
 
 
@@ -216,6 +226,17 @@ def _worker_run(graphs: list[str]) -> list[ValidationResult]:
     return _pyshacl_studies(_WORKER["store"], [NamedNode(g) for g in graphs], _WORKER["shapes"])
 
 
+def _native_studies(store: Store, graphs: list[NamedNode], shapes: rdflib.Graph) -> list[ValidationResult]:
+    specs, sparql = compile_specs(shapes, store, VOCABULARY_GRAPH)
+    vocabulary = list(store.quads_for_pattern(None, None, None, VOCABULARY_GRAPH))
+    validator = NativeValidator(specs, sparql, vocabulary, VOCABULARY_GRAPH)
+    results: list[ValidationResult] = []
+    for start in range(0, len(graphs), _NATIVE_CHUNK):
+        quads = [q for g in graphs[start:start + _NATIVE_CHUNK] for q in store.quads_for_pattern(None, None, None, g)]
+        results += validator.validate(quads)[1]
+    return results
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 def _open(store_or_path: Store | str | Path) -> tuple[Store, str | None]:
@@ -248,6 +269,11 @@ def validate(
             results = run_compiled(store, compile_shapes(shapes, store, VOCABULARY_GRAPH))
         except UnsupportedShapes as exc:
             note, engine = f"SPARQL engine not used: {exc}", "pyshacl"
+    elif engine == "native":
+        try:
+            results = _native_studies(store, graphs, shapes)
+        except UnsupportedShapes as exc:
+            note, engine = f"native engine not used: {exc}", "pyshacl"
     if engine == "pyshacl":
         if workers > 1 and generation is not None and len(graphs) > workers:
             chunks = [[g.value for g in graphs[i::workers * 4]] for i in range(workers * 4)]
@@ -268,22 +294,27 @@ def validate(
 class StudyValidator:
     """Validates studies before they are stored: the build path.
 
-    Each batch of study graphs is validated with the compiled queries in a scratch
-    in-memory store holding the batch and the vocabulary.
+    Each batch of study graphs is checked by the native engine (or, with
+    ``engine="sparql"``, by the compiled queries in a scratch in-memory store holding
+    the batch and the vocabulary); shapes neither covers fall back to pyshacl.
     """
 
     def __init__(self, shapes_dir: str | Path | None = None, ontology_dir: str | Path | None = None,
-                 *, engine: str = "sparql") -> None:
+                 *, engine: str = "native") -> None:
         self.shapes = load_shapes(shapes_dir)
         self.vocabulary = list(ontology_quads(Path(ontology_dir) if ontology_dir else Settings().ontology_dir))
         self.scratch = self._fresh_store()
         self.engine = engine
         self.constraints: list[CompiledConstraint] | None = None
-        if engine == "sparql":
-            try:
+        self.native: NativeValidator | None = None
+        try:
+            if engine == "native":
+                specs, sparql = compile_specs(self.shapes, self.scratch, VOCABULARY_GRAPH)
+                self.native = NativeValidator(specs, sparql, self.vocabulary, VOCABULARY_GRAPH)
+            elif engine == "sparql":
                 self.constraints = compile_shapes(self.shapes, self.scratch, VOCABULARY_GRAPH)
-            except UnsupportedShapes:
-                self.engine = "pyshacl"
+        except UnsupportedShapes:
+            self.engine = "pyshacl"
 
     def _fresh_store(self) -> Store:
         store = Store()
@@ -292,9 +323,12 @@ class StudyValidator:
 
     def validate_batch(self, quads: Iterable[Quad]) -> dict[str, StudyValidation]:
         """Results per study graph for the quads of one or more study graphs (every graph gets an entry)."""
+        if self.native is not None:
+            graph_terms, results = self.native.validate(quads)
+            graphs = sorted({g.value for g in graph_terms if isinstance(g, NamedNode)})
+            return self._per_study(graphs, results)
         quads = list(quads)
         graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode)})
-        found = {g: StudyValidation(g) for g in graphs}
         if self.constraints is not None:
             # a new store per batch: removing graphs from one kept store leaves it slower and slower
             scratch = self._fresh_store()
@@ -306,6 +340,11 @@ class StudyValidator:
             for graph in graphs:
                 own = [q for q in quads if q.graph_name.value == graph]
                 results += pyshacl_graph([*vocabulary, *_rdflib_triples(own)], self.shapes, graph)
+        return self._per_study(graphs, results)
+
+    @staticmethod
+    def _per_study(graphs: list[str], results: list[ValidationResult]) -> dict[str, StudyValidation]:
+        found = {g: StudyValidation(g) for g in graphs}
         for result in sorted(results):
             found.setdefault(result.graph or "", StudyValidation(result.graph or "")).results.append(result)
         return found
@@ -322,17 +361,3 @@ def validate_study_quads(quads: Iterable[Quad], *, validator: StudyValidator | N
 @lru_cache(maxsize=1)
 def _default_validator() -> StudyValidator:
     return StudyValidator()
-
-
-def check_batch(quads: list[Quad], validator: StudyValidator, *, strict: bool = False
-                ) -> tuple[list[Quad], dict[str, StudyValidation]]:
-    """The build hook: validate a batch of study graphs before they are stored.
-
-    Returns the quads to store and the studies with violations. Without ``strict`` every
-    study is kept (and listed); with it, a study with violations is left out.
-    """
-    found = validator.validate_batch(quads)
-    failing = {graph: v for graph, v in found.items() if not v.conforms}
-    if strict and failing:
-        quads = [q for q in quads if q.graph_name.value not in failing]
-    return quads, failing

@@ -35,7 +35,8 @@ def add_validate_parser(subparsers) -> argparse.ArgumentParser:
                    help="standard output: a summary (text), the summary and all results (json), "
                         "or the W3C report (turtle)")
     p.add_argument("--engine", default="sparql", choices=ENGINES,
-                   help="sparql: shapes compiled to SPARQL (fast); pyshacl: per study; "
+                   help="sparql: shapes compiled to SPARQL (fast); native: the same constraints checked "
+                        "in Python over batches of studies; pyshacl: per study; "
                         "pyshacl-store: whole store at once")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="processes for the pyshacl engine")
     p.add_argument("--examples", type=int, default=3, metavar="N", help="example focus nodes per rule")

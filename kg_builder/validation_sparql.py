@@ -14,10 +14,11 @@ raises :class:`UnsupportedShapes` and the caller falls back to pyshacl.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import rdflib
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Literal, NamedNode, Store
 
 from kg_builder.validation_terms import SH, ValidationResult, display, ox_key
 
@@ -56,6 +57,51 @@ class CompiledConstraint:
     sparql_vars: tuple[str, ...] = ()  # for SPARQL constraints: variables a message may quote
 
 
+@dataclass(frozen=True)
+class ValueTest:
+    """One value constraint of a property shape.
+
+    ``failing`` is a SPARQL expression over ``?value`` (and ``?g``) that is true when the
+    value violates it: the definition both engines share. ``native`` is the same test in a
+    form Python decides without SPARQL (``datatype``, ``in``, ``class``, ``nodekind``), or
+    None when the answer depends on SPARQL's value semantics (casts, REGEX, comparisons).
+    """
+
+    component: str
+    failing: str
+    native: tuple | None = None
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """A property shape with its focus classes (subclasses included), counts and value tests."""
+
+    shape: str
+    severity: str
+    message: str
+    path: str  # N-Triples key of the path; "^<iri>" when inverse
+    predicate: str
+    inverse: bool
+    classes: tuple[str, ...]
+    counts: tuple[tuple[str, str, int], ...]  # (component, "<" or ">", limit)
+    tests: tuple[ValueTest, ...]
+
+
+def _to_oxigraph(term):
+    if isinstance(term, rdflib.URIRef):
+        return NamedNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return Literal(str(term), language=term.language)
+        return Literal(str(term), datatype=NamedNode(str(term.datatype or XSD + "string")))
+    raise UnsupportedShapes(f"cannot compile term {term!r}")
+
+
+def _needs_cast(datatype) -> bool:
+    local = str(datatype).removeprefix(XSD) if str(datatype).startswith(XSD) else None
+    return local in _CASTABLE or local in _INTEGER_RANGES
+
+
 def _n3(term) -> str:
     if isinstance(term, rdflib.URIRef):
         return f"<{term}>"
@@ -74,6 +120,7 @@ class _Compiler:
         self.vocabulary = vocabulary
         self.subclasses = subclasses  # class IRI → itself and every subclass (from the vocabulary graph)
         self.out: list[CompiledConstraint] = []
+        self.specs: list[PropertySpec] = []  # the property shapes, structured (for the native engine)
 
     def _classes(self, cls) -> str:
         return ", ".join(f"<{c}>" for c in self.subclasses.get(str(cls), [str(cls)]))
@@ -107,8 +154,8 @@ class _Compiler:
             # one constant-class pattern per (sub)class: Oxigraph then reads the type index, not every type
             classes = sorted({c for t in targets for c in self.subclasses.get(str(t), [str(t)])})
             target = "{ " + " } UNION { ".join(f"GRAPH ?g {{ ?this a <{c}> }}" for c in classes) + " }"
-            for prop in self.g.objects(shape, _SH.property):
-                self._property(prop, target)
+            for prop in sorted(self.g.objects(shape, _SH.property)):
+                self._property(prop, target, classes)
             for constraint in self.g.objects(shape, _SH.sparql):
                 self._sparql(shape, constraint, target)
         return self.out
@@ -124,30 +171,41 @@ class _Compiler:
             return f"?value <{inverse}> ?this", f"^<{inverse}>"
         raise UnsupportedShapes(f"{prop}: only predicate and inverse paths are compiled")
 
-    def _property(self, prop, target: str) -> None:
+    def _property(self, prop, target: str, classes: list[str]) -> None:
         if not isinstance(prop, rdflib.URIRef):
             raise UnsupportedShapes("property shapes must be IRIs (results name them)")
         self._params(prop, _PROPERTY_PARAMS)
         pattern, path_key = self._path(prop)
-        common = {"shape": str(prop), "severity": self._severity(prop), "message": self._message(prop),
-                  "path": path_key}
-        values = f"{target} GRAPH ?g {{ {pattern} }}"
-
-        def value_check(component: str, failing: str) -> None:
-            query = f"SELECT DISTINCT ?g ?this ?value WHERE {{ {values} FILTER ({failing}) }}"
+        spec = PropertySpec(
+            shape=str(prop), severity=self._severity(prop), message=self._message(prop), path=path_key,
+            predicate=path_key.removeprefix("^")[1:-1], inverse=path_key.startswith("^"), classes=tuple(classes),
+            counts=tuple(self._counts(prop)), tests=tuple(self._value_tests(prop)),
+        )
+        self.specs.append(spec)
+        common = {"shape": spec.shape, "severity": spec.severity, "message": spec.message, "path": path_key}
+        for component, op, limit in spec.counts:
+            query = (f"SELECT ?g ?this WHERE {{ {{ SELECT ?g ?this (COUNT(DISTINCT ?value) AS ?n) WHERE "
+                     f"{{ {target} OPTIONAL {{ GRAPH ?g {{ {pattern} }} }} }} GROUP BY ?g ?this }} "
+                     f"FILTER (?n {op} {limit}) }}")
             self.out.append(CompiledConstraint(component=component, query=query, **common))
+        values = f"{target} GRAPH ?g {{ {pattern} }}"
+        for test in spec.tests:
+            query = f"SELECT DISTINCT ?g ?this ?value WHERE {{ {values} FILTER ({test.failing}) }}"
+            self.out.append(CompiledConstraint(component=test.component, query=query, **common))
 
+    def _counts(self, prop) -> Iterator[tuple[str, str, int]]:
         for bound, op, component in (("minCount", "<", "MinCountConstraintComponent"),
                                      ("maxCount", ">", "MaxCountConstraintComponent")):
             limit = self.g.value(prop, _SH[bound])
             if limit is not None:
-                query = (f"SELECT ?g ?this WHERE {{ {{ SELECT ?g ?this (COUNT(DISTINCT ?value) AS ?n) WHERE "
-                         f"{{ {target} OPTIONAL {{ GRAPH ?g {{ {pattern} }} }} }} GROUP BY ?g ?this }} "
-                         f"FILTER (?n {op} {int(limit)}) }}")
-                self.out.append(CompiledConstraint(component=component, query=query, **common))
+                yield component, op, int(limit)
+
+    def _value_tests(self, prop) -> Iterator[ValueTest]:
+        """Each value constraint as a SPARQL expression true for a failing ``?value`` (plus a native form)."""
         datatype = self.g.value(prop, _SH.datatype)
         if datatype is not None:
-            value_check("DatatypeConstraintComponent", f"!{_datatype_ok(datatype)}")
+            native = None if _needs_cast(datatype) else ("datatype", str(datatype))
+            yield ValueTest("DatatypeConstraintComponent", f"!{_datatype_ok(datatype)}", native)
         alternatives = self.g.value(prop, _SH["or"])
         if alternatives is not None:
             checks = []
@@ -156,30 +214,33 @@ class _Compiler:
                 if preds != {_SH.datatype}:
                     raise UnsupportedShapes(f"{prop}: sh:or is compiled only over sh:datatype alternatives")
                 checks.append(_datatype_ok(self.g.value(member, _SH.datatype)))
-            value_check("OrConstraintComponent", f"!({' || '.join(checks)})")
+            yield ValueTest("OrConstraintComponent", f"!({' || '.join(checks)})")
         allowed = self.g.value(prop, _SH["in"])
         if allowed is not None:
-            members = [_n3(t) for t in rdflib.collection.Collection(self.g, allowed)]
-            value_check("InConstraintComponent", "!(" + " || ".join(f"sameTerm(?value, {m})" for m in members) + ")")
+            members = list(rdflib.collection.Collection(self.g, allowed))
+            yield ValueTest("InConstraintComponent",
+                            "!(" + " || ".join(f"sameTerm(?value, {_n3(m)})" for m in members) + ")",
+                            ("in", frozenset(_to_oxigraph(m) for m in members)))
         cls = self.g.value(prop, _SH["class"])
         if cls is not None:
             # an instance in the study graph or in the vocabulary graph (both make up the data graph)
-            value_check("ClassConstraintComponent",
-                        f"NOT EXISTS {{ {{ GRAPH ?g {{ ?value a ?__c }} }} UNION {{ GRAPH <{self.vocabulary}> "
-                        f"{{ ?value a ?__c }} }} FILTER (?__c IN ({self._classes(cls)})) }}")
+            yield ValueTest("ClassConstraintComponent",
+                            f"NOT EXISTS {{ {{ GRAPH ?g {{ ?value a ?__c }} }} UNION {{ GRAPH <{self.vocabulary}> "
+                            f"{{ ?value a ?__c }} }} FILTER (?__c IN ({self._classes(cls)})) }}",
+                            ("class", frozenset(self.subclasses.get(str(cls), [str(cls)]))))
         kind = self.g.value(prop, _SH.nodeKind)
         if kind is not None:
-            value_check("NodeKindConstraintComponent", f"!{_NODE_KINDS[_local(kind)]}")
+            yield ValueTest("NodeKindConstraintComponent", f"!{_NODE_KINDS[_local(kind)]}", ("nodekind", _local(kind)))
         regex = self.g.value(prop, _SH.pattern)
         if regex is not None:
             flags = self.g.value(prop, _SH.flags)
             args = f"{rdflib.Literal(str(regex)).n3()}" + (f", {rdflib.Literal(str(flags)).n3()}" if flags else "")
-            value_check("PatternConstraintComponent", f"isBlank(?value) || !REGEX(STR(?value), {args})")
+            yield ValueTest("PatternConstraintComponent", f"isBlank(?value) || !REGEX(STR(?value), {args})")
         for name, op in _COMPARISONS.items():
             limit = self.g.value(prop, _SH[name])
             if limit is not None:
                 component = name[0].upper() + name[1:] + "ConstraintComponent"
-                value_check(component, f"!COALESCE(?value {op} {_n3(limit)}, false)")
+                yield ValueTest(component, f"!COALESCE(?value {op} {_n3(limit)}, false)")
 
     # --- SPARQL-based constraints ---------------------------------------------------------------
 
@@ -226,7 +287,19 @@ def subclass_closure(store: Store, vocabulary: NamedNode) -> dict[str, list[str]
 
 def compile_shapes(shapes: rdflib.Graph, store: Store, vocabulary: NamedNode) -> list[CompiledConstraint]:
     """The shapes as one SPARQL query per constraint; UnsupportedShapes when they cannot be compiled."""
-    constraints = _Compiler(shapes, subclass_closure(store, vocabulary), vocabulary.value).compile()
+    return _compiled(shapes, store, vocabulary).out
+
+
+def compile_specs(shapes: rdflib.Graph, store: Store, vocabulary: NamedNode
+                  ) -> tuple[list[PropertySpec], list[CompiledConstraint]]:
+    """The property shapes as specs, and the sh:sparql constraints as queries (for the native engine)."""
+    compiler = _compiled(shapes, store, vocabulary)
+    return compiler.specs, [c for c in compiler.out if c.component == "SPARQLConstraintComponent"]
+
+
+def _compiled(shapes: rdflib.Graph, store: Store, vocabulary: NamedNode) -> _Compiler:
+    compiler = _Compiler(shapes, subclass_closure(store, vocabulary), vocabulary.value)
+    compiler.compile()
     # the compiled queries look for focus nodes in study graphs only, and take subclasses from the vocabulary
     targets = {c for s in shapes.subjects(_RDF_TYPE, _SH.NodeShape) for c in shapes.objects(s, _SH.targetClass)}
     if targets and store.query(
@@ -236,7 +309,7 @@ def compile_shapes(shapes: rdflib.Graph, store: Store, vocabulary: NamedNode) ->
     if store.query(f"ASK {{ GRAPH ?g {{ ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }} "
                    f"FILTER (?g != <{vocabulary.value}>) }}"):
         raise UnsupportedShapes("a study graph declares subclasses")
-    return constraints
+    return compiler
 
 
 def _fill(template: str, row, names: tuple[str, ...]) -> str:

@@ -292,3 +292,50 @@ def test_strict_rebuild_that_fails_keeps_the_last_good_version(tmp_path: Path) -
     rows = select(tmp_path / "s", "SELECT ?t ?d WHERE { ?t kg:registryId 'NCT09000009' "
                                   "OPTIONAL { ?t kg:completionDate ?d } }")
     assert rows == [{"t": "https://w3id.org/kg-builder/id/trial/NCT09000009"}]
+
+
+def _sorted_nquads(store: Path) -> list[str]:
+    from pyoxigraph import serialize
+
+    quads = open_read_only(store).quads_for_pattern(None, None, None, None)
+    return sorted(serialize(quads, format=RdfFormat.N_QUADS).decode().splitlines())
+
+
+def test_checks_in_a_child_process_give_the_same_store_and_reports(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 2 send all but a one-batch build to the background validator: same outcome as in-process."""
+    good = [write_json(tmp_path / f"good{i}.json", minimal_study(f"NCT0900010{i}")) for i in range(3)]
+    bad = write_json(tmp_path / "bad.json", _backwards_study())
+    inputs = [good[0], bad, *good[1:], EXAMPLES / "seeds"]
+    in_process = build(inputs, tmp_path / "one", strict=True)
+    monkeypatch.setattr("kg_builder.pipeline._BATCH_STUDIES", 2)
+    background = build(inputs, tmp_path / "many", strict=True)
+    assert (background.built, background.triples, background.outcome) == (5, in_process.triples, "partial")
+    assert background.violations == in_process.violations
+    assert list(background.violations) == ["https://w3id.org/kg-builder/id/graph/NCT09000009"]
+    assert [(r.source_file, r.reason) for r in background.rejects] == [
+        (r.source_file, r.reason) for r in in_process.rejects]
+    assert _sorted_nquads(tmp_path / "many") == _sorted_nquads(tmp_path / "one")
+    lenient = build(inputs, tmp_path / "lenient")
+    assert lenient.built == 6 and list(lenient.violations) == list(background.violations)
+
+
+def test_a_dead_validation_process_fails_the_build_and_keeps_the_last_good_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg_builder.validation_worker import BackgroundValidator, ValidatorProcessError
+
+    inputs = [write_json(tmp_path / f"s{i}.json", minimal_study(f"NCT0900020{i}")) for i in range(5)]
+    build(inputs[:1], tmp_path / "s")
+    before = _sorted_nquads(tmp_path / "s")
+    real_submit = BackgroundValidator.submit
+
+    def dying_submit(self: BackgroundValidator, data: bytes, token: object) -> None:
+        self._process.kill()  # as if the child ran out of memory
+        self._process.wait()
+        real_submit(self, data, token)
+
+    monkeypatch.setattr(BackgroundValidator, "submit", dying_submit)
+    monkeypatch.setattr("kg_builder.pipeline._BATCH_STUDIES", 2)
+    with pytest.raises(ValidatorProcessError, match="validation process stopped"):
+        build(inputs, tmp_path / "s")
+    assert _sorted_nquads(tmp_path / "s") == before

@@ -1,9 +1,9 @@
-"""One broken graph per rule (tests/data/shapes/cases/*.ru), each caught with its message, by both engines.
+"""One broken graph per rule (tests/data/shapes/cases/*.ru), each caught with its message, by every engine.
 
 A case is a SPARQL Update applied to the valid study in ``base.trig``; its header lists
 what must be reported, one ``# expect: SEVERITY SHAPE MESSAGE-FRAGMENT`` line per result
-kind. Nothing else may be reported, and the compiled SPARQL engine must report exactly
-what pyshacl reports.
+kind. Nothing else may be reported, and the compiled SPARQL engine and the native
+engine must report exactly what pyshacl reports.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _expectations(text: str) -> list[tuple[str, str, str]]:
 
 
 def test_base_graph_is_clean() -> None:
-    for engine in ("sparql", "pyshacl"):
+    for engine in ("sparql", "native", "pyshacl"):
         assert validate(_store(), engine=engine).results == []
 
 
@@ -51,7 +51,10 @@ def test_case(case: Path) -> None:
     store = _store(text)
     report = validate(store, engine="sparql")
     reference = validate(store, engine="pyshacl")
+    native = validate(store, engine="native")
+    assert native.engine == "native"
     assert sorted(r.comparable() for r in report.results) == sorted(r.comparable() for r in reference.results)
+    assert sorted(r.comparable() for r in native.results) == sorted(r.comparable() for r in reference.results)
     found = {(r.severity, r.shape.removeprefix(SHAPES)) for r in report.results}
     assert found == {(severity, shape) for severity, shape, _ in expected}
     for severity, shape, fragment in expected:
