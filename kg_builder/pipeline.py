@@ -30,7 +30,7 @@ from kg_builder.sources.inputs import iter_documents
 from kg_builder.validation import StudyValidation, StudyValidator
 from kg_builder.validation_worker import BackgroundValidator
 
-_BATCH_STUDIES = 500
+_BATCH_STUDIES = 200  # per batch: ~85k quads; the check of one holds ~90 MB, four batches are in flight at most
 
 
 @dataclass

@@ -29,7 +29,7 @@ _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _CHECK = "urn:kg-builder:check:"  # scratch-store graphs: one per SPARQL-decided test
 _ITEM = "urn:kg-builder:item:"  # scratch-store subjects: one per value to decide
 _VALUE = NamedNode("urn:kg-builder:value")
-_CACHE_LIMIT = 200_000  # decided (test, value) pairs kept between batches
+_CACHE_LIMIT = 50_000  # decided (test, value) pairs kept between batches (bounded: ~10 MB)
 _NODE_KINDS = {
     "IRI": (NamedNode,), "Literal": (Literal,), "BlankNode": (BlankNode,),
     "BlankNodeOrIRI": (BlankNode, NamedNode), "IRIOrLiteral": (NamedNode, Literal),
@@ -138,11 +138,11 @@ class NativeValidator:
 
     def _decide(self, pending: list[tuple]) -> list[tuple]:
         """The pending (test, value) pairs that fail, asking Oxigraph about values not seen before."""
+        if len(self._decided) > _CACHE_LIMIT:
+            self._decided.clear()  # before deciding: every pending pair must find its answer below
         unknown = list(dict.fromkeys((item[0], item[2]) for item in pending
                                      if (item[0], item[2]) not in self._decided))
         if unknown:
-            if len(self._decided) > _CACHE_LIMIT:
-                self._decided.clear()
             # one graph per test, one subject per value: answers come back by subject, never by comparing
             # the value Oxigraph returns with the one put in
             scratch = Store()

@@ -35,9 +35,11 @@ _LENGTH = struct.Struct("<Q")
 class ValidatorProcessError(ValidationError):
     """The validation child died or answered with an error; the build fails and the last good store stays."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="the machine may be short of memory; retry, or build with --no-validate "
-                                       "and run kg-builder validate afterwards")
+    def __init__(self, message: str, *, stopped: bool = True) -> None:
+        hint = ("the machine may be short of memory; retry, or build with --no-validate and run "
+                "kg-builder validate afterwards") if stopped else (
+                "this is a bug: please report it with the input; --no-validate builds without the check")
+        super().__init__(message, hint=hint)
 
 
 def _send(stream: BinaryIO, payload: bytes) -> None:
@@ -116,7 +118,7 @@ class BackgroundValidator:
             raise ValidatorProcessError(f"the validation process stopped (exit {self._process.wait()})")
         status, value = pickle.loads(payload)  # our own child, over a private pipe
         if status != "ok":
-            raise ValidatorProcessError(f"validation failed: {value}")
+            raise ValidatorProcessError(f"validation failed: {value}", stopped=False)
         return self._tokens.pop(0), value
 
     def close(self) -> None:
