@@ -1,4 +1,8 @@
-"""SPARQL 1.1 Protocol (/sparql), named queries (/queries) and the Graph Store Protocol (/rdf-graphs)."""
+"""SPARQL 1.1 Protocol (/sparql), named queries (/queries) and the Graph Store Protocol (/rdf-graphs).
+
+The query handlers here and :mod:`kg_builder.server.fast_path` answer alike (tests/test_server_fast_path.py):
+a change to one is a change to the other.
+"""
 
 from __future__ import annotations
 
@@ -42,8 +46,8 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
                                    allow_update=service.limits.allow_update, fmt=fmt.name)
         return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
-    # parameters read straight from the query string (documented in _GET_PARAMETERS): the hot path of
-    # the endpoint skips the framework's per-request validation machinery
+    # parameters read straight from the query string (documented in _GET_PARAMETERS), as the fast path reads
+    # them: under serve(), kg_builder.server.fast_path answers queries before they reach these handlers
     @app.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"],
                    openapi_extra={"parameters": _GET_PARAMETERS})
     async def sparql_get(request: Request) -> Response:
