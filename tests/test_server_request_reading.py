@@ -92,3 +92,17 @@ def test_simple_cors_is_starlettes(origins, allow_update, origin, headers) -> No
 
 def test_no_cors_options_when_switched_off() -> None:
     assert cors_options(ServerSettings(cors_origins=())) is None
+
+
+def test_long_texts_are_answered_but_not_kept() -> None:
+    """The caches hold their keys: a 1 MB query or a huge Accept header must not stay in memory."""
+    from kg_builder.server import negotiation as neg
+    from kg_builder.server import sparql
+
+    kept = sparql._analyze_cached.cache_info().currsize
+    assert analyze("SELECT * { ?s ?p ?o } #" + "x" * 100_000).form == "SELECT"
+    assert sparql._analyze_cached.cache_info().currsize == kept
+    kept = neg._choose_cached.cache_info().currsize
+    assert neg.choose("text/csv, " + "x/y, " * 2_000, None, neg.RESULT_FORMATS, neg.RESULTS_JSON) is neg.RESULTS_CSV
+    assert neg._choose_cached.cache_info().currsize == kept
+    assert neg.choose("text/csv", None, neg.RESULT_FORMATS, neg.RESULTS_JSON) is neg.RESULTS_CSV

@@ -45,8 +45,8 @@ STATIC = Path(__file__).parent / "static"
 def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:
     """The app over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only).
 
-    :func:`serve` runs it behind :class:`~kg_builder.server.fast_path.FastPath`, which answers the
-    SPARQL queries ahead of the framework, alike.
+    :func:`serve` runs it behind :class:`~kg_builder.server.fast_path.FastPath`, which answers SPARQL
+    and named queries ahead of the framework, alike.
     """
     settings = settings or Settings()
     service = Service(store_path, settings, backend=backend)

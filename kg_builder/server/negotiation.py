@@ -133,12 +133,26 @@ def by_override(value: str, offers: Sequence[Format]) -> Format | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
 def choose(
     accept: str | None, override: str | None, offers: Sequence[Format], default: Format
 ) -> Format | None:
-    """``format=`` when given, else the Accept header (cached: clients send the same few headers; ``offers``
-    must then be hashable, a tuple)."""
+    """``format=`` when given, else the Accept header.
+
+    Cached for headers of usual length (clients send the same few; the cache holds its keys), so ``offers``
+    must be hashable: a tuple.
+    """
+    if len(accept or "") + len(override or "") <= _CACHED:
+        return _choose_cached(accept, override, offers, default)
+    return _choose(accept, override, offers, default)
+
+
+_CACHED = 1024
+
+
+def _choose(accept: str | None, override: str | None, offers: Sequence[Format], default: Format) -> Format | None:
     if override:
         return by_override(override, offers)
     return negotiate(accept, offers, default)
+
+
+_choose_cached = functools.lru_cache(maxsize=1024)(_choose)

@@ -76,13 +76,22 @@ _PROLOGUE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=512)
+_CACHED = 8192  # the longest text whose analysis is cached: the cache holds its keys, and bodies reach 1 MB
+
+
 def analyze(text: str) -> Analysis:
-    """Classify ``text`` and list the remote endpoints it names (cached: clients repeat their queries)."""
+    """Classify ``text`` and list the remote endpoints it names (cached for usual sizes: clients repeat queries)."""
+    return _analyze_cached(text) if len(text) <= _CACHED else _analyze(text)
+
+
+def _analyze(text: str) -> Analysis:
     upper = text.upper()  # ASCII letters stay ASCII: no keyword can hide from this test
     if not any(word in upper for word in _DATASET_OR_REMOTE):
         return _form_only(text)
     return analyze_tokens(text)
+
+
+_analyze_cached = functools.lru_cache(maxsize=512)(_analyze)
 
 
 def analyze_tokens(text: str) -> Analysis:
