@@ -15,6 +15,7 @@ script, which breaks builds started from a script without an ``if __name__`` gua
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import queue
 import struct
@@ -62,7 +63,9 @@ def _receive(stream: BinaryIO) -> bytes | None:
 def serve(stdin: BinaryIO, stdout: BinaryIO, shapes_dir: str | None, ontology_dir: str | None) -> None:
     """The child's loop: read a batch, answer ``("ok", results)`` or ``("error", message)``, until EOF."""
     import gc
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops this child
     validator = StudyValidator(shapes_dir or None, ontology_dir or None)
     gc.freeze()  # shapes and vocabulary live as long as the process: keep them out of every collection
     gc.set_threshold(50_000, 20, 100)
@@ -71,7 +74,10 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, shapes_dir: str | None, ontology_di
             answer: tuple = ("ok", validator.validate_batch(parse(data, format=RdfFormat.N_QUADS)))
         except Exception as exc:  # reported to the parent, which fails the build with it
             answer = ("error", f"{type(exc).__name__}: {exc}")
-        _send(stdout, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            _send(stdout, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        except BrokenPipeError:  # the parent is gone: nothing left to do
+            return
 
 
 class BackgroundValidator:
@@ -80,7 +86,9 @@ class BackgroundValidator:
     def __init__(self, shapes_dir: str | Path | None = None, ontology_dir: str | Path | None = None,
                  *, in_flight: int = 2) -> None:
         command = [sys.executable, "-m", "kg_builder.validation_worker", str(shapes_dir or ""), str(ontology_dir or "")]
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # the child imports kg_builder from wherever this process found it (a checkout, a zipapp, a venv)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._tokens: list[object] = []
         self._answers: queue.Queue[bytes | None] = queue.Queue()
         # results are read as they come: a child blocked writing a large answer while the parent is
