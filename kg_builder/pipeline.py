@@ -112,7 +112,7 @@ def build(
     batch_graphs: list[NamedNode] = []
     batch_quads: list[Quad] = []
     batch_sources: dict[str, Study] = {}  # graph IRI → study, to report violations where they came from
-    checks = _BatchChecks(settings, strict=strict) if validate or strict else None
+    checks = _BatchChecks(settings) if validate or strict else None
     report.validated = checks is not None
 
     with _quiet_collector(), store_module.writing(store_path, fresh=fresh) as writer:
@@ -196,9 +196,8 @@ class _BatchChecks:
     :mod:`kg_builder.validation_worker`). Batches are stored in the order they were read.
     """
 
-    def __init__(self, settings: Settings, *, strict: bool) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.strict = strict
         self._local: StudyValidator | None = None
         self._background: BackgroundValidator | None = None
 

@@ -84,9 +84,12 @@ class NativeValidator:
                 self.vocabulary_types[quad.subject].add(quad.object.value)
         self.predicates = {s.predicate for s in specs if not s.inverse}
         self.inverse = {s.predicate for s in specs if s.inverse}
-
-        # the SPARQL-decided tests, numbered: (spec, test) → its scratch-store subject
-        self._deferred: dict[str, ValueTest] = {}
+        # the SPARQL-decided tests, each with an id (its scratch-store graph); None for tests decided here
+        self._test_ids = [tuple(f"{i}.{n}" if t.native is None else None for n, t in enumerate(spec.tests))
+                          for i, spec in enumerate(specs)]
+        self._deferred: dict[str, ValueTest] = {
+            test_id: test for spec, ids in zip(specs, self._test_ids, strict=True)
+            for test_id, test in zip(ids, spec.tests, strict=True) if test_id is not None}
         self._decided: dict[tuple[str, object], bool] = {}  # (test id, value) → fails
 
     def validate(self, quads: Iterable[Quad]) -> tuple[list, list[ValidationResult]]:
@@ -94,7 +97,7 @@ class NativeValidator:
         batch = _Batch(quads, self.predicates, self.inverse)
         results: list[ValidationResult] = []
         pending: list[tuple[str, tuple, object, PropertySpec, ValueTest]] = []
-        for index, spec in enumerate(self.specs):
+        for spec, test_ids in zip(self.specs, self._test_ids, strict=True):
             focus = batch.focus_nodes(spec.classes)
             if not focus:
                 continue
@@ -104,11 +107,9 @@ class NativeValidator:
                     if (len(values) < limit) if op == "<" else (len(values) > limit):
                         results.append(ValidationResult(graph.value, ox_key(node), spec.shape, component,
                                                          spec.severity, spec.path, None, spec.message))
-                for number, test in enumerate(spec.tests):
+                for test_id, test in zip(test_ids, spec.tests, strict=True):
                     for value in values:
-                        if test.native is None:
-                            test_id = f"{index}.{number}"
-                            self._deferred[test_id] = test
+                        if test_id is not None:
                             pending.append((test_id, (graph, node), value, spec, test))
                         elif self._fails_natively(test.native, graph, value, batch):
                             results.append(self._result(graph, node, value, spec, test))

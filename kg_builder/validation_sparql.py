@@ -97,8 +97,13 @@ def _to_oxigraph(term):
     raise UnsupportedShapes(f"cannot compile term {term!r}")
 
 
+def _xsd_local(datatype) -> str | None:
+    iri = str(datatype)
+    return iri.removeprefix(XSD) if iri.startswith(XSD) else None
+
+
 def _needs_cast(datatype) -> bool:
-    local = str(datatype).removeprefix(XSD) if str(datatype).startswith(XSD) else None
+    local = _xsd_local(datatype)
     return local in _CASTABLE or local in _INTEGER_RANGES
 
 
@@ -122,8 +127,12 @@ class _Compiler:
         self.out: list[CompiledConstraint] = []
         self.specs: list[PropertySpec] = []  # the property shapes, structured (for the native engine)
 
+    def _closure(self, cls) -> list[str]:
+        """``cls`` and its subclasses."""
+        return self.subclasses.get(str(cls), [str(cls)])
+
     def _classes(self, cls) -> str:
-        return ", ".join(f"<{c}>" for c in self.subclasses.get(str(cls), [str(cls)]))
+        return ", ".join(f"<{c}>" for c in self._closure(cls))
 
     def _params(self, node, allowed: set[str]) -> None:
         for p in set(self.g.predicates(node)):
@@ -152,7 +161,7 @@ class _Compiler:
             if not targets:
                 raise UnsupportedShapes(f"{shape}: only sh:targetClass targets are compiled")
             # one constant-class pattern per (sub)class: Oxigraph then reads the type index, not every type
-            classes = sorted({c for t in targets for c in self.subclasses.get(str(t), [str(t)])})
+            classes = sorted({c for t in targets for c in self._closure(t)})
             target = "{ " + " } UNION { ".join(f"GRAPH ?g {{ ?this a <{c}> }}" for c in classes) + " }"
             for prop in sorted(self.g.objects(shape, _SH.property)):
                 self._property(prop, target, classes)
@@ -227,7 +236,7 @@ class _Compiler:
             yield ValueTest("ClassConstraintComponent",
                             f"NOT EXISTS {{ {{ GRAPH ?g {{ ?value a ?__c }} }} UNION {{ GRAPH <{self.vocabulary}> "
                             f"{{ ?value a ?__c }} }} FILTER (?__c IN ({self._classes(cls)})) }}",
-                            ("class", frozenset(self.subclasses.get(str(cls), [str(cls)]))))
+                            ("class", frozenset(self._closure(cls))))
         kind = self.g.value(prop, _SH.nodeKind)
         if kind is not None:
             yield ValueTest("NodeKindConstraintComponent", f"!{_NODE_KINDS[_local(kind)]}", ("nodekind", _local(kind)))
@@ -267,7 +276,7 @@ def _datatype_ok(datatype) -> str:
     """A SPARQL expression true when ?value is a well-formed literal of ``datatype`` (as pyshacl decides)."""
     iri = str(datatype)
     same = f"isLiteral(?value) && sameTerm(DATATYPE(?value), <{iri}>)"
-    local = iri.removeprefix(XSD) if iri.startswith(XSD) else None
+    local = _xsd_local(iri)
     if local in _CASTABLE:  # an ill-formed lexical form does not cast
         return f"({same} && COALESCE(isLiteral(<{iri}>(STR(?value))), false))"
     if local in _INTEGER_RANGES:
