@@ -55,9 +55,9 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
         asked = protocol.read_get(request.scope["query_string"].decode("latin-1"))
         if asked.query is None:
             return describe_service(request, asked.format)
-        return await service.query(asked.query, accept=request.headers.get("accept"), format=asked.format,
-                                   default_graphs=asked.default_graphs, named_graphs=asked.named_graphs,
-                                   head=request.method == "HEAD")
+        reply = await service.query_reply(asked.query, accept=request.headers.get("accept"), format=asked.format,
+                                          default_graphs=asked.default_graphs, named_graphs=asked.named_graphs)
+        return service.respond(reply, head=request.method == "HEAD")
 
     @app.post("/sparql", tags=["sparql"])
     async def sparql_post(request: Request) -> Response:
@@ -67,8 +67,9 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
             return await service.update(asked.update, authorization=request.headers.get("authorization"))
         if asked.query is None:
             raise HttpError(400, "missing-query", "no query in the request", hint="send query=... or update=...")
-        return await service.query(asked.query, accept=request.headers.get("accept"), format=asked.format,
-                                   default_graphs=asked.default_graphs, named_graphs=asked.named_graphs)
+        return service.respond(await service.query_reply(
+            asked.query, accept=request.headers.get("accept"), format=asked.format,
+            default_graphs=asked.default_graphs, named_graphs=asked.named_graphs))
 
     @app.get("/queries", tags=["named queries"])
     def list_queries(request: Request) -> list[dict]:
@@ -86,8 +87,8 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
         """Run a named query; its parameters come from the query string and are bound as RDF terms."""
         values = {k: v for k, v in request.query_params.items() if k not in protocol.RESERVED}
         text, substitutions = service.bind_named(name, values)
-        return await service.query(text, accept=request.headers.get("accept"), format=format,
-                                   substitutions=substitutions)
+        return service.respond(await service.query_reply(text, accept=request.headers.get("accept"), format=format,
+                                                         substitutions=substitutions))
 
     @app.api_route("/rdf-graphs", methods=["GET", "HEAD"], tags=["graph store"])
     async def graph_get(

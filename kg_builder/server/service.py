@@ -109,21 +109,6 @@ class Service:
                     hint="the operator can allow an endpoint with --allow-service IRI",
                 )
 
-    async def query(
-        self,
-        text: str,
-        *,
-        accept: str | None,
-        format: str | None = None,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        substitutions: dict | None = None,
-        head: bool = False,
-    ) -> Response:
-        reply = await self.query_reply(text, accept=accept, format=format, default_graphs=default_graphs,
-                                       named_graphs=named_graphs, substitutions=substitutions)
-        return self.respond(reply, head=head)
-
     async def query_reply(
         self,
         text: str,
