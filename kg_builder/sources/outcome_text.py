@@ -94,8 +94,8 @@ def split_outcome(entry: str, kind: OutcomeKind = "unknown") -> Outcome | None:
     # Offsets, not re-joined pieces, so description and time frame are the source text verbatim.
     starts, ends = _split_pieces(text)
     pieces = [text[s:e] for s, e in zip(starts, ends, strict=True)]
-    if len(pieces) == 1:
-        return Outcome(kind=kind, measure=text)
+    if len(pieces) == 1 or not pieces[0].strip():
+        return Outcome(kind=kind, measure=text)  # one field, or no title before the first comma: keep it whole
 
     # Walk back over the trailing run of time-ish pieces (never into the title), noting
     # the earliest piece of the run that opens like a time frame.
