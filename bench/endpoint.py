@@ -1,13 +1,18 @@
 """Benchmark: our SPARQL endpoint against rdflib-endpoint and ``oxigraph serve``, same data, same run.
 
-    python bench/endpoint.py [--studies 10000] [--store DIR] [--duration 3] [--skip-rdflib]
+    python bench/endpoint.py [--studies 10000] [--store DIR] [--duration 3] [--skip-rdflib] [--skip-floor]
 
 Builds a store of N deterministic synthetic studies (``bench/synthetic.py`` through the
-real pipeline; ``--store`` reuses one), then serves it three ways:
+real pipeline; ``--store`` reuses one), then serves it four ways:
 
-* ours: ``kg_builder.server.serve`` with its defaults (worker processes, 30 s limit, row cap);
+* ours: ``kg_builder.server.serve`` with its defaults (worker processes with query threads, 30 s
+  limit, row cap);
 * ``oxigraph serve-read-only --union-default-graph`` on the same generation directory;
-* ``rdflib-endpoint serve`` on an N-Quads dump of the same store (rdflib Dataset, default union).
+* ``rdflib-endpoint serve`` on an N-Quads dump of the same store (rdflib Dataset, default union);
+* a "Python floor": the least any Python server over pyoxigraph does per query (uvicorn, the query run
+  inline on its event loop, results serialised by pyoxigraph), with none of the safety ``serve`` has (no
+  time limit, no row cap, no negotiation, one query at a time). Not a server to deploy: it shows how
+  close to ``oxigraph serve`` Python can get at all on this machine (``--skip-floor`` leaves it out).
 
 Five representative queries (a lookup by id, a count by phase, a three-way join with a
 filter, a GROUP BY over sponsors and conditions, a CONSTRUCT of one trial) run at 1, 4
@@ -16,7 +21,8 @@ least one request). No side caches results; the lookup and the CONSTRUCT ask for
 different trial on every request. A peer request still running after 60 s is abandoned
 and counted as 60 s (which only flatters the peer), and that peer is restarted.
 
-Prints median latency and requests/s per cell, our latency ratios to both peers, and ends
+Prints median latency and requests/s per cell, our latency ratios to the peers (and the floor's to
+``oxigraph serve``), and ends
 with ``speedup: <ratio>x`` = rdflib-endpoint's median latency over ours at 1 client,
 geometric mean of the five queries.
 """
@@ -167,6 +173,39 @@ class Oxigraph(Peer):
                 "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
 
 
+class PythonFloor(Peer):
+    name = "python floor"
+
+    def __init__(self, location: Path) -> None:
+        super().__init__()
+        self.location = location
+
+    def command(self) -> list[str]:
+        return [sys.executable, __file__, "--serve-floor", str(self.location), str(self.port)]
+
+
+def serve_floor(location: str, port: int) -> None:
+    """The Python floor (see the module docstring): parse the query string, query inline, answer."""
+    from urllib.parse import parse_qs
+
+    import uvicorn
+    from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
+
+    store = Store.read_only(location)
+
+    async def app(scope, receive, send) -> None:
+        query = parse_qs(scope["query_string"].decode())["query"][0]
+        result = store.query(query, use_default_graph_as_union=True)
+        if isinstance(result, QuerySolutions | QueryBoolean):
+            body, media = result.serialize(format=QueryResultsFormat.JSON), b"application/sparql-results+json"
+        else:
+            body, media = result.serialize(format=RdfFormat.TURTLE), b"text/turtle"
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", media)]})
+        await send({"type": "http.response.body", "body": body})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
+
+
 class RdflibEndpoint(Peer):
     name = "rdflib-endpoint"
     path = "/"  # SparqlEndpoint serves SPARQL at its root by default
@@ -292,11 +331,15 @@ def main() -> None:
     if sys.argv[1:2] == ["--serve-rdflib"]:
         serve_rdflib(sys.argv[2], int(sys.argv[3]))
         return
+    if sys.argv[1:2] == ["--serve-floor"]:
+        serve_floor(sys.argv[2], int(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--studies", type=int, default=10_000)
     parser.add_argument("--store", type=Path, default=Path("/tmp/kg-bench-endpoint/store"))
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per (server, query, clients) cell")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--skip-floor", action="store_true", help="leave out the Python floor")
     parser.add_argument("--rdflib-url", help="use this already running rdflib-endpoint (same data) instead")
     args = parser.parse_args()
 
@@ -307,6 +350,8 @@ def main() -> None:
     generation = current_generation(args.store)
     assert generation is not None
     peers: list[Peer] = [Ours(args.store), Oxigraph(generation)]
+    if not args.skip_floor:
+        peers.append(PythonFloor(generation))
     if not args.skip_rdflib:
         dump = args.store.parent / "dump.nq"
         if not dump.exists() and not args.rdflib_url:
@@ -360,11 +405,15 @@ def report(results: dict, queries: list[str], peers: list[str]) -> None:
         for peer in peers:
             cells = [results[(peer, name, c)] for c in CONCURRENCY]
             print(f"    {peer:<16}" + "".join(f"{c['median'] * 1000:10.1f} ({c['rps']:7.1f})" for c in cells))
-    print("\nour latency over oxigraph serve's (lower is better; goal ≤ 1.5):")
-    for name in queries:
-        ratios = [results[("ours", name, c)]["median"] / results[("oxigraph serve", name, c)]["median"]
-                  for c in CONCURRENCY]
-        print(f"  {name:<30}" + "".join(f"{r:8.2f}x" for r in ratios))
+    for peer, title in (("ours", "our latency over oxigraph serve's (lower is better; goal ≤ 1.5):"),
+                        ("python floor", "the Python floor's latency over oxigraph serve's (no safety at all):")):
+        if peer not in peers:
+            continue
+        print(f"\n{title}")
+        for name in queries:
+            ratios = [results[(peer, name, c)]["median"] / results[("oxigraph serve", name, c)]["median"]
+                      for c in CONCURRENCY]
+            print(f"  {name:<30}" + "".join(f"{r:8.2f}x" for r in ratios))
     if "rdflib-endpoint" not in peers:
         return
     print("\nrdflib-endpoint's latency over ours (higher is better):")

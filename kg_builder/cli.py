@@ -172,7 +172,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serve(
         args.store or ".", args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
         allow_update=args.allow_update, token=args.token, allow_service=args.allow_service,
-        cors=args.cors, workers=args.workers, max_body=args.max_body, base=args.base, backend=args.backend,
+        cors=args.cors, workers=args.workers, threads=args.threads, max_body=args.max_body, base=args.base, backend=args.backend,
     )
     return EXIT_OK
 
@@ -233,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, metavar="N",
                    help="most result rows or triples in one answer (default 10000, KG_BUILDER_MAX_ROWS)")
     p.add_argument("--workers", type=int, metavar="N", help="query worker processes (KG_BUILDER_WORKERS)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="queries each worker runs at once (default 4, KG_BUILDER_THREADS)")
     p.add_argument("--max-body", type=int, metavar="BYTES",
                    help="largest accepted request body (default 1 MiB, KG_BUILDER_MAX_BODY)")
     p.add_argument("--allow-update", action="store_true",

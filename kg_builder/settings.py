@@ -24,6 +24,7 @@ SETTINGS_HELP: dict[str, str] = {
     "KG_BUILDER_TIMEOUT": "server: query time limit in seconds; the query's worker is killed past it (default 30)",
     "KG_BUILDER_MAX_ROWS": "server: most result rows (or triples) one answer carries; 0 for no limit (default 10000)",
     "KG_BUILDER_WORKERS": "server: query worker processes (default: number of CPUs, at least 2)",
+    "KG_BUILDER_THREADS": "server: queries each worker process runs at once, one per thread (default 4)",
     "KG_BUILDER_MAX_BODY": "server: largest accepted request body in bytes (default 1048576)",
     "KG_BUILDER_TOKEN": "server: bearer token that SPARQL Update and Graph Store writes need (with --allow-update)",
     "KG_BUILDER_ALLOW_SERVICE": "server: space-separated endpoint IRIs that SERVICE / LOAD may reach (default none)",
@@ -59,6 +60,7 @@ class ServerSettings:
     workers: int = field(
         default_factory=lambda: int(_env_number("KG_BUILDER_WORKERS", max(2, os.cpu_count() or 1), int))
     )
+    threads: int = field(default_factory=lambda: int(_env_number("KG_BUILDER_THREADS", 4, int)))
     max_body: int = field(default_factory=lambda: int(_env_number("KG_BUILDER_MAX_BODY", 1 << 20, int)))
     allow_update: bool = False
     token: str | None = field(default_factory=lambda: os.environ.get("KG_BUILDER_TOKEN") or None)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 import pytest
 
 from kg_builder.server.testing import write_store
-from kg_builder.server.worker import Job, WorkerPool
+from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.store import current_generation
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -69,6 +69,92 @@ def test_a_cancelled_request_stops_its_worker(generation, run_loop) -> None:
             reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)
             assert reply.error is None
             assert busy.process.exitcode is not None  # killed, not left running the abandoned query
+        finally:
+            pool.close()
+
+    run_loop(scenario())
+
+
+# finite but slow on the 30-study store: two unconstrained patterns times ten values, ~14 million rows
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . VALUES ?k { 0 1 2 3 4 5 6 7 8 9 } }"
+
+
+def test_a_worker_runs_several_jobs_at_once(generation, run_loop) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(1, current=lambda: generation, threads=2)
+        pool.start()
+        try:
+            runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
+            await asyncio.sleep(0.5)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 30)
+            assert reply.error is None and loop.time() - started < 1.0  # beside the runaway, same process
+            assert not runaway.done() and len(pool._all) == 1
+            runaway.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await runaway
+        finally:
+            pool.close()
+
+    run_loop(scenario())
+
+
+def test_a_timeout_runs_the_other_jobs_of_its_worker_again(generation, run_loop) -> None:
+    """Killing a worker for one job's deadline must not fail the jobs it was running beside it."""
+    async def scenario() -> None:
+        pool = WorkerPool(1, current=lambda: generation, threads=2)
+        pool.start()
+        try:
+            runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 0.7))
+            await asyncio.sleep(0.1)
+            innocent = asyncio.ensure_future(pool.run(query_job(generation, SLOW), 60))
+            await asyncio.sleep(0.1)
+            (first,) = pool._all
+            assert len(first.running) == 2  # both on the one worker
+            with pytest.raises(QueryTimeout):
+                await runaway
+            reply = await innocent  # run again on the replacement, within its own deadline
+            assert reply.error is None and b"13971240" in reply.body
+            assert pool.killed == 1 and first.process.exitcode is not None and first not in pool._all
+        finally:
+            pool.close()
+
+    run_loop(scenario())
+
+
+def test_jobs_of_a_crashed_worker_fail_and_later_ones_go_to_its_replacement(generation, run_loop) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(1, current=lambda: generation, threads=2)
+        pool.start()
+        try:
+            running = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
+            await asyncio.sleep(0.5)
+            (victim,) = pool._all
+            victim.process.kill()  # as the kernel's OOM killer would
+            with pytest.raises(WorkerCrashed):
+                await running  # one of its jobs may be why it died: not run again
+            reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)
+            assert reply.error is None and victim not in pool._all
+        finally:
+            pool.close()
+
+    run_loop(scenario())
+
+
+def test_a_job_that_never_gets_a_free_thread_is_refused_as_busy(generation, run_loop) -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(1, current=lambda: generation, threads=1)
+        pool.start()
+        try:
+            runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
+            await asyncio.sleep(0.3)
+            with pytest.raises(PoolBusy):
+                await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 0.5)
+            assert pool.killed == 0  # waiting past the deadline stops nothing
+            runaway.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await runaway
         finally:
             pool.close()
 

@@ -174,6 +174,7 @@ def serve(
     allow_service: list[str] | tuple[str, ...] | None = None,
     cors: list[str] | tuple[str, ...] | None = None,
     workers: int | None = None,
+    threads: int | None = None,
     max_body: int | None = None,
     base: str | None = None,
     backend: str | None = None,
@@ -187,7 +188,8 @@ def serve(
 
     settings = Settings()
     overrides = {
-        "timeout": timeout, "max_rows": max_rows, "token": token, "workers": workers, "max_body": max_body,
+        "timeout": timeout, "max_rows": max_rows, "token": token, "workers": workers, "threads": threads,
+        "max_body": max_body,
         "allow_service": tuple(allow_service) if allow_service is not None else None,
         "cors_origins": tuple(o for o in cors if o and o.lower() != "none") if cors is not None else None,
     }

@@ -41,7 +41,7 @@ class Service:
         self.limits = settings.server
         self.base = settings.base
         self.base_path = urlsplit(self.base).path or "/"
-        self.pool = WorkerPool(self.limits.workers, current=self._current_or_none)
+        self.pool = WorkerPool(self.limits.workers, current=self._current_or_none, threads=self.limits.threads)
         self.named_queries: dict[str, NamedQuery] = (
             load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )

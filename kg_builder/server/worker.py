@@ -1,18 +1,27 @@
 """Query workers: separate processes, so that a time limit really stops the work.
 
 pyoxigraph cannot cancel a running query, and a thread cannot be killed; a process
-can. Each request borrows one idle worker, sends it a job and waits on the pipe until
-the deadline. Past it, the worker is killed (SIGKILL) and a fresh one takes its place
-while the request answers 503; the other workers keep serving.
+can. Each worker process runs several jobs at once, one per thread (pyoxigraph
+releases the GIL while it evaluates, so concurrent queries share the process's store
+and its caches, as a multi-threaded SPARQL server does). A job past its deadline gets
+its worker killed (SIGKILL) and answers 503; the other jobs that worker was running
+did nothing wrong: they are sent again to another worker with the time they have left
+(they only read). A fresh worker takes the killed one's place.
 
 Each job names the store generation the server considers current; a worker reopens
 its read-only store when that changes, so a rebuild is picked up between queries and
 no query ever sees a half-built graph (generations are complete before the swap).
+
+Messages on a worker's pipe are pickles of ``(job id, Job)`` one way and ``(job id,
+Reply)`` the other, a large reply body following its Reply as a message of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -67,57 +76,107 @@ def open_generation(generation: str):
     return Store.read_only(generation)
 
 
-def _worker_main(conn: Connection, generation: str | None) -> None:
-    """The worker's loop: receive a job, run it against the right generation, send the Reply."""
+class _OpenStore:
+    """The worker's store, shared by its threads and reopened when a job names another generation."""
+
+    def __init__(self, generation: str | None) -> None:
+        self._lock = threading.Lock()
+        self._store = None
+        self._opened: str | None = None
+        if generation is not None:
+            # open ahead, so that the first query after a (re)start does not pay for it; a failure shows later
+            with contextlib.suppress(Exception):
+                self._store, self._opened = open_generation(generation), generation
+
+    def get(self, generation: str):
+        with self._lock:
+            if generation != self._opened or self._store is None:
+                self._store, self._opened = None, None
+                self._store, self._opened = open_generation(generation), generation
+            return self._store
+
+    def forget(self) -> None:
+        with self._lock:
+            self._store, self._opened = None, None
+
+
+def _run_job(job: Job, stores: _OpenStore) -> Reply:
     from kg_builder.server import execute
 
-    store = None
-    opened: str | None = None
-    if generation is not None:
-        try:  # open ahead, so that the first query after a (re)start does not pay for it
-            store, opened = open_generation(generation), generation
-        except Exception:
-            store, opened = None, None
-    while True:
-        try:
-            job: Job = pickle.loads(conn.recv_bytes())
-        except (EOFError, KeyboardInterrupt):
-            return
-        try:
-            if job.action == "update":
-                store, opened = None, None  # a write makes a new generation; read it afresh next time
-                reply = execute.update(**job.params)
-            else:
-                if job.generation != opened or store is None:
-                    store, opened = None, None
-                    store = open_generation(job.generation)
-                    opened = job.generation
-                reply = getattr(execute, job.action)(store, **job.params)
-        except Exception as exc:  # a bug in one job must not take the worker down
-            reply = Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
-        if len(reply.body) > _INLINE_BODY:
-            body, reply.body, reply.body_follows = reply.body, b"", True
-            conn.send_bytes(_dumps(reply))
-            conn.send_bytes(body)
-        else:
-            conn.send_bytes(_dumps(reply))
+    try:
+        if job.action == "update":
+            stores.forget()  # a write makes a new generation; read it afresh next time
+            return execute.update(**job.params)
+        return getattr(execute, job.action)(stores.get(job.generation), **job.params)
+    except Exception as exc:  # a bug in one job must not take the worker down
+        return Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
+
+
+def _worker_main(conn: Connection, generation: str | None, threads: int) -> None:
+    """The worker: ``threads`` threads take turns reading the pipe, and each runs the job it read.
+
+    The thread that reads a job runs it itself (no hand-over to another thread: one wake-up
+    per job), while the next idle thread waits for the next job.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it stops its workers
+    stores = _OpenStore(generation)
+    receiving, sending = threading.Lock(), threading.Lock()
+
+    def serve() -> None:
+        while True:
+            with receiving:
+                try:
+                    message = conn.recv_bytes()
+                except (EOFError, OSError):
+                    os._exit(0)  # the server is gone: so are the jobs
+            job_id, job = pickle.loads(message)
+            reply = _run_job(job, stores)
+            body = None
+            if len(reply.body) > _INLINE_BODY:
+                body, reply.body, reply.body_follows = reply.body, b"", True
+            try:
+                with sending:
+                    conn.send_bytes(_dumps((job_id, reply)))
+                    if body is not None:
+                        conn.send_bytes(body)
+            except OSError:
+                os._exit(0)
+
+    for _ in range(threads - 1):
+        threading.Thread(target=serve, daemon=True, name="kg-builder-query").start()
+    serve()
+
+
+@dataclass(eq=False, slots=True)
+class _Pending:
+    """A job between :meth:`WorkerPool.run` and its Reply: queued, or running on ``worker``."""
+
+    job: Job
+    deadline: float  # on the loop's clock
+    answer: asyncio.Future[Reply]
+    job_id: int = 0
+    worker: _Worker | None = None
+    timer: asyncio.TimerHandle | None = None
 
 
 class _Worker:
-    def __init__(self, generation: str | None = None) -> None:
+    def __init__(self, generation: str | None = None, threads: int = 1) -> None:
         self.conn, child = _CONTEXT.Pipe(duplex=True)
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation), daemon=True,
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation, threads), daemon=True,
                                         name="kg-builder-query-worker")
         self.process.start()
         child.close()
-        self.pending: asyncio.Future[bool] | None = None  # resolved when the job's answer can be read
+        self.running: dict[int, _Pending] = {}  # job id → the job this worker is running
+        self.used = 0  # when it last got a job (the pool's counter): the warmest caches go first
         self.watched: asyncio.AbstractEventLoop | None = None
-        self.lost = False  # its pipe turned readable with no job out: it died (or a stray answer came)
+        self.lost = False  # its pipe closed (it died), or it was killed: never give it another job
 
-    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+    def watch(self, loop: asyncio.AbstractEventLoop, readable: Callable[[_Worker], None]) -> None:
         """Watch the pipe for the whole life of the worker: one registration, not one per job."""
         fd = self.conn.fileno()
-        loop.add_reader(fd, self._readable)
+        loop.add_reader(fd, readable, self)
         os.set_blocking(fd, True)  # uvloop makes a watched fd non-blocking; recv expects blocking
         self.watched = loop
 
@@ -126,40 +185,28 @@ class _Worker:
             self.watched.remove_reader(self.conn.fileno())
             self.watched = None
 
-    def _readable(self) -> None:
-        pending = self.pending
-        if pending is None:
-            # nothing asked: the pipe is at EOF or holds an answer nobody awaits; stop watching, or the
-            # level-triggered poll would call back forever
-            self.lost = True
-            self.unwatch()
-        elif not pending.done():
-            pending.set_result(True)
-
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
 
 
-def _expire(ready: asyncio.Future[bool]) -> None:
-    if not ready.done():
-        ready.set_result(False)
-
-
 class WorkerPool:
-    """A fixed number of worker processes; :meth:`run` borrows one for a job.
+    """A fixed number of worker processes, each running up to ``threads`` jobs at once.
 
-    Used from the server's event loop: waiting for a worker and for its answer are
-    awaits on the pipe (no thread per waiting request), so many slow queries never
-    hold up the loop. Each worker's pipe is watched for its whole life and the deadline
-    is a timer, so a job costs a write, a wake-up and a read, and little else.
+    Used from the server's event loop: jobs wait for their answers as futures resolved by a
+    reader callback on each worker's pipe (no thread per waiting request), so many slow
+    queries never hold up the loop. A job goes to the least busy worker (the most recently
+    used among equals); when every worker is full it waits, in order, until its deadline.
     """
 
-    def __init__(self, size: int, current: Callable[[], str | None] = lambda: None) -> None:
+    def __init__(self, size: int, current: Callable[[], str | None] = lambda: None, *, threads: int = 4) -> None:
         self.size = max(1, size)
+        self.threads = max(1, threads)
         self._current = current  # the generation a new worker opens ahead of its first job
-        self._idle: asyncio.LifoQueue[_Worker] | None = None
+        self._workers: list[_Worker] = []  # the ones jobs may go to
+        self._waiting: collections.deque[_Pending] = collections.deque()
+        self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -169,111 +216,200 @@ class WorkerPool:
     def start(self) -> None:
         """Start the workers; call from the event loop that will use the pool."""
         self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.LifoQueue()  # the last worker used first: its caches are the warmest
         for _ in range(self.size):
-            self._add_idle(self._spawn())
+            self._add(self._spawn())
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._current())
+    def _spawn(self, threads: int | None = None) -> _Worker:
+        worker = _Worker(self._current(), threads or self.threads)
         with self._lock:
             self._all.add(worker)
         return worker
 
-    def _add_idle(self, worker: _Worker) -> None:
+    def _add(self, worker: _Worker) -> None:
         """Put a new worker to use (on the loop's thread)."""
-        assert self._loop is not None and self._idle is not None
+        assert self._loop is not None
         if self._closed:
             worker.kill()  # spawned by a replacement that raced with close()
             return
-        worker.watch(self._loop)
-        self._idle.put_nowait(worker)
+        worker.watch(self._loop, self._readable)
+        self._workers.append(worker)
+        self._dispatch()
 
     def _retire(self, worker: _Worker) -> None:
         """Stop using ``worker`` (on the loop's thread); a thread kills it and gives the pool a fresh one."""
+        worker.lost = True
         worker.unwatch()
+        if worker in self._workers:
+            self._workers.remove(worker)
         threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and give the pool a fresh one (runs in a thread: both steps block)."""
         with self._lock:
+            member = worker in self._all  # not a process of run_apart's
             self._all.discard(worker)
         worker.kill()
-        if not self._closed and self._loop is not None:
+        if member and not self._closed and self._loop is not None:
             fresh = self._spawn()
-            self._loop.call_soon_threadsafe(self._add_idle, fresh)
+            self._loop.call_soon_threadsafe(self._add, fresh)
 
-    async def _borrow(self, timeout: float) -> _Worker:
-        assert self._idle is not None
-        while True:
-            try:
-                worker = self._idle.get_nowait()  # the usual case: no task, no timer
-            except asyncio.QueueEmpty:
-                try:
-                    worker = await asyncio.wait_for(self._idle.get(), timeout)
-                except TimeoutError as exc:
-                    raise PoolBusy from exc
-            if not worker.lost:
-                return worker
-            self._retire(worker)  # it died while idle: replace it and take the next one
-
+    # ---- jobs ----------------------------------------------------------------------------------
     async def run(self, job: Job, timeout: float) -> Reply:
-        """Run ``job`` on a free worker within ``timeout`` seconds (waiting for one included)."""
-        assert self._idle is not None and self._loop is not None, "start() the pool first"
+        """Run ``job`` on a worker within ``timeout`` seconds (waiting for a free thread included)."""
+        assert self._loop is not None, "start() the pool first"
         loop = self._loop
-        deadline = loop.time() + timeout
-        worker = await self._borrow(timeout)
-        if deadline - loop.time() < 0.01:
-            self._idle.put_nowait(worker)  # the wait used the whole budget: nothing ran, nothing to kill
-            raise PoolBusy
+        pending = _Pending(job, loop.time() + timeout, loop.create_future())
+        pending.timer = loop.call_at(pending.deadline, self._expire, pending)
+        self._waiting.append(pending)
+        self._dispatch()
         try:
-            reply = await self._exchange(worker, job, deadline)
-        except QueryTimeout:
-            self.killed += 1
-            self._retire(worker)  # the client gets its 503 without waiting for the kill and the respawn
+            return await pending.answer
+        except asyncio.CancelledError:
+            # the client went away: stop the work rather than let it run to the deadline
+            self._drop(pending, stop=True)
             raise
-        except (WorkerCrashed, asyncio.CancelledError):
-            self._retire(worker)  # a cancelled request's worker may be busy for long: stop it too
-            raise
-        self._idle.put_nowait(worker)
-        return reply
+
+    def _dispatch(self) -> None:
+        """Hand waiting jobs, oldest first, to the least busy workers with a free thread."""
+        while self._waiting:
+            free = [w for w in self._workers if len(w.running) < self.threads and not w.lost]
+            if not free:
+                return
+            worker = min(free, key=lambda w: (len(w.running), -w.used))
+            pending = self._waiting.popleft()
+            self._send(worker, pending)
+
+    def _send(self, worker: _Worker, pending: _Pending) -> None:
+        pending.job_id = next(self._ids)
+        pending.worker = worker
+        worker.running[pending.job_id] = pending
+        worker.used = pending.job_id
+        try:
+            worker.conn.send_bytes(_dumps((pending.job_id, pending.job)))
+        except OSError:  # it died before this job reached it: the job waits for the next worker
+            del worker.running[pending.job_id]
+            pending.worker = None
+            self._waiting.appendleft(pending)
+            self._lose(worker)
+
+    def _readable(self, worker: _Worker) -> None:
+        """A worker's pipe has a message: the Reply to one of its jobs (or EOF: it died)."""
+        try:
+            job_id, reply = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError):
+            self._lose(worker)
+            return
+        if reply.body_follows:
+            # a large body comes as the next message: read it off the loop, and nothing else meanwhile
+            assert self._loop is not None
+            worker.unwatch()
+            reading = self._loop.run_in_executor(None, worker.conn.recv_bytes)
+            reading.add_done_callback(lambda done: self._body_read(worker, job_id, reply, done))
+            return
+        self._answer(worker, job_id, reply)
+
+    def _body_read(self, worker: _Worker, job_id: int, reply: Reply, done: asyncio.Future) -> None:
+        if worker.lost:
+            return
+        if done.exception() is not None:
+            self._lose(worker)
+            return
+        reply.body, reply.body_follows = done.result(), False
+        assert self._loop is not None
+        worker.watch(self._loop, self._readable)
+        self._answer(worker, job_id, reply)
+
+    def _answer(self, worker: _Worker, job_id: int, reply: Reply) -> None:
+        pending = worker.running.pop(job_id, None)
+        if pending is not None:  # None: dropped meanwhile (its client went away)
+            pending.worker = None
+            if pending.timer is not None:
+                pending.timer.cancel()
+            if not pending.answer.done():
+                pending.answer.set_result(reply)
+        self._dispatch()
+
+    def _expire(self, pending: _Pending) -> None:
+        """``pending`` reached its deadline: stop its work (PoolBusy if it never got a worker)."""
+        if pending.worker is None:
+            if pending in self._waiting:
+                self._waiting.remove(pending)
+            if not pending.answer.done():
+                pending.answer.set_exception(PoolBusy())
+            return
+        self.killed += 1
+        self._drop(pending, stop=True)
+        if not pending.answer.done():
+            pending.answer.set_exception(QueryTimeout())
+
+    def _drop(self, pending: _Pending, *, stop: bool) -> None:
+        """Forget ``pending``; with ``stop``, kill the worker running it and send its other jobs again."""
+        if pending.timer is not None:
+            pending.timer.cancel()
+        worker = pending.worker
+        if worker is None:
+            if pending in self._waiting:
+                self._waiting.remove(pending)
+            return
+        worker.running.pop(pending.job_id, None)
+        pending.worker = None
+        if stop:
+            self._stop(worker)
+
+    def _stop(self, worker: _Worker) -> None:
+        """Kill ``worker``; its other jobs (reads, each with its own deadline) go to other workers first."""
+        others = list(worker.running.values())
+        worker.running.clear()
+        self._retire(worker)
+        for other in reversed(others):
+            other.worker = None
+            self._waiting.appendleft(other)
+        self._dispatch()
+
+    def _lose(self, worker: _Worker) -> None:
+        """``worker`` died on its own: its jobs fail (one of them may be why), and a fresh one replaces it."""
+        if worker.lost:
+            return
+        jobs = list(worker.running.values())
+        worker.running.clear()
+        self._retire(worker)
+        for pending in jobs:
+            pending.worker = None
+            if pending.timer is not None:
+                pending.timer.cancel()
+            if not pending.answer.done():
+                pending.answer.set_exception(WorkerCrashed("the worker process stopped"))
+        self._dispatch()
 
     async def run_apart(self, job: Job, timeout: float) -> Reply:
         """Run a long housekeeping ``job`` (dataset statistics) on a process of its own, never a pool worker."""
         assert self._loop is not None, "start() the pool first"
         loop = self._loop
         worker = await loop.run_in_executor(None, _Worker)
-        worker.watch(loop)
+        worker.watch(loop, self._readable)
+        pending = _Pending(job, loop.time() + timeout, loop.create_future(), job_id=next(self._ids), worker=worker)
+        pending.timer = loop.call_at(pending.deadline, self._expire_apart, pending)
+        worker.running[pending.job_id] = pending
         try:
-            return await self._exchange(worker, job, loop.time() + timeout)
+            worker.conn.send_bytes(_dumps((pending.job_id, job)))
+            return await pending.answer
+        except OSError as exc:
+            raise WorkerCrashed(str(exc) or "connection lost") from exc
         finally:
+            pending.timer.cancel()
+            worker.lost = True
             worker.unwatch()
             await loop.run_in_executor(None, worker.kill)
 
-    async def _exchange(self, worker: _Worker, job: Job, deadline: float) -> Reply:
-        """Send ``job`` and await the Reply until ``deadline`` (QueryTimeout) without blocking the loop."""
-        loop = self._loop
-        assert loop is not None
-        ready = worker.pending = loop.create_future()
-        timer = loop.call_at(deadline, _expire, ready)
-        try:
-            worker.conn.send_bytes(_dumps(job))
-            if not await ready:
-                raise QueryTimeout
-            reply: Reply = pickle.loads(worker.conn.recv_bytes())
-            if reply.body_follows:
-                # a large body comes as its own message: read it off the loop
-                reply.body = await loop.run_in_executor(None, worker.conn.recv_bytes)
-                reply.body_follows = False
-        except (EOFError, OSError) as exc:
-            raise WorkerCrashed(str(exc) or "connection lost") from exc
-        finally:
-            timer.cancel()
-            worker.pending = None
-        return reply
+    @staticmethod
+    def _expire_apart(pending: _Pending) -> None:
+        if not pending.answer.done():
+            pending.answer.set_exception(QueryTimeout())
 
     @property
     def idle(self) -> int:
-        return self._idle.qsize() if self._idle is not None else 0
+        """Workers running no job."""
+        return sum(1 for w in self._workers if not w.running)
 
     def close(self) -> None:
         self._closed = True
@@ -281,5 +417,6 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
         for worker in workers:
+            worker.lost = True
             worker.unwatch()
             worker.kill()
