@@ -159,3 +159,27 @@ def test_a_job_that_never_gets_a_free_thread_is_refused_as_busy(generation, run_
             pool.close()
 
     run_loop(scenario())
+
+
+def test_an_update_stopped_with_another_job_fails_rather_than_run_twice(tmp_path, run_loop) -> None:
+    write_store(tmp_path, 30)
+    generation = str(current_generation(tmp_path))
+    # an update reads the default graph, empty here: the slow count spans the named graphs instead
+    slow_update = ("INSERT { <urn:kg-builder:test> <urn:kg-builder:count> ?n } WHERE { { SELECT (COUNT(*) AS ?n) "
+                   "WHERE { GRAPH ?g { ?a ?b ?c } GRAPH ?h { ?d ?e ?f } VALUES ?k { 0 1 2 3 4 5 6 7 8 9 } } } }")
+
+    async def scenario() -> None:
+        pool = WorkerPool(1, current=lambda: generation, threads=2)
+        pool.start()
+        try:
+            update = asyncio.ensure_future(
+                pool.run(Job("update", None, {"store_path": str(tmp_path), "text": slow_update}), 60))
+            await asyncio.sleep(0.2)
+            with pytest.raises(QueryTimeout):
+                await pool.run(query_job(generation, RUNAWAY), 0.5)
+            with pytest.raises(WorkerCrashed, match="another job"):
+                await update  # it may or may not have made its generation: the client is told, not served twice
+        finally:
+            pool.close()
+
+    run_loop(scenario())

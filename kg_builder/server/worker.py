@@ -219,8 +219,8 @@ class WorkerPool:
         for _ in range(self.size):
             self._add(self._spawn())
 
-    def _spawn(self, threads: int | None = None) -> _Worker:
-        worker = _Worker(self._current(), threads or self.threads)
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._current(), self.threads)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -357,13 +357,22 @@ class WorkerPool:
             self._stop(worker)
 
     def _stop(self, worker: _Worker) -> None:
-        """Kill ``worker``; its other jobs (reads, each with its own deadline) go to other workers first."""
+        """Kill ``worker``; its other jobs go to other workers first, each with its own deadline.
+
+        Reads only: an update stopped half-way may or may not have made its new generation, so
+        running it again could apply it twice; it fails instead.
+        """
         others = list(worker.running.values())
         worker.running.clear()
         self._retire(worker)
         for other in reversed(others):
             other.worker = None
-            self._waiting.appendleft(other)
+            if other.job.action != "update":
+                self._waiting.appendleft(other)
+            elif not other.answer.done():
+                if other.timer is not None:
+                    other.timer.cancel()
+                other.answer.set_exception(WorkerCrashed("stopped with another job that ran past its time limit"))
         self._dispatch()
 
     def _lose(self, worker: _Worker) -> None:
