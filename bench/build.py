@@ -1,9 +1,10 @@
 """Benchmark: our build pipeline against a naive rdflib ``Graph.add`` mapper, same run.
 
-    python bench/build.py [--studies 5000] [--naive-studies 1000] [--keep DIR]
+    python bench/build.py [--studies 5000] [--naive-studies N] [--stage-studies N] [--keep DIR]
 
 Writes N deterministic synthetic API-v2 studies as JSON Lines, then runs, each in
-its own child process (so peak memory is each side's own):
+its own child process (so peak memory is each side's own) and on all N studies unless
+told otherwise:
 
 * ours: ``kg_builder.pipeline.build`` (parse → map with enrichment and links → SHACL
   check of each batch → on-disk Oxigraph store), and the same with ``validate=False``;
@@ -14,16 +15,23 @@ its own child process (so peak memory is each side's own):
 * naive, core fields: a hand-written rdflib mapper of the core fields only (about half
   the triples, no enrichment), in memory and on disk, for reference.
 
-Prints studies/s, triples/s and peak RSS for each, our ratio over each baseline, and
-ends with ``speedup: <ratio>x`` = ours over the naive mapper of the same content on
-disk, in studies/s: the like-for-like comparison (same triples in, the same persisted,
-queryable Oxigraph store out).
+Then the CPU time of each stage of our build run alone on the same studies (parse, map,
+N-Quads serialisation, the SHACL check as its child process does it, the on-disk bulk
+load with the final optimise; process CPU time, so the loader's own threads count): their
+sum is the CPU one study costs, and this machine's cores divided by it is the most
+studies/s any scheduling of those stages could reach here ("bound").
+
+Prints studies/s, triples/s and peak RSS for each, our ratio over each baseline, the
+stage costs and the bound, and ends with ``speedup: <ratio>x`` = ours over the naive
+mapper of the same content on disk, in studies/s: the like-for-like comparison (same
+triples in, the same persisted, queryable Oxigraph store out).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -83,7 +91,61 @@ def run_naive(input_path: str, limit: int, content: str, persist: str, store: st
     return {"studies": built, "triples": triples, "seconds": seconds}
 
 
+def run_stages(input_path: str, limit: int, store: str) -> dict:
+    """CPU seconds per study of each build stage run alone, over the first ``limit`` studies."""
+    import gc
+
+    from pyoxigraph import RdfFormat, Store, parse, serialize
+
+    from kg_builder.iris import IriMinter
+    from kg_builder.mapping.study import map_study
+    from kg_builder.model import Study
+    from kg_builder.pipeline import _BATCH_STUDIES
+    from kg_builder.settings import build_time
+    from kg_builder.sources.ctgov_json import iter_records
+    from kg_builder.sources.inputs import iter_documents
+    from kg_builder.validation import StudyValidator
+
+    gc.set_threshold(50_000, 20, 100)  # as the build and its check process do
+    minter, stamp, cpu = IriMinter(), build_time(), {}
+    validator = StudyValidator()
+
+    def timed(name: str, work):
+        started = time.process_time()
+        result = work()
+        cpu[name] = time.process_time() - started
+        return result
+
+    def read() -> list[Study]:
+        studies: list[Study] = []
+        for doc in iter_documents([input_path]):
+            for item in iter_records(doc):
+                if isinstance(item, Study) and len(studies) < limit:
+                    studies.append(item)
+        return studies
+
+    studies = timed("parse", read)
+    quads = timed("map", lambda: [map_study(s, minter, build_time=stamp)[1] for s in studies])
+    batches = timed("serialise", lambda: [
+        serialize([q for one in quads[i:i + _BATCH_STUDIES] for q in one], None, RdfFormat.N_QUADS)
+        for i in range(0, len(quads), _BATCH_STUDIES)])
+    timed("SHACL check", lambda: [validator.validate_batch(parse(b, format=RdfFormat.N_QUADS)) for b in batches])
+
+    def load() -> None:
+        database = Store(store)
+        for batch in batches:
+            database.bulk_load(batch, RdfFormat.N_QUADS)
+        database.flush()
+        database.optimize()
+
+    timed("store (bulk load, optimise)", load)
+    return {"studies": len(studies), "cpu": cpu}
+
+
 def _child(args: argparse.Namespace) -> None:
+    if args.child == "stages":
+        print(json.dumps(run_stages(args.input, args.limit, args.store)))
+        return
     if args.child in ("ours", "ours-novalidate"):
         result = run_ours(args.input, args.store, validate=args.child == "ours")
     else:
@@ -105,8 +167,12 @@ def _spawn(kind: str, input_path: Path, store: Path, limit: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--studies", type=int, default=5000, help="synthetic studies for our pipeline")
-    parser.add_argument("--naive-studies", type=int, default=1000,
-                        help="studies for the naive mappers (slower; rates are per study)")
+    parser.add_argument("--naive-studies", type=int, default=None,
+                        help="studies for the naive mappers (default: --studies; fewer run faster but flatter "
+                             "them: every store gets slower per study as it grows)")
+    parser.add_argument("--stage-studies", type=int, default=None,
+                        help="studies for the per-stage CPU costs (default: --studies, as the store's cost per "
+                             "study grows with its size; 0 leaves them out)")
     parser.add_argument("--keep", metavar="DIR", help="keep the input and stores in DIR")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
@@ -116,13 +182,20 @@ def main() -> None:
     if args.child:
         _child(args)
         return
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        compare(args, Path(args.keep))
+        return
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as work:  # stores of GBs: never left behind
+        compare(args, Path(work))
 
+
+def compare(args: argparse.Namespace, work: Path) -> None:
+    """Every run of the module docstring, in ``work``; prints the table, the stages and the speedup."""
     from synthetic import write_jsonl
 
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kg-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
     input_path = write_jsonl(work / "studies.jsonl", args.studies)
-    naive_n = min(args.naive_studies, args.studies)
+    naive_n = args.studies if args.naive_studies is None else min(args.naive_studies, args.studies)
     print(f"input: {args.studies} synthetic studies ({input_path.stat().st_size / 2**20:.1f} MiB JSON Lines)")
     ours = "ours (pyoxigraph, on-disk store)"
     same_disk = "naive, same content (on-disk oxrdflib)"
@@ -148,6 +221,21 @@ def main() -> None:
     for name in results:
         if name.startswith("naive"):
             print(f"ours over {name}: {rate(ours) / rate(name):.1f}x")
+    stage_studies = args.studies if args.stage_studies is None else min(args.stage_studies, args.studies)
+    if stage_studies > 0:
+        stages = _spawn("stages", input_path, work / "stages", stage_studies)
+        per_study = {name: seconds / stages["studies"] for name, seconds in stages["cpu"].items()}
+        total = sum(per_study.values())
+        cores = os.cpu_count() or 1
+        print(f"\nCPU per study of each stage run alone ({stages['studies']} studies):")
+        for name, seconds in per_study.items():
+            print(f"  {name:30} {seconds * 1000:6.2f} ms")
+        print(f"  {'total':30} {total * 1000:6.2f} ms")
+        without_check = total - per_study["SHACL check"]
+        for label, cost in (("with the SHACL check", total), ("without it (--no-validate)", without_check)):
+            bound = cores / cost
+            print(f"bound on {cores} cores, {label}: {bound:.0f} studies/s = "
+                  f"{bound / rate(same_disk):.1f}x the naive same-content on-disk rate")
     print(f"speedup: {rate(ours) / rate(same_disk):.1f}x")
 
 
