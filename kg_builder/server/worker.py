@@ -266,7 +266,7 @@ class WorkerPool:
             return await pending.answer
         except asyncio.CancelledError:
             # the client went away: stop the work rather than let it run to the deadline
-            self._drop(pending, stop=True)
+            self._abandon(pending)
             raise
 
     def _dispatch(self) -> None:
@@ -331,19 +331,14 @@ class WorkerPool:
 
     def _expire(self, pending: _Pending) -> None:
         """``pending`` reached its deadline: stop its work (PoolBusy if it never got a worker)."""
-        if pending.worker is None:
-            if pending in self._waiting:
-                self._waiting.remove(pending)
-            if not pending.answer.done():
-                pending.answer.set_exception(PoolBusy())
-            return
-        self.killed += 1
-        self._drop(pending, stop=True)
-        if not pending.answer.done():
-            pending.answer.set_exception(QueryTimeout())
+        running = pending.worker is not None
+        self._abandon(pending)
+        if running:
+            self.killed += 1
+        self._fail(pending, QueryTimeout() if running else PoolBusy())
 
-    def _drop(self, pending: _Pending, *, stop: bool) -> None:
-        """Forget ``pending``; with ``stop``, kill the worker running it and send its other jobs again."""
+    def _abandon(self, pending: _Pending) -> None:
+        """Forget ``pending``: out of the queue, or its worker killed (its other jobs are sent again)."""
         if pending.timer is not None:
             pending.timer.cancel()
         worker = pending.worker
@@ -353,8 +348,23 @@ class WorkerPool:
             return
         worker.running.pop(pending.job_id, None)
         pending.worker = None
-        if stop:
-            self._stop(worker)
+        self._stop(worker)
+
+    @staticmethod
+    def _fail(pending: _Pending, error: Exception) -> None:
+        if pending.timer is not None:
+            pending.timer.cancel()
+        if not pending.answer.done():
+            pending.answer.set_exception(error)
+
+    def _take_jobs(self, worker: _Worker) -> list[_Pending]:
+        """Retire ``worker`` and hand back the jobs it was running, detached from it."""
+        jobs = list(worker.running.values())
+        worker.running.clear()
+        self._retire(worker)
+        for pending in jobs:
+            pending.worker = None
+        return jobs
 
     def _stop(self, worker: _Worker) -> None:
         """Kill ``worker``; its other jobs go to other workers first, each with its own deadline.
@@ -362,32 +372,19 @@ class WorkerPool:
         Reads only: an update stopped half-way may or may not have made its new generation, so
         running it again could apply it twice; it fails instead.
         """
-        others = list(worker.running.values())
-        worker.running.clear()
-        self._retire(worker)
-        for other in reversed(others):
-            other.worker = None
+        for other in reversed(self._take_jobs(worker)):
             if other.job.action != "update":
                 self._waiting.appendleft(other)
-            elif not other.answer.done():
-                if other.timer is not None:
-                    other.timer.cancel()
-                other.answer.set_exception(WorkerCrashed("stopped with another job that ran past its time limit"))
+            else:
+                self._fail(other, WorkerCrashed("stopped with another job that ran past its time limit"))
         self._dispatch()
 
     def _lose(self, worker: _Worker) -> None:
         """``worker`` died on its own: its jobs fail (one of them may be why), and a fresh one replaces it."""
         if worker.lost:
             return
-        jobs = list(worker.running.values())
-        worker.running.clear()
-        self._retire(worker)
-        for pending in jobs:
-            pending.worker = None
-            if pending.timer is not None:
-                pending.timer.cancel()
-            if not pending.answer.done():
-                pending.answer.set_exception(WorkerCrashed("the worker process stopped"))
+        for pending in self._take_jobs(worker):
+            self._fail(pending, WorkerCrashed("the worker process stopped"))
         self._dispatch()
 
     async def run_apart(self, job: Job, timeout: float) -> Reply:
@@ -397,7 +394,7 @@ class WorkerPool:
         worker = await loop.run_in_executor(None, _Worker)
         worker.watch(loop, self._readable)
         pending = _Pending(job, loop.time() + timeout, loop.create_future(), job_id=next(self._ids), worker=worker)
-        pending.timer = loop.call_at(pending.deadline, self._expire_apart, pending)
+        pending.timer = loop.call_at(pending.deadline, self._fail, pending, QueryTimeout())
         worker.running[pending.job_id] = pending
         try:
             worker.conn.send_bytes(_dumps((pending.job_id, job)))
@@ -409,11 +406,6 @@ class WorkerPool:
             worker.lost = True
             worker.unwatch()
             await loop.run_in_executor(None, worker.kill)
-
-    @staticmethod
-    def _expire_apart(pending: _Pending) -> None:
-        if not pending.answer.done():
-            pending.answer.set_exception(QueryTimeout())
 
     @property
     def idle(self) -> int:
