@@ -172,7 +172,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serve(
         args.store or ".", args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
         allow_update=args.allow_update, token=args.token, allow_service=args.allow_service,
-        cors=args.cors, workers=args.workers, threads=args.threads, max_body=args.max_body, base=args.base, backend=args.backend,
+        cors=args.cors, workers=args.workers, threads=args.threads, max_body=args.max_body, base=args.base,
+        backend=args.backend,
     )
     return EXIT_OK
 
