@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
 
 import pytest
 
@@ -17,6 +18,17 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 def query_job(generation: str, text: str) -> Job:
     return Job("run_query", generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
                                         "max_rows": 100})
+
+
+@contextlib.asynccontextmanager
+async def started_pool(generation: str, threads: int = 4) -> AsyncIterator[WorkerPool]:
+    """A one-worker pool on ``generation``, started on the running loop and closed afterwards."""
+    pool = WorkerPool(1, current=lambda: generation, threads=threads)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +50,7 @@ def run_loop(request) -> Callable[[Coroutine], object]:
 
 def test_a_worker_that_died_while_idle_is_replaced_not_used(generation, run_loop) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation)
-        pool.start()
-        try:
+        async with started_pool(generation) as pool:
             ask = query_job(generation, "ASK { ?s ?p ?o }")
             assert (await pool.run(ask, 30)).body == b'{"head":{},"boolean":true}'
             (victim,) = pool._all
@@ -49,17 +59,13 @@ def test_a_worker_that_died_while_idle_is_replaced_not_used(generation, run_loop
             assert victim.lost
             reply = await pool.run(ask, 60)  # served by its replacement, not failed as a crash
             assert reply.error is None and victim not in pool._all and pool.size == 1
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
 
 def test_a_cancelled_request_stops_its_worker(generation, run_loop) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation)
-        pool.start()
-        try:
+        async with started_pool(generation) as pool:
             task = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
             await asyncio.sleep(0.5)
             (busy,) = pool._all
@@ -69,8 +75,6 @@ def test_a_cancelled_request_stops_its_worker(generation, run_loop) -> None:
             reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)
             assert reply.error is None
             assert busy.process.exitcode is not None  # killed, not left running the abandoned query
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
@@ -81,9 +85,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . VALUES ?k { 0 1 2 
 
 def test_a_worker_runs_several_jobs_at_once(generation, run_loop) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation, threads=2)
-        pool.start()
-        try:
+        async with started_pool(generation, threads=2) as pool:
             runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
             await asyncio.sleep(0.5)
             loop = asyncio.get_running_loop()
@@ -94,8 +96,6 @@ def test_a_worker_runs_several_jobs_at_once(generation, run_loop) -> None:
             runaway.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await runaway
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
@@ -103,9 +103,7 @@ def test_a_worker_runs_several_jobs_at_once(generation, run_loop) -> None:
 def test_a_timeout_runs_the_other_jobs_of_its_worker_again(generation, run_loop) -> None:
     """Killing a worker for one job's deadline must not fail the jobs it was running beside it."""
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation, threads=2)
-        pool.start()
-        try:
+        async with started_pool(generation, threads=2) as pool:
             runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 0.7))
             await asyncio.sleep(0.1)
             innocent = asyncio.ensure_future(pool.run(query_job(generation, SLOW), 60))
@@ -117,17 +115,13 @@ def test_a_timeout_runs_the_other_jobs_of_its_worker_again(generation, run_loop)
             reply = await innocent  # run again on the replacement, within its own deadline
             assert reply.error is None and b"13971240" in reply.body
             assert pool.killed == 1 and first.process.exitcode is not None and first not in pool._all
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
 
 def test_jobs_of_a_crashed_worker_fail_and_later_ones_go_to_its_replacement(generation, run_loop) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation, threads=2)
-        pool.start()
-        try:
+        async with started_pool(generation, threads=2) as pool:
             running = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
             await asyncio.sleep(0.5)
             (victim,) = pool._all
@@ -136,17 +130,13 @@ def test_jobs_of_a_crashed_worker_fail_and_later_ones_go_to_its_replacement(gene
                 await running  # one of its jobs may be why it died: not run again
             reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)
             assert reply.error is None and victim not in pool._all
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
 
 def test_a_job_that_never_gets_a_free_thread_is_refused_as_busy(generation, run_loop) -> None:
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation, threads=1)
-        pool.start()
-        try:
+        async with started_pool(generation, threads=1) as pool:
             runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
             await asyncio.sleep(0.3)
             with pytest.raises(PoolBusy):
@@ -155,8 +145,6 @@ def test_a_job_that_never_gets_a_free_thread_is_refused_as_busy(generation, run_
             runaway.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await runaway
-        finally:
-            pool.close()
 
     run_loop(scenario())
 
@@ -169,9 +157,7 @@ def test_an_update_stopped_with_another_job_fails_rather_than_run_twice(tmp_path
                    "WHERE { GRAPH ?g { ?a ?b ?c } GRAPH ?h { ?d ?e ?f } VALUES ?k { 0 1 2 3 4 5 6 7 8 9 } } } }")
 
     async def scenario() -> None:
-        pool = WorkerPool(1, current=lambda: generation, threads=2)
-        pool.start()
-        try:
+        async with started_pool(generation, threads=2) as pool:
             update = asyncio.ensure_future(
                 pool.run(Job("update", None, {"store_path": str(tmp_path), "text": slow_update}), 60))
             await asyncio.sleep(0.2)
@@ -179,7 +165,5 @@ def test_an_update_stopped_with_another_job_fails_rather_than_run_twice(tmp_path
                 await pool.run(query_job(generation, RUNAWAY), 0.5)
             with pytest.raises(WorkerCrashed, match="another job"):
                 await update  # it may or may not have made its generation: the client is told, not served twice
-        finally:
-            pool.close()
 
     run_loop(scenario())
