@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 
 import pytest
@@ -165,5 +166,29 @@ def test_an_update_stopped_with_another_job_fails_rather_than_run_twice(tmp_path
                 await pool.run(query_job(generation, RUNAWAY), 0.5)
             with pytest.raises(WorkerCrashed, match="another job"):
                 await update  # it may or may not have made its generation: the client is told, not served twice
+
+    run_loop(scenario())
+
+
+def test_large_answers_come_whole_and_to_the_right_job(generation, run_loop) -> None:
+    """Bodies past the inline size travel as a message of their own, while other jobs answer on the same pipe."""
+    big = "SELECT ?s ?p ?o ?copy WHERE { ?s ?p ?o . VALUES ?copy { 1 2 3 } }"
+
+    def job(text: str) -> Job:
+        return Job("run_query", generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
+                                             "max_rows": 0, "union": True})
+
+    async def scenario() -> None:
+        async with started_pool(generation, threads=3) as pool:
+            counted = await pool.run(job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), 60)
+            triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
+            jobs = [job(big) if i % 2 else job(f'SELECT ?n WHERE {{ VALUES ?n {{ "small {i}" }} }}') for i in range(12)]
+            replies = await asyncio.gather(*(pool.run(j, 60) for j in jobs))
+            for i, reply in enumerate(replies):
+                rows = json.loads(reply.body)["results"]["bindings"]
+                if i % 2:
+                    assert len(reply.body) > 256 * 1024 and len(rows) == 3 * triples
+                else:
+                    assert rows == [{"n": {"type": "literal", "value": f"small {i}"}}]
 
     run_loop(scenario())
