@@ -30,6 +30,7 @@ triples in, the same persisted, queryable Oxigraph store out).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -37,7 +38,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kg_builder.model import Study
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -59,30 +65,33 @@ def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
     return {"studies": report.built, "triples": report.triples, "seconds": seconds}
 
 
+def _studies(input_path: str, limit: int) -> Iterator[Study]:
+    """The first ``limit`` studies of the JSON Lines input, parsed as our pipeline parses them."""
+    from kg_builder.model import Study
+    from kg_builder.sources.ctgov_json import iter_records
+    from kg_builder.sources.inputs import iter_documents
+
+    studies = (item for doc in iter_documents([input_path]) for item in iter_records(doc) if isinstance(item, Study))
+    return itertools.islice(studies, limit)
+
+
 def run_naive(input_path: str, limit: int, content: str, persist: str, store: str) -> dict:
     from naive_rdflib import map_naive, map_naive_same, open_dataset
 
     from kg_builder.iris import IriMinter
-    from kg_builder.model import Study
     from kg_builder.settings import build_time
-    from kg_builder.sources.ctgov_json import iter_records
-    from kg_builder.sources.inputs import iter_documents
 
     minter = IriMinter()
     stamp = build_time()
     started = time.perf_counter()
     dataset = open_dataset(persist, store)
     built = triples = 0
-    for doc in iter_documents([input_path]):
-        for item in iter_records(doc):
-            if built >= limit:
-                break
-            if isinstance(item, Study):
-                if content == "same":
-                    triples += map_naive_same(item, dataset, minter, stamp)
-                else:
-                    map_naive(item, dataset, minter)
-                built += 1
+    for study in _studies(input_path, limit):
+        if content == "same":
+            triples += map_naive_same(study, dataset, minter, stamp)
+        else:
+            map_naive(study, dataset, minter)
+        built += 1
     if persist == "oxigraph":
         dataset.close()
     seconds = time.perf_counter() - started
@@ -99,11 +108,8 @@ def run_stages(input_path: str, limit: int, store: str) -> dict:
 
     from kg_builder.iris import IriMinter
     from kg_builder.mapping.study import map_study
-    from kg_builder.model import Study
     from kg_builder.pipeline import _BATCH_STUDIES
     from kg_builder.settings import build_time
-    from kg_builder.sources.ctgov_json import iter_records
-    from kg_builder.sources.inputs import iter_documents
     from kg_builder.validation import StudyValidator
 
     gc.set_threshold(50_000, 20, 100)  # as the build and its check process do
@@ -116,15 +122,7 @@ def run_stages(input_path: str, limit: int, store: str) -> dict:
         cpu[name] = time.process_time() - started
         return result
 
-    def read() -> list[Study]:
-        studies: list[Study] = []
-        for doc in iter_documents([input_path]):
-            for item in iter_records(doc):
-                if isinstance(item, Study) and len(studies) < limit:
-                    studies.append(item)
-        return studies
-
-    studies = timed("parse", read)
+    studies = timed("parse", lambda: list(_studies(input_path, limit)))
     quads = timed("map", lambda: [map_study(s, minter, build_time=stamp)[1] for s in studies])
     batches = timed("serialise", lambda: [
         serialize([q for one in quads[i:i + _BATCH_STUDIES] for q in one], None, RdfFormat.N_QUADS)
