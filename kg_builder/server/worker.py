@@ -154,7 +154,6 @@ class _Pending:
     """A job between :meth:`WorkerPool.run` and its Reply: queued, or running on ``worker``."""
 
     job: Job
-    deadline: float  # on the loop's clock
     answer: asyncio.Future[Reply]
     job_id: int = 0
     worker: _Worker | None = None
@@ -258,8 +257,8 @@ class WorkerPool:
         """Run ``job`` on a worker within ``timeout`` seconds (waiting for a free thread included)."""
         assert self._loop is not None, "start() the pool first"
         loop = self._loop
-        pending = _Pending(job, loop.time() + timeout, loop.create_future())
-        pending.timer = loop.call_at(pending.deadline, self._expire, pending)
+        pending = _Pending(job, loop.create_future())
+        pending.timer = loop.call_later(timeout, self._expire, pending)
         self._waiting.append(pending)
         self._dispatch()
         try:
@@ -393,8 +392,8 @@ class WorkerPool:
         loop = self._loop
         worker = await loop.run_in_executor(None, _Worker)
         worker.watch(loop, self._readable)
-        pending = _Pending(job, loop.time() + timeout, loop.create_future(), job_id=next(self._ids), worker=worker)
-        pending.timer = loop.call_at(pending.deadline, self._fail, pending, QueryTimeout())
+        pending = _Pending(job, loop.create_future(), job_id=next(self._ids), worker=worker)
+        pending.timer = loop.call_later(timeout, self._fail, pending, QueryTimeout())
         worker.running[pending.job_id] = pending
         try:
             worker.conn.send_bytes(_dumps((pending.job_id, job)))
