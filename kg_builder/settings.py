@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from kg_builder.errors import InputError
 from kg_builder.vocab import DEFAULT_BASE
 
 SETTINGS_HELP: dict[str, str] = {
@@ -41,7 +42,12 @@ def packaged(name: str) -> Path:
 
     Installed packages are plain folders (wheels are installed unpacked), so the resource
     is a real path that globbing and ``parse(path=...)`` can read."""
-    return Path(str(resources.files(f"kg_builder.{name}")))
+    try:
+        return Path(str(resources.files(f"kg_builder.{name}")))
+    except ModuleNotFoundError as exc:  # an editable install made before the data became package data
+        raise InputError(f"package data kg_builder.{name} not found (the {name}/ folder)",
+                         hint="re-install the package (pip install -e '.[test]'), or set "
+                              f"KG_BUILDER_{name.upper()}") from exc
 
 
 def _path(env: str, package: str) -> Path:
