@@ -119,8 +119,8 @@ def store(tmp_path_factory):
 
 CONFIGS = {
     "open": {},
-    "one-origin": {"cors": ["https://a.example"]},
-    "no-cors": {"cors": ["none"]},
+    "one-origin": {"cors_origins": ["https://a.example"]},
+    "no-cors": {"cors_origins": []},
 }
 
 
