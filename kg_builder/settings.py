@@ -168,8 +168,6 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = field(default_factory=_ROWS["cors_origins"].default_value)
 
     def __post_init__(self) -> None:
-        if self.allow_update and not self.token:
-            raise UsageError("writes (allow_update) need a token", hint="pass --token T or set KG_BUILDER_TOKEN")
         for name in ("timeout", "workers", "threads", "max_body"):
             if not getattr(self, name) > 0:
                 raise UsageError(f"{name} must be positive, not {getattr(self, name)!r}")

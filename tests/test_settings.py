@@ -68,10 +68,11 @@ def test_a_build_does_not_read_the_server_environment(tmp_path: Path, monkeypatc
                    "(hint: set it to a number, or unset it for the default (30))"]
 
 
-def test_writes_need_a_token() -> None:
+def test_writes_need_a_token(tmp_path: Path) -> None:
+    from kg_builder.server import create_app
+
     with pytest.raises(UsageError, match="token"):
-        ServerSettings(allow_update=True)
-    assert ServerSettings(allow_update=True, token="t").allow_update
+        create_app(tmp_path, Settings(server=ServerSettings(allow_update=True)))
 
 
 def test_option_help_comes_from_the_rows() -> None:

@@ -52,6 +52,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     settings = settings or Settings()
     if settings.server is None:  # serving is when the server's environment is read
         settings = dataclasses.replace(settings, server=ServerSettings.from_env())
+    if settings.server.allow_update and not settings.server.token:
+        raise UsageError("--allow-update needs a token", hint="pass --token T or set KG_BUILDER_TOKEN")
     if backend and settings.server.allow_update:
         raise UsageError("writes (--allow-update) cannot be used with --backend",
                          hint="write to the external store directly")
