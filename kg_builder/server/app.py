@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from kg_builder.errors import KgBuilderError, UsageError
+from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
 from kg_builder.server.cors import cors_options
 from kg_builder.server.errors import (
@@ -130,7 +131,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
                             hint="acceptable: " + ", ".join(f.media_type for f in neg.ENTITY_FORMATS))
         if fmt is neg.HTML:
             try:
-                reply = await service.run("entity", iri=iri)
+                reply = await service.run(execute.entity, iri=iri)
             except HttpError as exc:
                 if exc.status != 404:
                     raise
@@ -140,7 +141,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
             formats = [(f.name, f"{quote(here)}?{urlencode({**extra, 'format': f.aliases[0]})}")
                        for f in neg.GRAPH_FORMATS]
             return HTMLResponse(view.page(reply.data, formats), headers={"Vary": "Accept"})
-        reply = await service.run("describe", iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
+        reply = await service.run(execute.describe, iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
         return service.respond(reply)
 
     @app.get("/resource", tags=["linked data"])
