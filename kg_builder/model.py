@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from kg_builder.model_record import RecordDetails
+from kg_builder.model_results import Results
+
 DatePrecision = Literal["year", "month", "day"]
 OutcomeKind = Literal["primary", "secondary", "other", "unknown"]
 CriterionKind = Literal["inclusion", "exclusion"]
@@ -60,6 +63,7 @@ class SecondaryId:
     id: str
     type: str | None = None  # e.g. EUDRACT_NUMBER, REGISTRY, OTHER, NIH
     domain: str | None = None  # issuing body, e.g. "EU CT", "MSD"
+    link: str | None = None  # the issuer's page for the id, when the record gives one
 
 
 @dataclass(slots=True, frozen=True)
@@ -167,6 +171,7 @@ class Contact:
     role: str | None = None
     phone: str | None = None
     email: str | None = None
+    organization: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -242,6 +247,8 @@ class Study:
     condition_meshes: list[MeshTerm] = field(default_factory=list)
     intervention_meshes: list[MeshTerm] = field(default_factory=list)
     has_results: bool | None = None
+    results: Results | None = None  # the posted results, when the record carries them
+    details: RecordDetails = field(default_factory=RecordDetails)  # every other module
     notes: list[Note] = field(default_factory=list)
     # Field-level problems met while parsing (value left out, study kept), one line each.
     warnings: list[str] = field(default_factory=list)
