@@ -26,7 +26,7 @@ from kg_builder.model_record import (
     ResponsibleParty,
     WebLink,
 )
-from kg_builder.sources.ctgov_xml import paragraphs
+from kg_builder.sources.textblock import paragraphs
 from kg_builder.sources.values import canonical_url, parse_date, to_code, yes_no
 
 _REDACTED = "[Redacted]"
@@ -167,7 +167,7 @@ def _status_design(study: Study, root: ET.Element) -> None:
 
 
 def _block_text(root: ET.Element, path: str) -> str | None:
-    from kg_builder.sources.ctgov_xml import unwrap
+    from kg_builder.sources.textblock import unwrap
 
     node = root.find(path)
     if node is None or node.text is None or node.text.strip() == _REDACTED:

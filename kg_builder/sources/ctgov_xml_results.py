@@ -35,8 +35,8 @@ from kg_builder.model_results import (
     ResultMeasure,
     Results,
 )
-from kg_builder.sources.ctgov_xml import paragraphs
 from kg_builder.sources.json_reader import stated_number
+from kg_builder.sources.textblock import paragraphs
 from kg_builder.sources.values import to_code
 
 _TOTALS = {  # "Total" rows of the event tables → EventGroupTotals fields (affected, at risk)
