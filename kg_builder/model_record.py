@@ -8,10 +8,8 @@ that carries these). Codes are API v2 enumeration codes whatever the input forma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # model.py imports this module; annotations stay strings
-    from kg_builder.model import Contact, Organization, PartialDate
+from kg_builder.partial_date import PartialDate
 
 
 @dataclass(slots=True, frozen=True)
@@ -158,8 +156,6 @@ class RecordDetails:
     oversight: Oversight | None = None
     documents: list[Document] = field(default_factory=list)
     nct_aliases: list[str] = field(default_factory=list)
-    organization: Organization | None = None  # the organisation that registered the study
-    results_contact: Contact | None = None  # personal data: mapped only on request
     agreement: CertainAgreement | None = None
     # status
     last_known_status: str | None = None

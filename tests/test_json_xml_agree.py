@@ -39,7 +39,7 @@ CHANGED_SINCE_XML: dict[str, dict[str, str]] = {
     "NCT01298141": {"design": "old XML omits allocation for single-group studies; API v2 says NA",
                     "details.references": "the registry added a DERIVED (PubMed-matched) reference since",
                     "details.officials": "Shire became Takeda; the official's title changed with it",
-                    "details.organization": "Shire became Takeda",
+                    "registrant": "Shire became Takeda",
                     "details.status_verified_date": "each snapshot is verified anew",
                     "details.last_update_submitted_date": "each snapshot is a different update"},
     "NCT02513394": {
@@ -52,7 +52,7 @@ CHANGED_SINCE_XML: dict[str, dict[str, str]] = {
         "details.results_first_submitted_date": "results posted after the XML snapshot",
         "details.results_first_submitted_qc_date": "results posted after the XML snapshot",
         "details.results_first_posted_date": "results posted after the XML snapshot",
-        "details.results_contact": "results posted after the XML snapshot",
+        "results_contact": "results posted after the XML snapshot",
         "details.agreement": "results posted after the XML snapshot",
         "details.documents": "protocol and SAP uploaded with the results",
         "details.references": "the registry added a DERIVED (PubMed-matched) reference since",
@@ -112,10 +112,9 @@ def _details(value: Any, changed: dict[str, str]) -> Any:
     drop = {f.name: None for f in fields(value) if f.name in JSON_ONLY_DETAILS or f"details.{f.name}" in changed}
     value = replace(value, **drop)
     docs = [replace(d, upload_date=None, size=None) for d in value.documents or ()]  # API v2 only
-    organization = replace(value.organization, class_=None) if value.organization else None  # XML has no class
     # the XML states the agreement in words only: no restrictive flag, no restriction type
     agreement = replace(value.agreement, restrictive=None, restriction_type=None) if value.agreement else None
-    return replace(value, documents=docs, organization=organization, agreement=agreement)
+    return replace(value, documents=docs, agreement=agreement)
 
 
 def _comparable(name: str, value: Any, changed: dict[str, str] | None = None) -> Any:
@@ -128,6 +127,8 @@ def _comparable(name: str, value: Any, changed: dict[str, str] | None = None) ->
         return value
     if name == "details":
         return _details(value, changed or {})
+    if name == "registrant" and value is not None:  # XML names the organisation without its class
+        return replace(value, class_=None)
     if name == "secondary_ids":  # XML has the ids only, no type or domain
         return [s.id for s in value]
     if name == "sites":  # XML has no coordinates

@@ -50,7 +50,7 @@ def read_details(reader: JsonReader, study: Study, obj: dict[str, Any]) -> None:
     d.nct_aliases = reader.codes(ident, "nctIdAliases", f"{p}.identificationModule")
     org = reader.obj(ident, "organization", f"{p}.identificationModule")
     if (name := reader.text(org, "fullName", f"{p}.identificationModule.organization")) is not None:
-        d.organization = Organization(name, reader.code(org, "class", f"{p}.identificationModule.organization"))
+        study.registrant = Organization(name, reader.code(org, "class", f"{p}.identificationModule.organization"))
     _status(reader, study, reader.obj(protocol, "statusModule", p))
     _design(reader, study, reader.obj(protocol, "designModule", p))
     q = f"{p}.eligibilityModule"

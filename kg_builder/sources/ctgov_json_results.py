@@ -298,5 +298,5 @@ def _more_info(reader: JsonReader, study: Study, more: Obj, p: str) -> None:
         name = reader.text(contact, "title", q)
         organization = reader.text(contact, "organization", q)
         if name or organization:
-            study.details.results_contact = Contact(name or "", "RESULTS_POINT_OF_CONTACT", phone,
+            study.results_contact = Contact(name or "", "RESULTS_POINT_OF_CONTACT", phone,
                                                     reader.text(contact, "email", q), organization)

@@ -86,7 +86,7 @@ def read_details(study: Study, root: ET.Element) -> None:
     d = study.details
     d.nct_aliases = [v for n in root.findall("id_info/nct_alias") if (v := _text(n, "."))]
     if (source := _text(root, "source")) is not None:
-        d.organization = Organization(source)
+        study.registrant = Organization(source)
     for tag, kind in (("reference", "BACKGROUND"), ("results_reference", "RESULT")):
         for node in root.findall(tag):
             reference = Reference(kind, _pmid(study, _text(node, "PMID"), f"{tag}/PMID"), _text(node, "citation"))

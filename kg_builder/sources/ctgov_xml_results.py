@@ -117,7 +117,7 @@ def read_results(study: Study, root: ET.Element) -> None:
             phone = f"{phone} ext. {ext}" if ext.isdigit() else f"{phone} ({ext})"
         name, organization = r.text(contact, "name_or_title"), r.text(contact, "organization")
         if name or organization:
-            study.details.results_contact = Contact(name or "", "RESULTS_POINT_OF_CONTACT", phone,
+            study.results_contact = Contact(name or "", "RESULTS_POINT_OF_CONTACT", phone,
                                                     r.text(contact, "email"), organization)
 
 
