@@ -34,7 +34,7 @@ from kg_builder.server.errors import (
     handle_validation_error,
 )
 from kg_builder.server.fast_path import FastPath
-from kg_builder.server.limits import BodyLimitMiddleware
+from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.service import Service
 from kg_builder.settings import ServerSettings, Settings
@@ -80,6 +80,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     app.state.service = service
     app.add_exception_handler(HttpError, handle_http_error)
     app.add_exception_handler(KgBuilderError, handle_domain_error)
+    app.add_exception_handler(BodyTooLarge, _pass_to_body_limit)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
     cors = cors_options(settings.server)
@@ -93,6 +94,11 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     routes.add_sparql_routes(app, service)
     _add_pages(app, service)
     return app
+
+
+async def _pass_to_body_limit(_request: Request, exc: Exception) -> Response:
+    """A body over the limit is BodyLimitMiddleware's to answer (413, before any response): not a domain error."""
+    raise exc
 
 
 def _add_pages(app: FastAPI, service: Service) -> None:
