@@ -118,6 +118,15 @@ def measure_page(record: dict, tally: Tally, misses: list[str], nct: str) -> Non
     tally["arms spurious"] += max(0, len(got_arms) - len(truth_arms))
     if Counter(got_arms) != Counter(truth_arms):
         misses.append(f"{nct} arms: {len(got_arms)} read, {len(truth_arms)} in the record")
+    # The page's own links: which arm lists which intervention (by type, name and description).
+    raw = module.get("interventions") or []
+    truth_links = {(arm.get("label"), _type_label(item.get("type")), item.get("name"), _norm(item.get("description")))
+                   for arm in module.get("armGroups") or [] for item in raw
+                   if arm.get("label") in (item.get("armGroupLabels") or ())}
+    page_links = {(study.arms[a].label, _type_label(study.interventions[i].type), study.interventions[i].name,
+                   _norm(study.interventions[i].description)) for a, i in arm_links(study)}
+    tally["page links made"] += len(page_links)
+    tally["page links right"] += len(page_links & truth_links)
     criteria = plain((record.get("eligibilityModule") or {}).get("eligibilityCriteria") or "")
     page_lines = {line.strip() for line in (study.eligibility.criteria_text or "").split("\n")} \
         if study.eligibility else set()
@@ -138,6 +147,8 @@ def measure_headings(record: dict, tally: Tally, misses: list[str], nct: str) ->
             continue
         if not re.search(r"criteri|:\s*$|^\W*(?:key\s+)?(?:non[- ]?)?(?:inclusion|exclusion)\W*$", text, re.I):
             continue  # a sentence that mentions exclusion, not a heading
+        if re.search(r"\binclusion", text, re.I) and re.search(r"\bexclusion", text, re.I):
+            continue  # names both kinds: no heading of either
         tally["qualified headings"] += 1
         found = _heading_kind(line.strip())
         expected = "exclusion" if re.search(r"exclu|non[- ]?inclu", text, re.I) else "inclusion"
@@ -220,8 +231,10 @@ def report(name: str, tally: Tally) -> None:
     print(f"  page sites kept (no status lines)     {tally.ratio('sites kept no status', 'sites no status')}")
     print(f"  page arms exact                       {tally.ratio('arms exact', 'arms')}"
           f"  (spurious {tally['arms spurious']})")
+    print(f"  page arm-link precision               {tally.ratio('page links right', 'page links made')}")
     print(f"  page criteria headings as written     {tally.ratio('heading lines kept', 'heading lines')}")
     print(f"  qualified headings recognised+kind    {tally.ratio('qualified headings right', 'qualified headings')}")
+    print(f"  criteria texts split into criteria    {tally.ratio('criteria texts read', 'criteria texts')}")
     print(f"  flat outcomes exact                   {tally.ratio('flat outcomes exact', 'flat outcomes')}"
           f"  (files rejected {tally['flat rejected']}/{tally['flat records']}, "
           f"ambiguity warnings {tally['flat warnings']})")
@@ -250,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         measure_headings(record, tally, missed, nct)
         measure_flat(record, tally, missed, nct)
         measure_links(record, study, tally, missed, nct)
+        if study is not None and study.eligibility and study.eligibility.criteria_text:
+            tally["criteria texts"] += 1
+            tally["criteria texts read"] += bool(study.eligibility.criteria)
     for part in ("dev", "held-out"):
         report(f"{part} ({tallies[part]['records']} records)", tallies[part])
     report(f"whole ({len(records)} records)", Tally(tallies["dev"] + tallies["held-out"]))

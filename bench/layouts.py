@@ -95,7 +95,6 @@ def render_page(record: Record, *, site_status: bool = True) -> str:
     _section(out, "Study Design", *(f"{label}\n\n{value}" for label, value in pairs if value))
     module = record.get("armsInterventionsModule") or {}
     interventions = module.get("interventions") or []
-    by_ref = {(_TYPE_LABELS.get(i.get("type", ""), ""), i.get("name")): i for i in interventions}
     groups: list[str] = []
     for arm in module.get("armGroups") or []:
         groups += [arm.get("label", ""), arm.get("description", "")]
@@ -103,7 +102,11 @@ def render_page(record: Record, *, site_status: bool = True) -> str:
             groups.append(f"Group Type {arm['type']}")
         for ref in arm.get("interventionNames") or []:
             type_label, name = _ref_name(ref)
-            item = by_ref.get((type_label or "", name), {})
+            # The intervention the reference means: of that type and name, the one that names this arm.
+            same = [i for i in interventions
+                    if i.get("name") == name and _TYPE_LABELS.get(i.get("type", ""), "") == (type_label or "")]
+            item = next((i for i in same if arm.get("label") in (i.get("armGroupLabels") or ())),
+                        same[0] if same else {})
             groups += [name, f"Intervention Type {item.get('type', 'OTHER')}", item.get("description", "")]
     if groups:
         _section(out, "Study Groups", *groups)
