@@ -162,26 +162,27 @@ def measure_flat(record: dict, tally: Tally, misses: list[str], nct: str) -> Non
     truth = [(plain(o["measure"]).strip(), plain(o["description"]).strip() if o.get("description") else None,
               plain(o["timeFrame"]).strip() if o.get("timeFrame") else None)
              for o in (record.get("outcomesModule") or {}).get("primaryOutcomes") or [] if o.get("measure")]
-    tally["flat records"] += 1
-    tally["flat outcomes"] += len(truth)
-    study = parse_flat_text(render_flat(record), f"{nct}.txt", "x")
-    if not isinstance(study, Study):
-        tally["flat rejected"] += 1
-        misses.append(f"{nct} flat rejected: {study.reason}")
-        return
-    got = [(o.measure, o.description, o.time_frame) for o in study.outcomes]
-    tally["flat primary kind"] += sum(o.kind == "primary" for o in study.outcomes)
-    tally["flat warnings"] += sum("outcome" in w for w in study.warnings)
-    for index, field in enumerate(("measure", "description", "time frame")):
-        same = Counter(g[index] for g in got) & Counter(t[index] for t in truth)
-        tally[f"flat {field} exact"] += sum(same.values())
-    exact = sum((Counter(got) & Counter(truth)).values())
-    tally["flat outcomes exact"] += exact
-    if exact < len(truth):
-        for item in truth:
-            if item not in got:
-                near = [g for g in got if g[0][:20] == item[0][:20]]
-                misses.append(f"{nct} flat outcome: {item!r}\n      read {near!r}")
+    for repeat in (False, True):
+        tally["flat records"] += 1
+        tally["flat outcomes"] += len(truth)
+        study = parse_flat_text(render_flat(record, repeat_summary=repeat), f"{nct}.txt", "x")
+        if not isinstance(study, Study):
+            tally["flat rejected"] += 1
+            misses.append(f"{nct} flat rejected (summary repeated: {repeat}): {study.reason}")
+            continue
+        got = [(o.measure, o.description, o.time_frame) for o in study.outcomes]
+        tally["flat primary kind"] += sum(o.kind == "primary" for o in study.outcomes)
+        tally["flat warnings"] += sum("outcome" in w for w in study.warnings)
+        for index, field in enumerate(("measure", "description", "time frame")):
+            same = Counter(g[index] for g in got) & Counter(t[index] for t in truth)
+            tally[f"flat {field} exact"] += sum(same.values())
+        exact = sum((Counter(got) & Counter(truth)).values())
+        tally["flat outcomes exact"] += exact
+        if exact < len(truth) and not repeat:
+            for item in truth:
+                if item not in got:
+                    near = [g for g in got if g[0][:20] == item[0][:20]]
+                    misses.append(f"{nct} flat outcome: {item!r}\n      read {near!r}")
 
 
 def _type_label(code: str | None) -> str:

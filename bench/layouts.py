@@ -145,8 +145,9 @@ def outcome_entry(outcome: dict[str, str]) -> str:
     return ", ".join(outcome[k] for k in ("measure", "description", "timeFrame") if outcome.get(k))
 
 
-def render_flat(record: Record) -> str:
-    """The record as seed 000's flat record: five CSV cells, one per line."""
+def render_flat(record: Record, *, repeat_summary: bool = False) -> str:
+    """The record as seed 000's flat record: five CSV cells, one per line (and, as seed 000
+    has it, the summary once more at the end when ``repeat_summary``)."""
     module = record.get("armsInterventionsModule") or {}
     interventions = "|".join(f"{i.get('type', 'OTHER')}: {i.get('name', '')}"
                              for i in module.get("interventions") or [])
@@ -155,6 +156,8 @@ def render_flat(record: Record) -> str:
              _get(record, "descriptionModule", "briefSummary") or "",
              "|".join(_get(record, "conditionsModule", "conditions") or []),
              interventions, "|".join(outcome_entry(o) for o in primary)]
+    if repeat_summary and lines[1]:
+        lines.append(lines[1])
     return "\n".join(lines)
 
 

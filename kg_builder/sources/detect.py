@@ -3,8 +3,9 @@
 Sniffing reads only the head of a document (64 KiB) and decides in this order: JSON
 (``{``/``[``), classic XML (a ``<clinical_study`` element), the CSV download (a header
 row naming "NCT Number" or "Study Title"), the registry web page (its section headings),
-and last the flattened line-per-field record (short lines, a ``TYPE: name``
-interventions line after title, summary and conditions). A document that fits none gets
+and last the flattened line-per-field record (title, summary and conditions, then a
+``TYPE: name`` interventions line, or an empty one as observational studies have: see
+:func:`kg_builder.sources.flat_record.find_columns`). A document that fits none gets
 ``None`` and :func:`explain_undetected` says why in one line.
 """
 
@@ -29,8 +30,6 @@ _HEAD = 65536
 _BOM = b"\xef\xbb\xbf"
 _XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?clinical_study[\s>/]")
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-# The flat layout's lines before the interventions line: title, summary…, conditions.
-_FLAT_MAX_LINES = 40
 
 
 def parser_for(name: str) -> Parser:
@@ -59,11 +58,14 @@ def _page_headings(lines: list[str]) -> int:
     return sum(heading in present for heading in SIGNATURE_HEADINGS)
 
 
-def _looks_flat(lines: list[str]) -> bool:
-    from kg_builder.sources.flat_record import INTERVENTION_LINE
+def _looks_flat(lines: list[str], complete: bool) -> bool:
+    from kg_builder.sources.flat_record import find_columns
 
-    lines = [line for line in lines if line.strip()][: _FLAT_MAX_LINES + 1]
-    return len(lines) >= 4 and any(INTERVENTION_LINE.match(line) for line in lines[2:])
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if not filled:
+        return False
+    lines = lines[filled[0] : filled[-1] + 1]
+    return len([line for line in lines if line.strip()]) >= 3 and find_columns(lines, complete=complete) is not None
 
 
 def detect_text(head: bytes, text: str) -> str | None:
@@ -84,7 +86,7 @@ def detect_text(head: bytes, text: str) -> str | None:
             return "ctgov-csv"
     if _page_headings(lines) >= 2:
         return "registry-page"
-    if _looks_flat(lines):
+    if _looks_flat(lines, complete=len(head) < _HEAD):
         return "flat-record"
     return None
 
