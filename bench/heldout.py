@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from layouts import _TYPE_LABELS, from_xml, render_flat, render_page  # noqa: E402
+from layouts import _TYPE_LABELS, from_xml, outcome_entry, render_flat, render_page  # noqa: E402
 
 from kg_builder.enrich.facts import arm_links  # noqa: E402
 from kg_builder.model import Study  # noqa: E402
@@ -46,6 +46,7 @@ from kg_builder.sources import ctgov_json, ctgov_xml  # noqa: E402
 from kg_builder.sources.base import SourceDocument  # noqa: E402
 from kg_builder.sources.eligibility_text import _heading_kind  # noqa: E402
 from kg_builder.sources.flat_record import parse_flat_text  # noqa: E402
+from kg_builder.sources.outcome_text import split_outcome_cell  # noqa: E402
 from kg_builder.sources.registry_page import parse_page_text  # noqa: E402
 from kg_builder.sources.values import plain  # noqa: E402
 
@@ -185,6 +186,21 @@ def measure_flat(record: dict, tally: Tally, misses: list[str], nct: str) -> Non
                     misses.append(f"{nct} flat outcome: {item!r}\n      read {near!r}")
 
 
+def measure_secondary(record: dict, tally: Tally, misses: list[str], nct: str) -> None:
+    """The CSV's "Secondary Outcome Measures" cell through the same splitter: a check on outcome
+    text the splitter's rules were not written from."""
+    raw = (record.get("outcomesModule") or {}).get("secondaryOutcomes") or []
+    truth = [(plain(o["measure"]).strip(), plain(o["description"]).strip() if o.get("description") else None,
+              plain(o["timeFrame"]).strip() if o.get("timeFrame") else None) for o in raw if o.get("measure")]
+    got = [(o.measure, o.description, o.time_frame)
+           for o in split_outcome_cell(plain("|".join(outcome_entry(o) for o in raw)), "secondary")]
+    tally["secondary outcomes"] += len(truth)
+    tally["secondary exact"] += sum((Counter(got) & Counter(truth)).values())
+    for item in truth:
+        if item not in got:
+            misses.append(f"{nct} secondary outcome: {item!r}")
+
+
 def _type_label(code: str | None) -> str:
     return _TYPE_LABELS.get(code or "", "Other")
 
@@ -242,6 +258,7 @@ def report(name: str, tally: Tally) -> None:
     for field in ("measure", "description", "time frame"):
         print(f"    {field:<12}                        {tally.ratio(f'flat {field} exact', 'flat outcomes')}")
     print(f"    kind primary                        {tally.ratio('flat primary kind', 'flat outcomes')}")
+    print(f"  secondary outcome cells exact         {tally.ratio('secondary exact', 'secondary outcomes')}")
     print(f"  arm-link precision                    {tally.ratio('links right', 'links made')}")
     print(f"  arm-link recall                       {tally.ratio('links found', 'links in record')}")
 
@@ -264,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         measure_headings(record, tally, missed, nct)
         measure_flat(record, tally, missed, nct)
         measure_links(record, study, tally, missed, nct)
+        measure_secondary(record, tally, missed, nct)
         if study is not None and study.eligibility and study.eligibility.criteria_text:
             tally["criteria texts"] += 1
             tally["criteria texts read"] += bool(study.eligibility.criteria)

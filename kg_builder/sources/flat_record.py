@@ -52,6 +52,7 @@ INTERVENTION_LINE = re.compile(rf"^(?:{'|'.join(INTERVENTION_TYPES)}): \S")
 # Beyond this many lines a blank line is not the empty interventions line.
 _MAX_HEAD_LINES = 200
 _SENTENCE = re.compile(r"\w[.!?][)\"']?\s*$")
+_MIN_SUMMARY_WORDS = 8
 _MAX_CONDITIONS = 1000  # characters of a conditions line
 _MAX_CONDITION = 150  # characters of one condition
 _MAX_SUMMARY_TRIES = 3  # candidate starts of a repeated summary compared
@@ -130,9 +131,10 @@ def find_columns(lines: list[str], *, complete: bool = True) -> tuple[int, int |
                 and (blank + 1 >= len(lines) or ", " in lines[blank + 1])):
             return blank - 1, None, blank + 1, end
     # No interventions and no outcomes: the file ends with the conditions line, after a summary
-    # that reads as prose (a sentence ends in it).
+    # that reads as prose (a sentence ends in it, or it has a sentence's worth of words).
     if (complete and len(lines) >= 3 and _conditions_shaped(lines[-1]) and lines[-2].strip()
-            and any(_SENTENCE.search(line) for line in lines[1:-1])):
+            and (any(_SENTENCE.search(line) for line in lines[1:-1])
+                 or sum(len(line.split()) for line in lines[1:-1]) >= _MIN_SUMMARY_WORDS)):
         return len(lines) - 1, None, len(lines), len(lines)
     return None
 

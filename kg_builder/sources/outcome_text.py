@@ -26,6 +26,7 @@ time-frame starts are tried, so the work stays linear in the cell's length.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg_builder.model import Outcome, OutcomeKind
@@ -57,6 +58,7 @@ _TIME_LEAD = re.compile(
     r"|time (?:from|of|between|until|since)|immediately|participants? will be followed"
     r"|study (?:day|week|completion|end|period|duration)|start|pre-?operative\w*|post-?operative\w*"
     r"|entire|all|january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|(?:assessed|measured|evaluated|collected) (?:up|from|at|through|until|over|every|for|during|on|within)"
     r"|(?:outcome )?(?:measure|assessment|evaluation)s? (?:will be|was|were|are) (?:taken|performed|done|made|"
     r"collected|assessed)"
     r")\b|^arm [a-z0-9]+\s?:|^[dwcmy]?\d",
@@ -83,18 +85,24 @@ _CONJUNCTION = re.compile(r"^(?:and|or|&|but|as well as)\s", re.IGNORECASE)
 # Lower-case words that continue the phrase before them ("…rate, defined as …", "…, as
 # assessed by …", "…, in participants with …"): a title goes on, a description does not open so.
 _CONNECTIVE = re.compile(
-    r"^(?:as|defined|in|with|without|by|including|included|per|according|based|measured|assessed|evaluated"
-    r"|determined|graded|reported|at|of|for|from|using|via|among|between|on|to|vs\.?|versus|such|i\.e\.|e\.g\."
-    r"|compared|relative|where|which|that|who)\b"
+    r"^(?:as|in|with|without|by|including|per|according|based|at|of|for|from|using|via|among|between|on|to"
+    r"|vs\.?|versus|such|i\.e\.|e\.g\.|where|which|that|who|defined)\b"
 )
+# Lower-case participles: a title may go on with them ("…, measured by …"), but a description
+# may also open with them ("measured concentration 12 hours after dose").
+_PARTICIPLE = re.compile(r"^(?:measured|assessed|evaluated|determined|graded|reported|compared|relative|included)\b")
 _SENTENCE_END = re.compile(r"[.!?][)\"']?$")
-# One time-frame piece longer than this is prose, not a time frame.
+# One time-frame piece longer than this is prose, not a time frame; past the second, it is unusual.
 _MAX_PIECE = 300
+_LONG_TIME_FRAME = 120
 # The title ends within its first pieces; the time frame starts within the last ones.
 _MAX_TITLE_PIECES = 8
 _MAX_TIME_PIECES = 16
 # Two splits scoring closer than this are a guess: the entry gets a warning.
 _AMBIGUOUS = 0.35
+# Weight of each shape feature shared with the cell's other entries, and of a repeated title.
+_CONSISTENCY = 0.8
+_REPEATED_TITLE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,7 @@ class _Piece:
     sentence_end: bool
     lower: bool  # starts with a lower-case letter
     connective: bool  # starts with a lower-case word that continues the phrase before it
+    participle: bool  # starts with a lower-case participle ("measured …")
     conjunction: bool
     words: int
 
@@ -125,6 +134,7 @@ class _Piece:
             sentence_end=bool(_SENTENCE_END.search(stripped)),
             lower=first.islower() and stripped[:1].isalpha(),
             connective=bool(_CONNECTIVE.match(stripped)),
+            participle=bool(_PARTICIPLE.match(stripped)),
             conjunction=bool(_CONJUNCTION.match(stripped)),
             words=len(stripped.split()),
         )
@@ -161,41 +171,54 @@ _INNER_CONJUNCTION = re.compile(r"\s(?:and|or|and/or|&)\s", re.IGNORECASE)
 
 
 def _list_items(pieces: list[_Piece]) -> list[bool]:
-    """Which pieces are items of an inline list: a run of short pieces (no sentence) whose last
-    one holds its conjunction ("hen's egg and/or soybean"), or is followed by a piece that
-    opens with it ("…, and AEs of special interest")."""
+    """Which pieces are items of an inline list: a run of short pieces whose last one holds its
+    conjunction ("hen's egg and/or soybean", "… and thyroid function."), or is followed by a
+    piece that opens with it ("…, and AEs of special interest"). Right after a list has ended,
+    the next run's first piece is a new phrase ("Including grading of …, nature, and …")."""
     items = [False] * len(pieces)
-    index = 1
+    index, after_list = 1, False
     while index < len(pieces):
         end = index
-        while end < len(pieces) and pieces[end].words <= _LIST_WORDS and not pieces[end].sentence_end:
+        while end < len(pieces) and pieces[end].words <= _LIST_WORDS:
             end += 1
+            if pieces[end - 1].sentence_end:
+                break
+        found = False
         if end > index:
             last = pieces[end - 1]
+            first = index + 1 if after_list and pieces[index].text[:1].isupper() else index
             if last.conjunction or _INNER_CONJUNCTION.search(last.text):
-                items[index:end] = [True] * (end - index)
+                items[first:end] = [True] * (end - first)
+                found = True
             elif end < len(pieces) and pieces[end].conjunction:
-                items[index : end + 1] = [True] * (end + 1 - index)
-        index = end + 1
+                items[first : end + 1] = [True] * (end + 1 - first)
+                end, found = end + 1, True
+        after_list = found
+        index = max(end, index + 1)
     return items
 
 
 def _restates_title(pieces: list[_Piece]) -> list[bool]:
-    """Which pieces open with the title's first words: a description often restates its title
-    ("ORR, defined as …, ORR is defined …" starts its description at the second "ORR")."""
-    words = pieces[0].text.casefold().split()[:3]
-    if len(words) < 2:
-        return [False] * len(pieces)
-    return [index > 0 and piece.text.casefold().split()[:3] == words for index, piece in enumerate(pieces)]
+    """Which pieces open with the title's first words (or repeat a one-word first piece): a
+    description often restates its title ("ORR, defined as …, ORR is defined …" starts its
+    description at the second "ORR")."""
+    first = pieces[0].text.casefold()
+    words = first.split()[:3]
+    return [index > 0 and (piece.text.casefold() == first
+                           or (len(words) >= 2 and piece.text.casefold().split()[:3] == words))
+            for index, piece in enumerate(pieces)]
 
 
 def _time_frame_score(pieces: list[_Piece], start: int) -> float:
     """How well pieces[start:] read as one time frame (start == len: no time frame)."""
     if start == len(pieces):
         return -3.0  # nearly every registered outcome has a time frame
-    first = pieces[start]
-    if (first.continues and not first.lead) or first.conjunction:
-        score = -2.5  # "an average of 2 years", "and 24": the middle of a time frame
+    first, before = pieces[start], pieces[start - 1]
+    # "an average of 2 years", "and 24", "assessed up to 2 years" after a piece about time: the
+    # middle of a time frame ("Assessed every 56 days" with its capital opens one).
+    middle = first.continues and (not first.lead or (first.text[:1].islower() and before.time))
+    if middle or first.conjunction:
+        score = -2.5
     elif first.lead:
         score = 2.0 if first.time or first.event else 1.0
     elif first.time:
@@ -205,7 +228,10 @@ def _time_frame_score(pieces: list[_Piece], start: int) -> float:
     for piece in pieces[start + 1 :]:
         if not (piece.time or piece.event or piece.continues):
             score -= 1.0
-    if pieces[start - 1].sentence_end:
+    for piece in pieces[start:]:
+        if len(piece.text) > _LONG_TIME_FRAME or ". " in piece.text:
+            score -= 1.0  # time frames are phrases, seldom prose
+    if before.sentence_end:
         score += 1.5  # the sentence before it closed
     return score
 
@@ -219,6 +245,8 @@ def _description_score(pieces: list[_Piece], start: int, end: int, listed: list[
         score = -3.0  # "and AEs of special interest": the title's list goes on
     elif first.connective:
         score = -2.5  # "defined as …", "as assessed by …": the title's phrase goes on
+    elif first.participle:
+        score = -1.2
     elif listed[start]:
         score = -2.0  # "FVC, and FEV1/FVC ratio": the middle of the title's list
     elif first.lower:
@@ -230,9 +258,10 @@ def _description_score(pieces: list[_Piece], start: int, end: int, listed: list[
     if first.lead and (first.time or first.event):
         score -= 1.0  # a description rarely opens like a time frame
     if not last.sentence_end:
-        if last.time and len(last.text) <= 60 and end < len(pieces):
+        if last.lead and last.time and len(last.text) <= 60 and end < len(pieces):
             score -= 1.5  # ends on a time fragment: it belongs to the time frame
-        elif last.words <= 3 and end - start > 1 and not listed[end - 1]:
+        elif (last.words <= 3 and end - start > 1 and not listed[end - 1]
+              and not (last.connective or last.conjunction)):
             score -= 1.0
     return score
 
@@ -243,15 +272,15 @@ def _title_score(pieces: list[_Piece], end: int, listed: list[bool]) -> float:
     score = 0.0
     for index in range(1, end):
         piece = pieces[index]
-        going_on = piece.conjunction or piece.connective or listed[index]
+        going_on = piece.conjunction or piece.connective or piece.participle or listed[index]
         score -= 0.2 if going_on else 0.9 if piece.lower else 1.2
-    if end > 1 and pieces[end - 1].sentence_end:
+    if end > 1 and pieces[end - 1].sentence_end and not listed[end - 1]:
         score -= 0.8
     return score
 
 
-def _best_split(pieces: list[_Piece]) -> tuple[tuple[int, int], bool]:
-    """((title end, time-frame start), ambiguous) of the best-scoring split."""
+def _candidates(pieces: list[_Piece]) -> list[tuple[float, int, int]]:
+    """Every (score, title end, time-frame start) tried, best first."""
     size = len(pieces)
     listed, restated = _list_items(pieces), _restates_title(pieces)
     scored: list[tuple[float, int, int]] = []
@@ -262,43 +291,94 @@ def _best_split(pieces: list[_Piece]) -> tuple[tuple[int, int], bool]:
                      + _title_score(pieces, title, listed))
             scored.append((score, title, frame))
     scored.sort(key=lambda item: -item[0])
-    best = scored[0]
-    ambiguous = len(scored) > 1 and best[0] - scored[1][0] < _AMBIGUOUS
-    return (best[1], best[2]), ambiguous
+    return scored
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One entry of a cell, cut into pieces, with its scored splits."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    pieces: list[_Piece]
+    scored: list[tuple[float, int, int]]
+
+    @classmethod
+    def of(cls, entry: str) -> _Entry | None:
+        text = entry.strip()
+        if not text:
+            return None
+        # Offsets, not re-joined pieces, so description and time frame are the source text verbatim.
+        starts, ends = _split_pieces(text)
+        if len(starts) == 1 or not text[: ends[0]].strip():
+            return cls(text, starts, ends, [], [])  # one field, or no title before its first comma: kept whole
+        pieces = [_Piece.of(text[s:e]) for s, e in zip(starts, ends, strict=True)]
+        return cls(text, starts, ends, pieces, _candidates(pieces))
+
+    def shape(self, title: int, frame: int) -> tuple[bool, bool, bool]:
+        """(one-piece title, has a description, has a time frame) of a split."""
+        return title == 1, frame > title, frame < len(self.pieces)
+
+    def outcome(self, kind: OutcomeKind, bonus: Callable[[_Entry, int, int], float],
+                warnings: list[str] | None) -> Outcome:
+        if not self.scored:
+            return Outcome(kind=kind, measure=self.text)
+        rescored = sorted(((score + bonus(self, title, frame), title, frame) for score, title, frame in self.scored),
+                          key=lambda item: -item[0])
+        _, title, frame = rescored[0]
+        measure = self.text[: self.ends[title - 1]].strip()
+        description = self.text[self.starts[title] : self.ends[frame - 1]].strip() if frame > title else ""
+        time_frame = self.text[self.starts[frame] :].strip() if frame < len(self.pieces) else ""
+        if len(rescored) > 1 and rescored[0][0] - rescored[1][0] < _AMBIGUOUS and warnings is not None:
+            warnings.append(
+                f"outcome {measure[:60]!r}: where its title, description and time frame split is uncertain; "
+                f"read time frame {time_frame[:60]!r}"
+            )
+        return Outcome(kind=kind, measure=measure, description=description or None, time_frame=time_frame or None)
+
+
+def _no_bonus(entry: _Entry, title: int, frame: int) -> float:
+    return 0.0
+
+
+def _consistency(entries: list[_Entry]) -> Callable[[_Entry, int, int], float]:
+    """A bonus for splits shaped like the other entries' best splits in the same cell (their
+    titles one piece or more, descriptions and time frames present or not), and for a first
+    piece that other entries share as theirs: a title repeated with different descriptions."""
+    split = [e for e in entries if e.scored]
+    shapes = {id(e): e.shape(e.scored[0][1], e.scored[0][2]) for e in split}
+    firsts: dict[str, int] = {}
+    for e in split:
+        firsts[e.pieces[0].text] = firsts.get(e.pieces[0].text, 0) + 1
+
+    def bonus(entry: _Entry, title: int, frame: int) -> float:
+        others = [shapes[id(e)] for e in split if e is not entry]
+        score = 0.0
+        if title == 1 and firsts.get(entry.pieces[0].text, 0) > 1:
+            score += _REPEATED_TITLE
+        if others:
+            weight = _CONSISTENCY * min(1.0, len(others) / 3)
+            for feature, has in enumerate(entry.shape(title, frame)):
+                share = sum(shape[feature] for shape in others) / len(others)
+                score += weight * (share if has else 1 - share)
+        return score
+
+    return bonus
 
 
 def split_outcome(entry: str, kind: OutcomeKind = "unknown", warnings: list[str] | None = None) -> Outcome | None:
     """One ``title, description, time frame`` entry as an :class:`Outcome`; None when blank."""
-    text = entry.strip()
-    if not text:
-        return None
-    # Offsets, not re-joined pieces, so description and time frame are the source text verbatim.
-    starts, ends = _split_pieces(text)
-    if len(starts) == 1 or not text[: ends[0]].strip():
-        return Outcome(kind=kind, measure=text)  # one field, or no title before the first comma: keep it whole
-    pieces = [_Piece.of(text[s:e]) for s, e in zip(starts, ends, strict=True)]
-    (title, frame), ambiguous = _best_split(pieces)
-    measure = text[: ends[title - 1]].strip()
-    description = text[starts[title] : ends[frame - 1]].strip() if frame > title else ""
-    time_frame = text[starts[frame] :].strip() if frame < len(pieces) else ""
-    outcome = Outcome(kind=kind, measure=measure, description=description or None, time_frame=time_frame or None)
-    if ambiguous and warnings is not None:
-        warnings.append(
-            f"outcome {measure[:60]!r}: where its title, description and time frame split is uncertain; "
-            f"read time frame {time_frame[:60]!r}"
-        )
-    return outcome
+    parsed = _Entry.of(entry)
+    return None if parsed is None else parsed.outcome(kind, _no_bonus, warnings)
 
 
 def split_outcome_cell(cell: str | None, kind: OutcomeKind = "unknown",
                        warnings: list[str] | None = None) -> list[Outcome]:
-    """All outcomes of a ``|``-joined cell, in order; entries whose split is a guess are
-    reported in ``warnings``."""
+    """All outcomes of a ``|``-joined cell, in order, each split in the light of the others;
+    entries whose split is a guess are reported in ``warnings``."""
     if not cell:
         return []
-    outcomes: list[Outcome] = []
-    for entry in cell.split("|"):
-        outcome = split_outcome(entry, kind, warnings)
-        if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes
+    entries = [parsed for entry in cell.split("|") if (parsed := _Entry.of(entry)) is not None]
+    bonus = _consistency(entries)
+    return [entry.outcome(kind, bonus, warnings) for entry in entries]
