@@ -59,6 +59,11 @@ _TIME_LEAD = re.compile(
     r"|study (?:day|week|completion|end|period|duration)|start|pre-?operative\w*|post-?operative\w*"
     r"|entire|all|january|february|march|april|may|june|july|august|september|october|november|december"
     r"|(?:assessed|measured|evaluated|collected) (?:up|from|at|through|until|over|every|for|during|on|within)"
+    r"|daily|weekly|monthly|yearly|annually|hourly|nightly|twice|thrice|q\d+[dwhm]"
+    # "Samples collected pre-injection, …", "Data will be recorded before each cycle …"
+    r"|(?:\S+ ){0,3}(?:(?:will be|are|were|is|was|to be) )?(?:collected|recorded|taken|drawn|measured|assessed"
+    r"|evaluated|performed|obtained|done) (?:at|before|after|on|every|pre|post|from|during|daily|weekly|within"
+    r"|until|through|prior|each|up)"
     r"|(?:outcome )?(?:measure|assessment|evaluation)s? (?:will be|was|were|are) (?:taken|performed|done|made|"
     r"collected|assessed)"
     r")\b|^arm [a-z0-9]+\s?:|^[dwcmy]?\d",
@@ -94,7 +99,7 @@ _PARTICIPLE = re.compile(r"^(?:measured|assessed|evaluated|determined|graded|rep
 _SENTENCE_END = re.compile(r"[.!?][)\"']?$")
 # One time-frame piece longer than this is prose, not a time frame; past the second, it is unusual.
 _MAX_PIECE = 300
-_LONG_TIME_FRAME = 120
+_LONG_TIME_FRAME = 200
 # The title ends within its first pieces; the time frame starts within the last ones.
 _MAX_TITLE_PIECES = 8
 _MAX_TIME_PIECES = 16
@@ -179,10 +184,11 @@ def _list_items(pieces: list[_Piece]) -> list[bool]:
     index, after_list = 1, False
     while index < len(pieces):
         end = index
-        while end < len(pieces) and pieces[end].words <= _LIST_WORDS:
+        while (end < len(pieces) and pieces[end].words <= _LIST_WORDS
+               and not (end > index and pieces[end].lead and pieces[end].time)):  # a time frame starts
             end += 1
-            if pieces[end - 1].sentence_end:
-                break
+            if pieces[end - 1].sentence_end or pieces[end - 1].conjunction:
+                break  # the list's last item
         found = False
         if end > index:
             last = pieces[end - 1]
@@ -216,7 +222,8 @@ def _time_frame_score(pieces: list[_Piece], start: int) -> float:
     first, before = pieces[start], pieces[start - 1]
     # "an average of 2 years", "and 24", "assessed up to 2 years" after a piece about time: the
     # middle of a time frame ("Assessed every 56 days" with its capital opens one).
-    middle = first.continues and (not first.lead or (first.text[:1].islower() and before.time))
+    middle = (first.continues and (not first.lead or (first.text[:1].islower() and before.time))) or (
+        first.text[:1] == "(" and before.time)  # "(approximately 2 years)": a parenthesis on the piece before
     if middle or first.conjunction:
         score = -2.5
     elif first.lead:
@@ -229,7 +236,7 @@ def _time_frame_score(pieces: list[_Piece], start: int) -> float:
         if not (piece.time or piece.event or piece.continues):
             score -= 1.0
     for piece in pieces[start:]:
-        if len(piece.text) > _LONG_TIME_FRAME or ". " in piece.text:
+        if ". " in piece.text or len(piece.text) > _LONG_TIME_FRAME:
             score -= 1.0  # time frames are phrases, seldom prose
     if before.sentence_end:
         score += 1.5  # the sentence before it closed
