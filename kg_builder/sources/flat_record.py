@@ -29,11 +29,11 @@ from collections.abc import Iterator
 
 from kg_builder.errors import InputError
 from kg_builder.model import Provenance, Reject, Study
-from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, is_plain_text
 from kg_builder.sources.outcome_text import split_outcome_cell
 from kg_builder.sources.values import parse_intervention, plain, split_list
 
-FORMAT = "flat-record"
+NAME = "flat-record"
 # ClinicalTrials.gov intervention types, as written in the CSV Interventions column.
 INTERVENTION_TYPES = (
     "DRUG",
@@ -56,6 +56,7 @@ _MIN_SUMMARY_WORDS = 8
 _MAX_CONDITIONS = 1000  # characters of a conditions line
 _MAX_CONDITION = 150  # characters of one condition
 _MAX_SUMMARY_TRIES = 3  # candidate starts of a repeated summary compared
+_SNIFF_HEAD = 65536  # bytes the detector reads: a shorter head is the whole document
 
 
 def read_text(doc: SourceDocument) -> tuple[bytes, str, list[str]]:
@@ -74,13 +75,26 @@ def read_text(doc: SourceDocument) -> tuple[bytes, str, list[str]]:
     return data, text.replace("\r\n", "\n").replace("\r", "\n"), warnings
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """Plain text whose columns :func:`find_columns` finds (``text`` is the document's head:
+    the rule for a file that ends with its conditions line needs the whole document)."""
+    if not is_plain_text(head):
+        return False
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 3:
+        return False
+    lines = lines[filled[0] : filled[-1] + 1]
+    return find_columns(lines, complete=len(head) < _SNIFF_HEAD - 3) is not None  # (less a BOM)
+
+
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     """Yield the one study of a flat-record document, or a Reject saying why not."""
     data, text, warnings = read_text(doc)
     try:
         yield parse_flat_text(text, doc.name, content_hash(data), warnings)
     except Exception as exc:  # a bug must cost one record, never the build
-        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT)
+        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", NAME)
 
 
 def _conditions_shaped(line: str) -> bool:
@@ -145,7 +159,7 @@ def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | N
     while lines and not lines[-1].strip():
         lines.pop()
     if not any(line.strip() for line in lines):
-        return Reject(source, "1", "empty document: no title line", FORMAT)
+        return Reject(source, "1", "empty document: no title line", NAME)
     first = next(i for i, line in enumerate(lines) if line.strip())
     lines = lines[first:]
     columns = find_columns(lines)
@@ -155,14 +169,14 @@ def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | N
             "1",
             "not a flat record: after title and summary, neither a 'TYPE: name' interventions line nor "
             "a conditions line followed by an empty interventions line",
-            FORMAT,
+            NAME,
         )
     conditions_at, interventions_at, outcomes_at, outcomes_end = columns
     interventions = [] if interventions_at is None else [
         item for cell in split_list(lines[interventions_at]) if (item := parse_intervention(cell)) is not None
     ]
     study = Study(
-        provenance=Provenance(source, FORMAT, "1", digest),
+        provenance=Provenance(source, NAME, "1", digest),
         brief_title=lines[0].strip() or None,
         brief_summary="\n".join(lines[1:conditions_at]).strip() or None,
         conditions=split_list(lines[conditions_at]),

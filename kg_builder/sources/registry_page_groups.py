@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from kg_builder.model import Arm, Intervention, Note, Study
 from kg_builder.sources.values import to_code
-
-if TYPE_CHECKING:
-    from kg_builder.sources.registry_page import Section
 
 _GROUP_TYPE = "Group Type"
 _INTERVENTION_TYPE = "Intervention Type"
@@ -31,10 +27,11 @@ _INTERVENTION_TYPE = "Intervention Type"
 _LABEL_SHAPE = re.compile(r"^.{1,120}$")
 
 
-def interventions(study: Study, section: Section) -> None:
-    """Blocks of ``name``, description lines, ``Intervention Type X``."""
+def read_interventions(study: Study, lines: list[str]) -> None:
+    """The Interventions section's non-blank ``lines``: blocks of ``name``, description lines,
+    ``Intervention Type X``."""
     pending: list[str] = []
-    for line in section.lines:
+    for line in lines:
         if line.startswith(_INTERVENTION_TYPE):
             if pending:
                 name, description = pending[0], "\n\n".join(pending[1:]) or None
@@ -47,7 +44,7 @@ def interventions(study: Study, section: Section) -> None:
         else:
             pending.append(line)
     if pending:
-        study.notes.append(Note(section.heading, "\n".join(pending)))
+        study.notes.append(Note("Interventions", "\n".join(pending)))
 
 
 def _paragraphs(item: Intervention) -> list[str]:
@@ -136,9 +133,10 @@ class _Groups:
         return "\n\n".join(lines) or None
 
 
-def study_groups(study: Study, section: Section) -> None:
-    """Arms, each linked to its own interventions (read after the Interventions section)."""
-    groups = _Groups(study, section.lines)
+def read_groups(study: Study, lines: list[str]) -> None:
+    """The Study Groups section's non-blank ``lines``: arms, each linked to its own
+    interventions (read after the Interventions section)."""
+    groups = _Groups(study, lines)
     labels: dict[int, list[str]] = {}
     while groups.peek() is not None:
         arm, indexes = groups.arm()

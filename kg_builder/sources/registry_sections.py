@@ -1,6 +1,6 @@
 """Section readers of the registry web-page layout (see :mod:`registry_page`).
 
-Each reader fills part of a :class:`Study` from one :class:`~registry_page.Section`;
+Each reader fills part of a :class:`Study` from one :class:`Section`;
 labels they do not know become notes, never silent losses.
 """
 
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
 
 from kg_builder.model import (
     Age,
@@ -22,7 +21,7 @@ from kg_builder.model import (
     SecondaryId,
     Study,
 )
-from kg_builder.sources.registry_page_groups import interventions, study_groups
+from kg_builder.sources.registry_page_groups import read_groups, read_interventions
 from kg_builder.sources.registry_page_sites import read_sites
 from kg_builder.sources.values import (
     criteria_from_text,
@@ -34,12 +33,18 @@ from kg_builder.sources.values import (
     yes_no,
 )
 
-if TYPE_CHECKING:
-    from kg_builder.sources.registry_page import Section
-
 _NCT = re.compile(r"\bNCT\d{8}\b")
 _PHONE = re.compile(r"^[+(]?\d[\d\s()+\-./]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^\S+@\S+\.\S+$")
+
+
+@dataclass(slots=True)
+class Section:
+    """One headed section of a page (cut by :func:`registry_page.split_sections`)."""
+
+    heading: str
+    lines: list[str] = field(default_factory=list)  # non-blank lines, stripped
+    raw: list[str] = field(default_factory=list)  # all lines, as written (for criteria text)
 
 
 def _age(study: Study, text: str) -> Age | None:
@@ -203,6 +208,14 @@ def sponsors(study: Study, section: Section) -> None:
 
 def locations(study: Study, section: Section) -> None:
     read_sites(study, section.lines)
+
+
+def interventions(study: Study, section: Section) -> None:
+    read_interventions(study, section.lines)
+
+
+def study_groups(study: Study, section: Section) -> None:
+    read_groups(study, section.lines)
 
 
 def countries(study: Study, section: Section) -> None:
