@@ -121,6 +121,26 @@ def _plain_names() -> dict[str, str]:
     return index
 
 
+_CODE_LIKE = re.compile(r"^[A-Z]{1,3}$")
+
+
+def trailing_country(line: str) -> str | None:
+    """The ISO code of the country a ``…, City, Country`` text ends with, by its name — never a
+    two- or three-letter code, which at the end of a place is a state or a degree ("…, PA",
+    "Jane Roe, MD"), not Panama or Moldova; a comma inside the name ("Korea, Republic of")
+    is allowed."""
+    parts = [part.strip() for part in line.split(",") if part.strip()]
+    if not parts:
+        return None
+    last = parts[-1]
+    if _CODE_LIKE.match(last) and last not in ("USA", "UK"):
+        return None
+    code = country_code(last)
+    if code is None and len(parts) > 1:
+        code = country_code(f"{parts[-2]}, {last}")
+    return code
+
+
 @lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     """The ISO 3166 short name for an alpha-2 code (the label of the shared country node)."""

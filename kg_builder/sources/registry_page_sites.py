@@ -26,12 +26,11 @@ from functools import lru_cache
 
 import pycountry
 
-from kg_builder.enrich.places import country_code
+from kg_builder.enrich.places import country_code, trailing_country
 from kg_builder.model import Site, Study
 from kg_builder.sources.values import to_code
 
 _STATUS = "Site Status"
-_CODE_LIKE = re.compile(r"^[A-Z]{1,3}$")
 # Words that name an institution, not a city or a state.
 _INSTITUTION = re.compile(
     r"\b(?:hospital|hospitals|hôpital|hospitalier|klinik\w*|clinic\w*|cl[ií]nica|universit\w*|college|school"
@@ -44,20 +43,6 @@ _INSTITUTION = re.compile(
 
 def _parts(line: str) -> list[str]:
     return [part.strip() for part in line.split(",") if part.strip()]
-
-
-def place_country(line: str) -> str | None:
-    """The ISO code of the country a place line ends with, or None when it is not one."""
-    parts = _parts(line)
-    if not parts:
-        return None
-    last = parts[-1]
-    if _CODE_LIKE.match(last) and last not in ("USA", "UK"):
-        return None  # a state or degree abbreviation ("PA", "MD"), not a country name
-    code = country_code(last)
-    if code is None and len(parts) > 1:
-        code = country_code(f"{parts[-2]}, {last}")  # "Korea, Republic of"
-    return code
 
 
 @lru_cache(maxsize=512)
@@ -96,7 +81,7 @@ def _site(facility: str | None, place: str | None) -> Site:
 
 def read_sites(study: Study, lines: list[str]) -> None:
     """Every site of the Locations section's non-blank ``lines`` into ``study.sites``."""
-    codes = [None if line.startswith(_STATUS) else place_country(line) for line in lines]
+    codes = [None if line.startswith(_STATUS) else trailing_country(line) for line in lines]
     facility: str | None = None
     open_site = False  # the last line closed a site that may still take a status line
 
