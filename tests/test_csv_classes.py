@@ -52,7 +52,8 @@ def test_design_labels_and_codes_still_read() -> None:
 
 def test_bar_inside_a_facility_name_keeps_one_site() -> None:
     study = _row(locations="Clinic North | Infusion Unit, Lyon, 69003, France|"
-                           "Harbour Hospital, Department A|B, Porto, Porto District, 4000, Portugal|Site 7, Kyiv, Ukraine")
+                           "Harbour Hospital, Department A|B, Porto, Porto District, 4000, Portugal|"
+                           "Site 7, Kyiv, Ukraine")
     assert [(s.facility, s.city, s.country) for s in study.sites] == [
         ("Clinic North | Infusion Unit", "Lyon", "France"),
         ("Harbour Hospital, Department A|B", "Porto", "Portugal"),
@@ -68,7 +69,8 @@ def test_unknown_country_is_kept_with_a_warning_not_merged_into_the_next_site() 
 
 
 @pytest.mark.parametrize(("name", "code"), [
-    ("C\u00f4te d\u2019Ivoire", "CI"), ("Cote d\u2019Ivoire", "CI"), ("Korea, Democratic People\u2019s Republic of", "KP"),
+    ("C\u00f4te d\u2019Ivoire", "CI"), ("Cote d\u2019Ivoire", "CI"),
+    ("Korea, Democratic People\u2019s Republic of", "KP"),
     ("Guinea\u2011Bissau", "GW"), ("Timor\u2013Leste", "TL"), ("Bosnia & Herzegovina", "BA"),
     ("\uff26\uff52\uff41\uff4e\uff43\uff45", "FR"), ("United\u00a0States", "US"), ("Reunion", "RE"), ("Curacao", "CW"),
 ])
