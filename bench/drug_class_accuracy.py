@@ -41,8 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from kg_builder.enrich import drugs as drugs_module  # noqa: E402
 from kg_builder.enrich import lexicon  # noqa: E402
-from kg_builder.enrich.drugs import analyse, intervention_classes  # noqa: E402
+from kg_builder.enrich.drugs import analyse_study, intervention_classes  # noqa: E402
 from kg_builder.enrich.facts import record_context  # noqa: E402
+from kg_builder.enrich.record_evidence import evidence_of  # noqa: E402
 from kg_builder.model import Intervention, Study  # noqa: E402
 from kg_builder.sources.detect import detect_format, parser_for  # noqa: E402
 from kg_builder.sources.inputs import iter_documents  # noqa: E402
@@ -145,7 +146,8 @@ def _clear_caches() -> None:
 
 
 def predicted(intervention: Intervention, study: Study) -> tuple[str, tuple]:
-    components = analyse(intervention, record_context(study))
+    analysed = analyse_study(study.interventions, evidence_of(study, record_context(study)))
+    components = analysed[study.interventions.index(intervention)]
     return "+".join(sorted(intervention_classes(components))), components
 
 
@@ -218,20 +220,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--part", choices=(*PARTS, "all"), default="dev",
-                        help="which part's confusion matrix and misses to print (default dev)")
+    parser.add_argument("--part", choices=(*PARTS, "both", "all"), default="dev",
+                        help="the part to measure (default dev; 'both' prints each part's summary)")
     parser.add_argument("--lexicon", choices=("full", "unseen"), default="full")
     parser.add_argument("--misses", action="store_true", help="list the misses of --part")
     args = parser.parse_args(argv)
     studies = load_studies(args.data)
     print("part / lexicon         (accuracy = exact class set; asserted = predictions without UNKNOWN)")
     for mode in ("full", "unseen"):
-        for part in PARTS:
+        for part in PARTS if args.part == "both" else (args.part,):
             result = evaluate(args.labels, args.data, part=part, lexicon_mode=mode, studies=studies)
             print(summary_line(f"{part} / {mode}", result))
     print()
-    chosen = evaluate(args.labels, args.data, part=args.part, lexicon_mode=args.lexicon, studies=studies)
-    print(f"[{args.part} / {args.lexicon}]")
+    part = "all" if args.part == "both" else args.part
+    chosen = evaluate(args.labels, args.data, part=part, lexicon_mode=args.lexicon, studies=studies)
+    print(f"[{part} / {args.lexicon}]")
     print(format_report(chosen, misses=args.misses))
     return 0 if chosen.accuracy >= 0.88 and not chosen.adc_called_antibody else 1
 
