@@ -85,7 +85,8 @@ _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 def is_placebo(text: str) -> bool:
     """Whether a name names an inert comparator: a placebo, vehicle, sham or dummy anywhere in it
     ("ACU-D1 Ointment Vehicle", "Sham TMS", "Aspirin placebo, Vitamin D"), or isotonic saline
-    ("Normal Saline", "Saline 0.9%", "Sodium chloride 0.9%"; not "Hypertonic saline 7%", a treatment)."""
+    ("Normal Saline", "Saline 0.9%", "Sodium chloride 0.9%"; not "Hypertonic saline 7%", a treatment). The one
+    rule for the build (drug mentions) and for linking (placebos are not matched to drug concepts)."""
     if _PLACEBO.search(text):
         return True
     return bool(_SALINE.search(text)) and not _NOT_ISOTONIC.search(text.replace("0.9 %", "0.9%")

@@ -1,7 +1,7 @@
 """Helpers for exercising the endpoint: a small graph shaped like the mapper's, and a live server.
 
 Used by the server tests and ``bench/endpoint.py``. The graph is written with
-:func:`kg_builder.store.writing`, so it has the real layout (one named graph per
+:func:`kg_builder.store.generations.writing`, so it has the real layout (one named graph per
 study, the vocabulary graph) without depending on the parsers.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg_builder.ontology import VOCABULARY_GRAPH
-from kg_builder.store import writing
+from kg_builder.store.generations import writing
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import DEFAULT_BASE, KG, MESH, RDF_TYPE, RDFS, SCHEMA, SKOS, XSD, concept
 
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
@@ -108,7 +108,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it."""
+    """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it.
+
+    ``options`` are :class:`~kg_builder.settings.ServerSettings` fields, or ``backend``,
+    ``log_level`` and ``fast_path`` (:func:`~kg_builder.server.serve`'s own)."""
 
     def __init__(self, store_path: str | Path, **options: object) -> None:
         self.store_path = str(store_path)
@@ -120,7 +123,10 @@ class LiveServer:
     def start(self, wait: float = 30.0) -> LiveServer:
         code = (
             "import sys, json; from kg_builder.server import serve; "
-            "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), **json.loads(sys.argv[3]))"
+            "from kg_builder.settings import ServerSettings, Settings; "
+            "o = json.loads(sys.argv[3]); "
+            "run = {k: o.pop(k) for k in ('backend', 'log_level', 'fast_path') if k in o}; "
+            "serve(sys.argv[1], Settings(server=ServerSettings(**o)), host='127.0.0.1', port=int(sys.argv[2]), **run)"
         )
         import json
 
