@@ -24,6 +24,7 @@ from functools import cache
 from kg_builder.enrich import explicit
 from kg_builder.enrich.lexicon import DRUG_CLASSES, data_rows
 from kg_builder.enrich.text import fold
+from kg_builder.model import Study
 
 # What a drug of each class explains in its record's index (the headings its own MeSH terms sit under).
 _EXPLAINS = {
@@ -45,7 +46,7 @@ class RecordEvidence:
 
     meshes: tuple[tuple[str, str], ...] = ()  # (descriptor id, term): the intervention MeSH terms
     ancestors: tuple[tuple[str, str], ...] = ()  # their ancestors, for the record as a whole
-    leaves: tuple[str, ...] = ()  # browse-leaf names
+    leaves: tuple[str, ...] = ()  # browse-leaf and browse-branch names
     keywords: tuple[str, ...] = ()
     context: str = ""  # titles, summaries, arm descriptions
 
@@ -122,10 +123,12 @@ def most_specific(headings: list[Heading]) -> Heading | None:
     return None
 
 
-def evidence_of(study: object, context: str) -> RecordEvidence:
-    """The record-level evidence of a :class:`~kg_builder.model.Study`."""
-    meshes = tuple((m.id, m.term) for m in getattr(study, "intervention_meshes", ()))
-    tree = getattr(getattr(study, "details", None), "intervention_tree", None)
-    ancestors = tuple(getattr(tree, "ancestors", ()) or ())
-    leaves = tuple(getattr(leaf, "name", "") for leaf in (getattr(tree, "leaves", ()) or ()))
-    return RecordEvidence(meshes, ancestors, leaves, tuple(getattr(study, "keywords", ())), context)
+def evidence_of(study: Study, context: str) -> RecordEvidence:
+    """The record-level evidence of a study: its intervention MeSH terms and the registry's tree of
+    them (ancestors, browse leaves and branches), its keywords, and ``context`` (its prose)."""
+    meshes = tuple((m.id, m.term) for m in study.intervention_meshes)
+    tree = study.details.intervention_tree
+    ancestors = tree.ancestors if tree is not None else ()
+    leaves = tuple(leaf.name for leaf in tree.leaves) if tree is not None else ()
+    branches = tuple(branch.name for branch in tree.branches) if tree is not None else ()
+    return RecordEvidence(meshes, ancestors, leaves + branches, tuple(study.keywords), context)
