@@ -96,6 +96,9 @@ RECORDS = {
     "title starting with a bracket": (
         f"(SGB) Stellate Ganglion Block for Hot Flashes\n{SUMMARY}\nHot Flashes (HF)\n\nHF score, Diary, Week 12\n"
     ),
+    "title starting with a radiotracer in brackets": (
+        f"[18F]FDG PET in Lymphoma\n{SUMMARY}\nLymphoma, Non-Hodgkin (NHL)\n\nSUVmax, Uptake, Day 1\n"
+    ),
     "summary starting in lower case": (
         "Omalizumab in Nasal Polyps\nin patients with nasal polyps, omalizumab is given for 24 weeks.\n"
         "Nasal Polyps\n\nPolyp score, Endoscopic score, Week 24\n"
@@ -116,3 +119,28 @@ def test_a_file_ending_with_conditions_needs_the_empty_cells() -> None:
 
     study = parse_flat_text(text, "x.txt", "0")
     assert study.conditions == ["Sarcoma", "Chordoma"]  # type: ignore[union-attr]
+
+
+PAGE = (
+    "[68Ga]PSMA-11 PET in Prostate Cancer\n\nNCT ID: NCT01234567\n\nBasic Information\n\n"
+    "Recruitment Status\n\nRECRUITING\n\nEligibility Criteria\n\nAdults.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (PAGE.encode(), "registry-page"),
+        (b"[11C]Choline PET\nThis study images the prostate. It follows men for a year.\nProstate Cancer\n"
+         b"DRUG: [11C]Choline\n", "flat-record"),
+        (b'[{"protocolSection": {}}]', "ctgov-json"),
+        (b' [\n  {"protocolSection": {}}]', "ctgov-json"),
+        (b"[]", "ctgov-json"),
+        (b"[1, 2]", "ctgov-json"),  # JSON, if not a registry's: the JSON reader says why not
+        (b'["NCT01234567"]', "ctgov-json"),
+        (b"{}", "ctgov-json"),
+        (b'{"studies": []}', "ctgov-json"),
+    ],
+)
+def test_a_bracket_opens_json_only_when_json_follows(data: bytes, expected: str) -> None:
+    assert detect_format(doc_from_bytes(data)) == expected

@@ -29,7 +29,7 @@ import ijson
 
 from kg_builder.model import Provenance, Reject, Study
 from kg_builder.sources import ctgov_v1
-from kg_builder.sources.base import SourceDocument, content_hash, markup_head
+from kg_builder.sources.base import SourceDocument, content_hash, json_head
 from kg_builder.sources.ctgov_json_build import build_study
 
 try:  # optional speed-up; the standard library is the fallback
@@ -53,8 +53,8 @@ _HEAD_SIZE = 65536
 
 
 def sniff(head: bytes, text: str) -> bool:
-    """A JSON document: its first character opens an object or an array."""
-    return markup_head(head)[:1] in (b"{", b"[")
+    """A JSON document: it opens an object or an array (``[18F]…`` opens a text record's title)."""
+    return json_head(head)
 
 
 def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:
