@@ -1,17 +1,23 @@
-"""HTML for people: the linked-data entity page and small error pages.
+"""HTML for people: entity pages, named queries, the service's self-descriptions, error pages.
 
 Plain f-strings with every value escaped; no template engine and nothing loaded from
 another host. Links: an IRI this server can describe opens its entity page here; an
 IRI of another dataset (MeSH, a registry) is an external identifier and links out.
+A browser gets these pages by content negotiation (:func:`wants_html`); RDF and JSON
+clients keep their formats at the same addresses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from html import escape
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
+
+from kg_builder.queries import NamedQuery
+from kg_builder.server import negotiation as neg
 from kg_builder.vocab import PREFIXES
 
 _REGISTRY_LINKS = (
@@ -36,16 +42,28 @@ def resource_href(iri: str) -> str:
     return "/resource?iri=" + quote(iri, safe="")
 
 
+def wants_html(accept: str | None, format: str | None, offers: tuple[neg.Format, ...]) -> bool:
+    """A browser asking for a page: ``format=html``, or an Accept header that rates HTML above every data
+    format of ``offers`` (``*/*`` and no header keep the data: ties go to ``offers[0]``)."""
+    if format:
+        return format.lower() in neg.HTML.aliases
+    return neg.negotiate(accept, (*offers, neg.HTML), offers[0]) is neg.HTML
+
+
+NAV = (("/", "query"), ("/landscape", "landscape"), ("/queries", "named queries"),
+       ("/.well-known/void", "dataset (VoID)"), ("/sparql", "service"), ("/openapi.json", "API"))
+
+
 def layout(title: str, body: str) -> str:
+    nav = " · ".join(f'<a href="{href}">{escape(text)}</a>' for href, text in NAV)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <link rel="stylesheet" href="/static/style.css">
 </head><body>
-<header><a href="/" class="home">kg_builder</a> · <a href="/queries">named queries</a>
- · <a href="/.well-known/void">dataset (VoID)</a> · <a href="/openapi.json">API</a></header>
-<main>{body}</main></body></html>
+<header><a href="/" class="home">kg_builder</a> <nav>{nav}</nav></header>
+<main class="page">{body}</main></body></html>
 """
 
 
@@ -123,3 +141,109 @@ class EntityView:
 
 def message_page(status: int, title: str, message: str) -> str:
     return layout(f"{status} {title}", f"<h1>{escape(title)}</h1><p>{escape(message)}</p>")
+
+
+# ---- named queries ---------------------------------------------------------------------------------------
+def _params_form(query: NamedQuery, action: str, button: str, hidden: dict[str, str]) -> str:
+    fields = "".join(f'<input type="hidden" name="{escape(k, quote=True)}" value="{escape(v, quote=True)}">'
+                      for k, v in hidden.items())
+    for p in query.params:
+        fields += (f'<label>{escape(p.name)} <span class="note">{escape(p.type)}</span> '
+                   f'<input name="{escape(p.name, quote=True)}" required '
+                   f'placeholder="{escape(p.description, quote=True)}" title="{escape(p.description, quote=True)}">'
+                   f"</label> ")
+    return f'<form class="params" method="get" action="{escape(action, quote=True)}">{fields}' \
+           f'<button type="submit">{escape(button)}</button></form>'
+
+
+def _downloads(query: NamedQuery) -> str:
+    if query.params:
+        return ""
+    href = f"/queries/{quote(query.name)}?format="
+    links = " · ".join(f'<a href="{href}{f.aliases[0]}">{f.name.upper()}</a>' for f in neg.RESULT_FORMATS)
+    return f'<p class="downloads">Results as: {links}</p>'
+
+
+def named_queries_page(queries: Iterable[NamedQuery]) -> str:
+    """Every named query: what it answers, its parameters, where to run it."""
+    items = []
+    for q in queries:
+        params = ", ".join(f"<code>{escape(p.name)}</code> ({escape(p.description or p.type)})" for p in q.params)
+        items.append(
+            f'<li><h2><a href="/queries/{quote(q.name)}">{escape(q.title)}</a> <code class="note">{escape(q.name)}'
+            f'</code></h2><p>{escape(q.description)}</p>'
+            + (f'<p class="note">Parameters: {params}</p>' if params else "")
+            + f'<p><a href="/?{urlencode({"named": q.name})}">open in the query editor</a></p>{_downloads(q)}</li>')
+    body = ("<h1>Named queries</h1><p>Each is a SPARQL query of this endpoint with a stable address "
+            "(<code>/queries/NAME</code>, parameters as <code>?KEY=VALUE</code>, bound as RDF terms). "
+            "JSON clients get this list as JSON.</p>" f'<ul class="named-queries">{"".join(items)}</ul>')
+    return layout("Named queries — kg_builder", body)
+
+
+def named_query_page(query: NamedQuery) -> str:
+    """One named query: its text, its parameters as a form that opens it in the editor, its formats."""
+    parts = [f"<h1>{escape(query.title)}</h1>", f"<p>{escape(query.description)}</p>",
+             f'<p class="note">Address: <code>/queries/{escape(query.name)}</code>'
+             + (" with " + ", ".join(f"<code>?{escape(p.name)}=</code>" for p in query.params) if query.params else "")
+             + "; results by content negotiation (SPARQL JSON, XML, CSV, TSV).</p>"]
+    if query.params:
+        parts.append(_params_form(query, "/", "Open in the query editor and run", {"named": query.name}))
+        parts.append("<h2>Download</h2>" + _params_form(query, f"/queries/{query.name}", "Download",
+                                                        {}).replace("</form>", _format_select() + "</form>"))
+    else:
+        parts.append(f'<p><a class="button" href="/?{urlencode({"named": query.name})}">Open in the query editor'
+                     f"</a></p>{_downloads(query)}")
+    parts.append(f'<h2>SPARQL</h2><pre class="sparql">{escape(query.text)}</pre>')
+    return layout(f"{query.title} — kg_builder", "\n".join(parts))
+
+
+def _format_select() -> str:
+    options = "".join(f'<option value="{f.aliases[0]}">{f.name.upper()}</option>' for f in neg.RESULT_FORMATS)
+    return f'<label>format <select name="format">{options}</select></label> '
+
+
+# ---- RDF self-descriptions (VoID, the service description) ------------------------------------------------
+def _view(term: object) -> dict:
+    if isinstance(term, NamedNode):
+        return {"kind": "iri", "value": term.value, "label": None}
+    if isinstance(term, Literal):
+        language, datatype = term.language, term.datatype.value
+        plain = datatype in (PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString")
+        return {"kind": "literal", "value": term.value, "language": language,
+                "datatype": None if plain else datatype}
+    return {"kind": "bnode", "value": str(term)}
+
+
+def description_page(view: EntityView, title: str, intro: str, body: bytes, formats: list[tuple[str, str]]) -> str:
+    """The Turtle ``body`` (VoID, a service description) as one table per subject; blank nodes link within."""
+    triples = list(parse(body, format=RdfFormat.TURTLE))
+    subjects: dict[str, list[Quad]] = {}
+    for t in triples:
+        subjects.setdefault(_key(t.subject), []).append(t)
+    referenced = {_key(t.object) for t in triples if isinstance(t.object, BlankNode)}
+    order = sorted(subjects, key=lambda k: (k in referenced, k.startswith("_:"), k))  # roots first
+    downloads = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(name)}</a>' for name, href in formats)
+    parts = [f"<h1>{escape(title)}</h1>", f"<p>{intro}</p>", f'<p class="downloads">As: {downloads}</p>']
+    for key in order:
+        rows = []
+        for t in sorted(subjects[key], key=lambda t: (t.predicate.value, str(t.object))):
+            rows.append(f"<tr><td>{view.term(_view(t.predicate))}</td><td>{_cell(view, t.object)}</td></tr>")
+        heading = escape(compact(key)) if not key.startswith("_:") else "(a node of this description)"
+        parts.append(f'<section id="{escape(_anchor(key), quote=True)}"><h2>{heading}</h2>'
+                     f'<table class="entity"><thead><tr><th>property</th><th>value</th></tr></thead>'
+                     f'<tbody>{"".join(rows)}</tbody></table></section>')
+    return layout(f"{title} — kg_builder", "\n".join(parts))
+
+
+def _key(term: object) -> str:
+    return f"_:{term.value}" if isinstance(term, BlankNode) else getattr(term, "value", str(term))
+
+
+def _anchor(key: str) -> str:
+    return "node-" + key[2:] if key.startswith("_:") else "s-" + quote(key, safe="")
+
+
+def _cell(view: EntityView, term: object) -> str:
+    if isinstance(term, BlankNode):
+        return f'<a href="#{escape(_anchor(_key(term)), quote=True)}">↓ described below</a>'
+    return view.term(_view(term))
