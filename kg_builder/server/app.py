@@ -37,7 +37,7 @@ from kg_builder.server.limits import BodyLimitMiddleware
 from kg_builder.server.pages import description_page, message_page, wants_html
 from kg_builder.server.service import Service
 from kg_builder.settings import Settings
-from kg_builder.store import current_generation
+from kg_builder.store.generations import current_generation
 
 
 def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:

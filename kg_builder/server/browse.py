@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from pyoxigraph import NamedNode
 
-from kg_builder.ontology import ontology_files
 from kg_builder.server import negotiation as neg
 from kg_builder.server.pages import EntityView, resource_href
 from kg_builder.server.service import Service
+from kg_builder.store.vocabulary import ontology_files
 from kg_builder.vocab import PREFIXES
 
 STATIC = Path(__file__).parent / "static"

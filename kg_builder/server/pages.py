@@ -16,8 +16,8 @@ from urllib.parse import quote, urlencode
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
-from kg_builder.queries import NamedQuery
 from kg_builder.server import negotiation as neg
+from kg_builder.store.named_queries import NamedQuery
 from kg_builder.vocab import PREFIXES
 
 _REGISTRY_LINKS = (
