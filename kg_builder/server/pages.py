@@ -215,35 +215,38 @@ def _view(term: object) -> dict:
 
 
 def description_page(view: EntityView, title: str, intro: str, body: bytes, formats: list[tuple[str, str]]) -> str:
-    """The Turtle ``body`` (VoID, a service description) as one table per subject; blank nodes link within."""
-    triples = list(parse(body, format=RdfFormat.TURTLE))
-    subjects: dict[str, list[Quad]] = {}
-    for t in triples:
-        subjects.setdefault(_key(t.subject), []).append(t)
-    referenced = {_key(t.object) for t in triples if isinstance(t.object, BlankNode)}
-    order = sorted(subjects, key=lambda k: (k in referenced, k.startswith("_:"), k))  # roots first
+    """The Turtle ``body`` (VoID, a service description) as one table per subject, the named subjects first;
+    a blank node is a table of its own, numbered in the order the others lead to it, and linked from them."""
+    by_subject: dict[object, list[Quad]] = {}
+    for quad in parse(body, format=RdfFormat.TURTLE):
+        by_subject.setdefault(quad.subject, []).append(quad)
+    order = sorted((s for s in by_subject if not isinstance(s, BlankNode)), key=lambda s: s.value)
+    numbers: dict[BlankNode, int] = {}
+    for subject in order:  # grows as it goes: blank nodes in the order they are reached
+        for quad in sorted(by_subject.get(subject, ()), key=_row_order):
+            if isinstance(quad.object, BlankNode) and quad.object not in numbers:
+                numbers[quad.object] = len(numbers) + 1
+                order.append(quad.object)
     downloads = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(name)}</a>' for name, href in formats)
     parts = [f"<h1>{escape(title)}</h1>", f"<p>{intro}</p>", f'<p class="downloads">As: {downloads}</p>']
-    for key in order:
-        rows = []
-        for t in sorted(subjects[key], key=lambda t: (t.predicate.value, str(t.object))):
-            rows.append(f"<tr><td>{view.term(_view(t.predicate))}</td><td>{_cell(view, t.object)}</td></tr>")
-        heading = escape(compact(key)) if not key.startswith("_:") else "(a node of this description)"
-        parts.append(f'<section id="{escape(_anchor(key), quote=True)}"><h2>{heading}</h2>'
+    for index, subject in enumerate(order):
+        rows = "".join(f"<tr><td>{view.term(_view(q.predicate))}</td><td>{_cell(view, q.object, numbers)}</td></tr>"
+                       for q in sorted(by_subject.get(subject, ()), key=_row_order))
+        if isinstance(subject, BlankNode):
+            anchor, heading = f"node-{numbers[subject]}", f"Node {numbers[subject]} of this description"
+        else:
+            anchor, heading = f"subject-{index + 1}", compact(subject.value)
+        parts.append(f'<section id="{escape(anchor, quote=True)}"><h2>{escape(heading)}</h2>'
                      f'<table class="entity"><thead><tr><th>property</th><th>value</th></tr></thead>'
-                     f'<tbody>{"".join(rows)}</tbody></table></section>')
+                     f"<tbody>{rows}</tbody></table></section>")
     return layout(f"{title} — kg_builder", "\n".join(parts))
 
 
-def _key(term: object) -> str:
-    return f"_:{term.value}" if isinstance(term, BlankNode) else getattr(term, "value", str(term))
+def _row_order(quad: Quad) -> tuple[str, bool, str]:
+    return quad.predicate.value, isinstance(quad.object, BlankNode), getattr(quad.object, "value", "")
 
 
-def _anchor(key: str) -> str:
-    return "node-" + key[2:] if key.startswith("_:") else "s-" + quote(key, safe="")
-
-
-def _cell(view: EntityView, term: object) -> str:
+def _cell(view: EntityView, term: object, numbers: dict[BlankNode, int]) -> str:
     if isinstance(term, BlankNode):
-        return f'<a href="#{escape(_anchor(_key(term)), quote=True)}">↓ described below</a>'
+        return f'<a href="#node-{numbers[term]}">node {numbers[term]} ↓</a>'
     return view.term(_view(term))

@@ -58,7 +58,7 @@ const KgCharts = (function () {
     return chart;
   }
 
-  const AXIS_LABEL = { interval: 0, rotate: 30, width: 140, overflow: "truncate" };
+  const AXIS_LABEL = { interval: 0, rotate: 30, width: 180, overflow: "truncate" };
 
   // Bars: one per category value, a series per measure; or, with a second category column and one measure,
   // that column's values stacked within each bar (phase × status).

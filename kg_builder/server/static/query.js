@@ -40,22 +40,27 @@
     });
   }
 
-  // Prefixes, classes and properties from this server (the stock completers ask prefix.cc and LOV).
+  // Prefixes, classes and properties from this server (the stock completers ask prefix.cc and LOV). Classes and
+  // properties pop up once a name is begun (kg:, <…): on an empty position a list would take the Enter key.
   function registerCompleters(terms, prefixes) {
     const iris = (list) => list.map((t) => t.iri);
+    const begun = (stock) => (yasqe) => /^[A-Za-z_<]/.test(yasqe.getCompleteToken().string) && stock(yasqe);
     Yasqe.forkAutocompleter("prefixes", { name: "kg-prefixes", persistenceId: null,
       get: Object.entries(prefixes).map(([p, iri]) => `${p}: <${iri}>`).sort() }, false);
     Yasqe.forkAutocompleter("property", { name: "kg-properties", persistenceId: null, bulk: true, autoShow: true,
-      get: iris(terms.properties) }, false);
+      get: iris(terms.properties), isValidCompletionPosition: begun(Yasqe.Autocompleters.property.isValidCompletionPosition) },
+    false);
     Yasqe.forkAutocompleter("class", { name: "kg-classes", persistenceId: null, bulk: true, autoShow: true,
-      get: iris(terms.classes) }, false);
+      get: iris(terms.classes), isValidCompletionPosition: begun(Yasqe.Autocompleters.class.isValidCompletionPosition) },
+    false);
     // lodash's merge would mix the stock list into ours index by index: replace it in place
     Yasqe.defaults.autocompleters.splice(0, Infinity, "variables", "kg-prefixes", "kg-properties", "kg-classes");
   }
 
   // ---- named queries: an unedited one with parameters runs at /queries/NAME, bound by the server -----
   function tabOf(yasqe) {
-    return Object.values(yasgui._tabs).find((tab) => tab.getYasqe() === yasqe);
+    // (null while YASGUI's constructor runs the tab of a share link: not a named query)
+    return yasgui && Object.values(yasgui._tabs).find((tab) => tab.getYasqe() === yasqe);
   }
 
   function namedState(tab) {
@@ -340,7 +345,8 @@
     KgCharts.setBase(config.base);
     KgYasr.register();
     yasgui = new Yasgui($("yasgui"), {
-      requestConfig: { endpoint: ENDPOINT, method: "POST" },
+      requestConfig: { endpoint: ENDPOINT, method: "POST", acceptHeaderSelect: "application/sparql-results+json",
+        acceptHeaderGraph: "text/turtle" },
       copyEndpointOnNewTab: true,
       endpointCatalogueOptions: { getData: () => [] },
       persistenceId: "kg-builder-query",

@@ -23,6 +23,15 @@ const KgYasr = (function () {
         `${escapeHtml(text)}</a>`;
     }
 
+    // a value as it reads (a number is a number); its datatype or language small after it, as the stock table does
+    formatLiteral(binding, prefixes) {
+      const value = escapeHtml(binding.value);
+      if (this.persistentConfig.compact || KgCharts.isNumber(binding)) return value;
+      if (binding["xml:lang"]) return `${value}<sup>@${escapeHtml(binding["xml:lang"])}</sup>`;
+      if (binding.datatype) return `${value}<sup>${escapeHtml(KgCharts.label({ type: "uri", value: binding.datatype }, prefixes))}</sup>`;
+      return value;
+    }
+
     getColumns() {
       // numbers sort as numbers (the stock table sorts every column as text)
       const columns = super.getColumns();
