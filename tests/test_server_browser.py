@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -80,12 +81,20 @@ class Watched:
         assert not self.errors, f"script errors: {self.errors}"
 
 
+@contextmanager
+def watching(browser, server: LiveServer) -> Iterator[Watched]:
+    session = Watched(browser, server)
+    try:
+        yield session
+    finally:
+        session.context.close()
+    session.check()
+
+
 @pytest.fixture
 def watched(browser, server) -> Iterator[Watched]:
-    session = Watched(browser, server)
-    yield session
-    session.context.close()
-    session.check()
+    with watching(browser, server) as session:
+        yield session
 
 
 @pytest.fixture
@@ -183,10 +192,8 @@ def test_results_are_paged_sorted_and_filtered(page, store) -> None:
 @pytest.fixture
 def elsewhere(browser, server) -> Iterator[Watched]:
     """A second browser context: what a permalink opens for someone else (nothing stored)."""
-    session = Watched(browser, server)
-    yield session
-    session.context.close()
-    session.check()
+    with watching(browser, server) as session:
+        yield session
 
 
 def test_permalink_reopens_the_same_query(page, elsewhere) -> None:

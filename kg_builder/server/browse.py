@@ -1,6 +1,7 @@
 """The pages for people: the query page (``/``), the landscape page and what they load (``/config.json``).
 
-The pages are static files (``static/``) over vendored libraries (``static/vendor/``, see
+Their bodies are static fragments (``static/query.html``, ``static/landscape.html``) in the common
+layout, their scripts run in the browser over vendored libraries (``static/vendor/``, see
 ``web/vendor.mjs``); everything they need from the server comes from ``/config.json`` (the
 predeclared prefixes, this graph's classes and properties for autocompletion, the result
 formats on offer, the limits), ``/queries`` and the SPARQL endpoint itself.
@@ -12,16 +13,31 @@ import functools
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pyoxigraph import NamedNode
 
 from kg_builder.server import negotiation as neg
-from kg_builder.server.pages import EntityView, resource_href
+from kg_builder.server.pages import EntityView, layout, resource_href
 from kg_builder.server.service import Service
 from kg_builder.store.vocabulary import ontology_files
 from kg_builder.vocab import PREFIXES
 
 STATIC = Path(__file__).parent / "static"
+VENDOR = "/static/vendor/"
+# title, body fragment, <main> class, stylesheets, scripts (in order)
+PAGES = {
+    "query": ("SPARQL query — kg_builder", "query.html", "query-page", (VENDOR + "yasgui/yasgui.min.css",),
+              (VENDOR + "yasgui/yasgui.min.js", VENDOR + "echarts/echarts.min.js", "/static/charts.js",
+               "/static/yasr-kg.js", "/static/query.js")),
+    "landscape": ("Trial landscape — kg_builder", "landscape.html", "wide", (),
+                  (VENDOR + "echarts/echarts.min.js", VENDOR + "topojson-client/topojson-client.min.js",
+                   "/static/charts.js", "/static/landscape.js")),
+}
+
+
+def page(name: str) -> str:
+    title, fragment, kind, styles, scripts = PAGES[name]
+    return layout(title, (STATIC / fragment).read_text(encoding="utf-8"), kind=kind, styles=styles, scripts=scripts)
 
 _RDF, _RDFS, _OWL, _XSD = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["xsd"]
 _CLASS_TYPES = {_OWL + "Class", _RDFS + "Class"}
@@ -79,13 +95,15 @@ def entity_view(service: Service) -> EntityView:
 
 
 def add_browse_routes(app: FastAPI, service: Service) -> None:
+    pages = {name: page(name) for name in PAGES}
+
     @app.get("/", include_in_schema=False)
-    def query_page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+    def query_page() -> HTMLResponse:
+        return HTMLResponse(pages["query"])
 
     @app.get("/landscape", include_in_schema=False)
-    def landscape_page() -> FileResponse:
-        return FileResponse(STATIC / "landscape.html", media_type="text/html; charset=utf-8")
+    def landscape_page() -> HTMLResponse:
+        return HTMLResponse(pages["landscape"])
 
     @app.get("/config.json", include_in_schema=False)
     def page_config() -> dict:

@@ -54,16 +54,21 @@ NAV = (("/", "query"), ("/landscape", "landscape"), ("/queries", "named queries"
        ("/.well-known/void", "dataset (VoID)"), ("/sparql", "service"), ("/openapi.json", "API"))
 
 
-def layout(title: str, body: str) -> str:
+def layout(title: str, body: str, *, kind: str = "page", styles: tuple[str, ...] = (),
+           scripts: tuple[str, ...] = ()) -> str:
+    """Every page: the same header and navigation; ``styles`` and ``scripts`` are paths on this server."""
     nav = " · ".join(f'<a href="{href}">{escape(text)}</a>' for href, text in NAV)
+    links = "".join(f'<link rel="stylesheet" href="{escape(s, quote=True)}">\n' for s in (*styles, "/static/style.css"))
+    tags = "".join(f'<script src="{escape(s, quote=True)}"></script>\n' for s in scripts)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<link rel="stylesheet" href="/static/style.css">
-</head><body>
+<link rel="icon" href="data:,">
+{links}</head><body>
 <header><a href="/" class="home">kg_builder</a> <nav>{nav}</nav></header>
-<main class="page">{body}</main></body></html>
+<main class="{escape(kind, quote=True)}">{body}</main>
+{tags}</body></html>
 """
 
 

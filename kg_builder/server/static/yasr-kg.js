@@ -58,12 +58,31 @@ const KgYasr = (function () {
     return { vars, bindings };
   }
 
-  class Chart {
-    constructor(yasr) {
+  // A YASR view drawn by ECharts: a label, a text icon, an ECharts instance to dispose of when left.
+  class EChartsView {
+    constructor(yasr, label, icon, priority) {
       this.yasr = yasr;
-      this.label = "Chart";
-      this.priority = 5;
+      this.label = label;
+      this.icon = icon;
+      this.priority = priority;
       this.chart = null;
+    }
+
+    getIcon() {
+      const icon = document.createElement("span");
+      icon.textContent = this.icon;
+      return icon;
+    }
+
+    destroy() {
+      if (this.chart) this.chart.dispose();
+      this.chart = null;
+    }
+  }
+
+  class Chart extends EChartsView {
+    constructor(yasr) {
+      super(yasr, "Chart", "▮▮", 5);
     }
 
     canHandleResults() {
@@ -73,12 +92,6 @@ const KgYasr = (function () {
       return KgCharts.columns(shape.vars, shape.bindings).measures.length > 0;
     }
 
-    getIcon() {
-      const icon = document.createElement("span");
-      icon.textContent = "▮▮";
-      return icon;
-    }
-
     draw() {
       const shape = resultShape(this.yasr);
       const element = document.createElement("div");
@@ -86,30 +99,16 @@ const KgYasr = (function () {
       this.yasr.resultsEl.appendChild(element);
       this.chart = KgCharts.bars(element, { ...shape, prefixes: this.yasr.getPrefixes() });
     }
-
-    destroy() {
-      if (this.chart) this.chart.dispose();
-      this.chart = null;
-    }
   }
 
-  class Graph {
+  class Graph extends EChartsView {
     constructor(yasr) {
-      this.yasr = yasr;
-      this.label = "Graph";
-      this.priority = 0;
-      this.chart = null;
+      super(yasr, "Graph", "◉–◉", 0);
     }
 
     canHandleResults() {
       const shape = resultShape(this.yasr);
       return !!shape && ["subject", "predicate", "object"].every((v) => shape.vars.includes(v));
-    }
-
-    getIcon() {
-      const icon = document.createElement("span");
-      icon.textContent = "◉–◉";
-      return icon;
     }
 
     draw() {
@@ -167,11 +166,6 @@ const KgYasr = (function () {
         }],
       });
       this.chart.on("click", (p) => { if (p.dataType === "node" && p.data.iri) location.href = entityHref(p.data.iri); });
-    }
-
-    destroy() {
-      if (this.chart) this.chart.dispose();
-      this.chart = null;
     }
   }
 
