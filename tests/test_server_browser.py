@@ -290,9 +290,9 @@ def run_named(server: LiveServer, name: str) -> list[dict]:
 
 def on_map(rows: list[dict]) -> list[dict]:
     """The countries of ``rows`` that the vendored 1:110m map draws (its shapes are keyed by ISO numeric code)."""
-    codes = json.loads((VENDOR / "i18n-iso-countries/codes.json").read_text())
+    codes = json.loads((VENDOR / "i18n_iso_countries/codes.json").read_text())
     numeric = {alpha2: number for alpha2, _, number, *_ in codes}
-    shapes = json.loads((VENDOR / "world-atlas/countries-110m.json").read_text())["objects"]["countries"]["geometries"]
+    shapes = json.loads((VENDOR / "world_atlas/countries-110m.json").read_text())["objects"]["countries"]["geometries"]
     drawn = {g.get("id") for g in shapes}
     return [r for r in rows if numeric.get(r.get("code")) in drawn]
 

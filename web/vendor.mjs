@@ -18,11 +18,11 @@ const PACKAGES = [
     use: "SPARQL editor (YASQE, CodeMirror 5), results viewer (YASR, DataTables), tabs and share links" },
   { name: "echarts", dir: "echarts", files: ["dist/echarts.min.js"], bundles: true,
     use: "charts: the query page's chart and graph views, the landscape page" },
-  { name: "world-atlas", dir: "world-atlas", files: ["countries-110m.json"], bundles: false,
+  { name: "world-atlas", dir: "world_atlas", files: ["countries-110m.json"], bundles: false,
     use: "country shapes (Natural Earth 1:110m, TopoJSON) for the sites map" },
-  { name: "topojson-client", dir: "topojson-client", files: ["dist/topojson-client.min.js"], bundles: false,
+  { name: "topojson-client", dir: "topojson_client", files: ["dist/topojson-client.min.js"], bundles: false,
     use: "TopoJSON to GeoJSON for the map" },
-  { name: "i18n-iso-countries", dir: "i18n-iso-countries", files: ["codes.json"], bundles: false,
+  { name: "i18n-iso-countries", dir: "i18n_iso_countries", files: ["codes.json"], bundles: false,
     use: "ISO 3166 alpha-2 to numeric codes (the map's shapes are keyed by numeric code)" },
 ];
 

@@ -30,7 +30,7 @@ PAGES = {
               (VENDOR + "yasgui/yasgui.min.js", VENDOR + "echarts/echarts.min.js", "/static/charts.js",
                "/static/yasr-kg.js", "/static/query.js")),
     "landscape": ("Trial landscape — kg_builder", "landscape.html", "wide", (),
-                  (VENDOR + "echarts/echarts.min.js", VENDOR + "topojson-client/topojson-client.min.js",
+                  (VENDOR + "echarts/echarts.min.js", VENDOR + "topojson_client/topojson-client.min.js",
                    "/static/charts.js", "/static/landscape.js")),
 }
 

@@ -3,8 +3,8 @@
 "use strict";
 
 (function () {
-  const MAP_SHAPES = "/static/vendor/world-atlas/countries-110m.json";
-  const ISO_CODES = "/static/vendor/i18n-iso-countries/codes.json";
+  const MAP_SHAPES = "/static/vendor/world_atlas/countries-110m.json";
+  const ISO_CODES = "/static/vendor/i18n_iso_countries/codes.json";
   const TOP_COUNTRIES = 20;
   const ANTARCTICA = "010"; // no trial sites, and a fifth of the map's height
   const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
