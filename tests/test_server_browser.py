@@ -137,8 +137,10 @@ def test_syntax_error_is_marked_and_reported(page) -> None:
 
 
 def test_query_typed_with_autocompletion_runs(page, store) -> None:
-    replace_query(page, "SELECT ?trial ?id WHERE {\n?trial a kg:Clinical")
     hints = page.locator(".CodeMirror-hints li")
+    replace_query(page, "PREFIX sko")
+    hints.filter(has_text="skos: <http://www.w3.org/2004/02/skos/core#>").first.wait_for()  # the predeclared ones
+    replace_query(page, "SELECT ?trial ?id WHERE {\n?trial a kg:Clinical")
     hints.filter(has_text="kg:ClinicalTrial").first.click()  # classes of the ontology (a click picks one)
     hints.first.wait_for(state="detached")
     page.locator(f"{ACTIVE} .CodeMirror-focused").wait_for()  # the editor takes the focus back
@@ -208,6 +210,21 @@ def test_permalink_reopens_the_same_query(page, elsewhere) -> None:
     assert again.locator(ROWS).count() == 3
 
 
+def test_history_reopens_what_ran(page) -> None:
+    queries = ["SELECT ?id WHERE { ?t kg:registryId ?id } LIMIT 1", "SELECT ?t WHERE { ?t a kg:Site } LIMIT 2"]
+    for query in queries:
+        replace_query(page, query)
+        page.click("#run")
+        page.locator(ROWS).first.wait_for()
+    entries = page.locator("#history-list button")
+    assert entries.count() == 2 and entries.first.get_attribute("title") == queries[1]  # newest first
+    tabs = page.locator(".yasgui .tabsList .tab")
+    before = tabs.count()
+    entries.nth(1).click()
+    assert tabs.count() == before + 1  # in a tab of its own
+    assert page.evaluate(EDITOR_TEXT) == queries[0]
+
+
 def test_named_query_with_parameters_runs_downloads_and_has_a_permalink(page, elsewhere, store) -> None:
     nct = trials(store)[1]
     page.click("button.example[data-name='trial-overview']")
@@ -240,6 +257,10 @@ def test_construct_is_a_table_and_a_graph(page) -> None:
     headings = page.locator(f"{ACTIVE} .yasr table.dataTable th").all_inner_texts()
     assert headings[1:] == ["subject", "predicate", "object"]
     assert "TURTLE" in page.locator("#download-format").inner_text()  # graph formats on offer
+    page.select_option("#download-format", "turtle")
+    with page.expect_download() as download:
+        page.click("#download")
+    assert "kg:registryId" in Path(download.value.path()).read_text()
     page.click(f"{ACTIVE} .yasr .select_graph")
     nodes = page.locator(f"{ACTIVE} .kg-graph svg path")
     nodes.first.wait_for()
