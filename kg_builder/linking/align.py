@@ -59,13 +59,16 @@ class Link:
 _EXTRA_FORMATS = {"owl": RdfFormat.RDF_XML, "xml": RdfFormat.RDF_XML, "json": RdfFormat.JSON_LD}
 
 
+_HINT_OTHER = "give RDF files (Turtle, N-Triples, RDF/XML, JSON-LD …) or SPARQL endpoint URLs"
+
+
 def open_other(source: str) -> Store | RemoteStore:
     """A file (any RDF syntax) loaded into memory, or a SPARQL endpoint read remotely."""
     if source.startswith(("http://", "https://")):
         return RemoteStore(source)
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"{source}: no such file", hint="give RDF files or SPARQL endpoint URLs")
+        raise InputError(f"{source}: no such file", hint=_HINT_OTHER)
     suffix = path.suffix.lstrip(".").lower()
     rdf_format = RdfFormat.from_extension(suffix) or _EXTRA_FORMATS.get(suffix)
     store = Store()
@@ -76,11 +79,16 @@ def open_other(source: str) -> Store | RemoteStore:
         else:  # a syntax pyoxigraph does not read: let rdflib guess, then hand over as N-Triples
             import rdflib
 
-            graph = rdflib.Graph().parse(str(path))
+            try:
+                graph = rdflib.Graph().parse(str(path))
+            except Exception as exc:  # rdflib's parsers raise their own types (ParserError, BadSyntax …)
+                raise SyntaxError(str(exc)) from exc
             store.bulk_extend(Quad(t.subject, t.predicate, t.object) for t in
                               parse(graph.serialize(format="nt", encoding="utf-8"), RdfFormat.N_TRIPLES))
     except (SyntaxError, ValueError, OSError) as exc:
-        raise InputError(f"{source}: cannot read as RDF: {exc}") from exc
+        raise InputError(f"{source}: cannot read as RDF: {' '.join(str(exc).split())[:200]}", hint=_HINT_OTHER) from exc
+    if not len(store):
+        raise InputError(f"{source}: no RDF triples in it", hint=_HINT_OTHER)
     return store
 
 
