@@ -86,12 +86,10 @@ def test_drug_links_reach_the_other_graphs_drug_nodes_not_its_trials_mentions(st
     """Another kg-builder graph of the same records, under another base: every drug link of ours points
     at one of its shared drug nodes (or a vocabulary IRI), never at a trial's mention of a drug."""
     from kg_builder.settings import Settings
-    from kg_builder.store.export import export
 
     other_store, dump = tmp_path / "other-store", tmp_path / "other.nq"
     build([DATA / "records"], other_store, settings=Settings(base="https://other.example.org/id/"))
-    with open(dump, "wb") as handle:
-        export(other_store, handle, "nquads")
+    KnowledgeGraph(other_store).export(dump, format="nquads")
     drug_links = [x for x in align(open_read_only(store_dir), [open_other(str(dump))]) if x.kind == "drug"]
     assert len(drug_links) >= 20
     assert not [x.object.value for x in drug_links if "/trial/" in x.object.value]
