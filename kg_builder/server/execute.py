@@ -24,8 +24,10 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg_builder.server.results import WRITERS
+from kg_builder.server import outbound
+from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.server.sparql import syntax_error_details
+from kg_builder.server.writers import WRITERS
 from kg_builder.vocab import PREFIXES, XSD
 
 RDF_FORMATS = {
@@ -70,9 +72,19 @@ def run_query(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
     substitutions: dict | None = None,
+    prefixes: dict[str, str] | None = None,
+    base_iri: str | None = None,
+    allow_service: tuple[str, ...] = (),
 ) -> Reply:
-    """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``)."""
-    options: dict = {}
+    """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
+
+    ``prefixes`` are predeclared, ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in
+    ``allow_service`` is refused before anything runs (:mod:`kg_builder.server.outbound`).
+    """
+    refused = outbound.check(query, update=False, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
+    if refused is not None:
+        return refusal(refused)
+    options: dict = {"prefixes": prefixes, "base_iri": base_iri}
     if default_graphs:
         options["default_graph"] = [DefaultGraph() if g == "" else NamedNode(g) for g in default_graphs]
     elif union:
@@ -86,8 +98,9 @@ def run_query(
         kind = "graph" if not isinstance(result, QuerySolutions | QueryBoolean) else "results"
         fmt = formats.get(kind)
         if fmt is None:
-            return Reply.failure(406, "not-acceptable", f"no acceptable media type for a {kind} answer",
-                                 hint="see the formats listed in the service description at GET /sparql")
+            offers = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
+            return Reply.failure(406, "not-acceptable", f"cannot answer a {kind} query in the asked format",
+                                 hint="acceptable: " + ", ".join(f.media_type for f in offers))
         if isinstance(result, QueryBoolean):
             return Reply(format=fmt, body=result.serialize(format=_BOOLEAN_FORMATS[fmt]))
         if isinstance(result, QuerySolutions):
@@ -103,6 +116,13 @@ def run_query(
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         # evaluation errors: a failed SERVICE call, a bad substitution, a type error
         return Reply.failure(400, "query-failed", f"{type(exc).__name__}: {exc}")
+
+
+def refusal(refused: outbound.Refusal) -> Reply:
+    shown = f"<{refused.target}>" if refused.target else "an endpoint not written as a full <IRI>"
+    return Reply.failure(403, "remote-refused", f"{refused.keyword} {shown} refused: this endpoint makes no "
+                         "outbound requests", hint="the operator can allow an endpoint with --allow-service IRI "
+                         "(the query must then name it as a full <IRI>)")
 
 
 def _take(items, max_rows: int) -> tuple[list, bool]:
@@ -186,16 +206,25 @@ def _unique(triples):
             yield triple
 
 
-def update(store_path: str, *, text: str | None = None, graph_op: tuple | None = None) -> Reply:
-    """Write a new store generation with a SPARQL Update or a Graph Store write applied."""
+def update(store_path: str, *, text: str | None = None, graph_op: tuple | None = None,
+           prefixes: dict[str, str] | None = None, base_iri: str | None = None,
+           allow_service: tuple[str, ...] = ()) -> Reply:
+    """Write a new store generation with a SPARQL Update or a Graph Store write applied.
+
+    A LOAD or SERVICE to an endpoint not in ``allow_service`` is refused before the store is touched.
+    """
     from pyoxigraph import Quad, parse
 
     from kg_builder import store as store_module
 
+    if text is not None:
+        refused = outbound.check(text, update=True, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
+        if refused is not None:
+            return refusal(refused)
     try:
         with store_module.writing(store_path) as writer:
             if text is not None:
-                writer.store.update(text)
+                writer.store.update(text, prefixes=prefixes, base_iri=base_iri)
             elif graph_op is not None:
                 method, name, data, media_type = graph_op
                 target = NamedNode(name) if name else DefaultGraph()
