@@ -21,7 +21,8 @@ DIRECT = {"Content-Type": "application/sparql-query"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Accept": "application/sparql-results+json"}
 MAX_BODY = 4096
-CLF = re.compile(r'^(\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "(\w+) (\S+) HTTP/1\.1" (\d{3}) (\d+|-)$')
+CLF = re.compile(r'^(\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] '
+                 r'"(\w+) (\S+) HTTP/1\.1" (\d{3}) (\d+|-)$')
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from kg_builder.server.sparql import analyze, analyze_tokens
 
-PROLOGUES = ["", "PREFIX ex: <http://ex/>\n", "prefix : <http://ex/> ", "BASE <http://b/>\n", "# a comment\n", "# ends at a CR\r",
+PROLOGUES = ["", "PREFIX ex: <http://ex/>\n", "prefix : <http://ex/> ", "BASE <http://b/>\n", "# a comment\n",
+             "# ends at a CR\r",
              "PREFIX ex:<http://ex/>\n", "PREFIX select: <http://ex/> ", "PREFIX ex: <http://ex/(SELECT)>\n",
              "PREFIX ex:<http://ex/(SELECT)>\n", "PREFIX a:b: <http://ex/> ", "PREFIXex: <http://ex/> ", "  \n\t"]
 BODIES = ["SELECT * { ?s ?p ?o }", "ask {}", "CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <x>",

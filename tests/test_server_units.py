@@ -9,8 +9,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
-from kg_builder.server.writers import to_csv, to_json, to_tsv, to_xml
 from kg_builder.server.sparql import analyze, syntax_error_details, with_using
+from kg_builder.server.writers import to_csv, to_json, to_tsv, to_xml
 from kg_builder.vocab import XSD
 
 R, G = neg.RESULT_FORMATS, neg.GRAPH_FORMATS

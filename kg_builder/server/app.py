@@ -37,7 +37,7 @@ from kg_builder.server.problems import (
 )
 from kg_builder.server.service import Service
 from kg_builder.settings import Settings
-from kg_builder.store import current_generation
+from kg_builder.store.generations import current_generation
 from kg_builder.vocab import sparql_prefixes
 
 STATIC = Path(__file__).parent / "static"

@@ -215,7 +215,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
     """
     from pyoxigraph import Quad, parse
 
-    from kg_builder import store as store_module
+    from kg_builder.store import generations as store_module
 
     if text is not None:
         refused = outbound.check(text, update=True, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
