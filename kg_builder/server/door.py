@@ -38,7 +38,7 @@ class SparqlDoor:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path == SPARQL:
+            if path in (SPARQL, SPARQL + "/"):  # the W3C suite, and some clients, address it with a slash
                 await self._answer(self._sparql, scope, receive, send)
                 return
             name = path[len(NAMED):] if path.startswith(NAMED) else ""

@@ -114,8 +114,8 @@ def run_query(
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        # evaluation errors: a failed SERVICE call, a bad substitution, a type error
-        return Reply.failure(400, "query-failed", f"{type(exc).__name__}: {exc}")
+        # evaluation errors: a failed SERVICE call, a bad substitution, a type error (the engine's message only)
+        return Reply.failure(400, "query-failed", f"the query failed: {exc}")
 
 
 def refusal(refused: outbound.Refusal) -> Reply:
@@ -239,8 +239,8 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
     except SyntaxError as exc:
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)
-    except (OSError, ValueError) as exc:
-        return Reply.failure(400, "update-failed", f"{type(exc).__name__}: {exc}")
+    except (OSError, ValueError, RuntimeError) as exc:  # e.g. CLEAR GRAPH of a graph the store does not hold
+        return Reply.failure(400, "update-failed", f"the update failed: {exc}")
     return Reply(status=204)
 
 
