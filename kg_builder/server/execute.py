@@ -72,13 +72,14 @@ def run_query(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
     substitutions: dict | None = None,
-    prefixes: dict[str, str] | None = None,
+    prefixes: dict[str, str] | None = PREFIXES,
     base_iri: str | None = None,
     allow_service: tuple[str, ...] = (),
 ) -> Reply:
     """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
 
-    ``prefixes`` are predeclared, ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in
+    ``prefixes`` are predeclared (the project's, as in ``kg-builder query``: not sent with every job),
+    ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in
     ``allow_service`` is refused before anything runs (:mod:`kg_builder.server.outbound`).
     """
     refused = outbound.check(query, update=False, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
@@ -207,7 +208,7 @@ def _unique(triples):
 
 
 def update(store_path: str, *, text: str | None = None, graph_op: tuple | None = None,
-           prefixes: dict[str, str] | None = None, base_iri: str | None = None,
+           prefixes: dict[str, str] | None = PREFIXES, base_iri: str | None = None,
            allow_service: tuple[str, ...] = ()) -> Reply:
     """Write a new store generation with a SPARQL Update or a Graph Store write applied.
 

@@ -45,7 +45,7 @@ class Service:
         # workers leave the network unless the operator lets queries call out, or the store itself is remote
         self.pool = WorkerPool(self.limits.workers, current=self._current_or_none, threads=self.limits.threads,
                                offline=not self.limits.allow_service and not backend)
-        self.prefixes = dict(PREFIXES)  # predeclared in every query and update, as `kg-builder query` does
+        self.prefixes = PREFIXES  # predeclared in every query and update (by the workers), as `kg-builder query` does
         self.named_queries: dict[str, NamedQuery] = (
             load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
@@ -143,7 +143,6 @@ class Service:
             default_graphs=default_graphs or None,
             named_graphs=named_graphs or None,
             substitutions=substitutions,
-            prefixes=self.prefixes,
             base_iri=self.base,
             allow_service=self.limits.allow_service,
         )
@@ -171,8 +170,8 @@ class Service:
             except ValueError as exc:
                 raise HttpError(400, "dataset-conflict", f"using-graph-uri/using-named-graph-uri cannot apply: {exc}",
                                 hint="give the dataset either in the request or in the update text, not both") from exc
-        await self.run("update", store_path=str(self.store_path), text=text, prefixes=self.prefixes,
-                       base_iri=self.base, allow_service=self.limits.allow_service)
+        await self.run("update", store_path=str(self.store_path), text=text, base_iri=self.base,
+                       allow_service=self.limits.allow_service)
         return Response(status_code=204)
 
     # ---- named queries ------------------------------------------------------------------------
