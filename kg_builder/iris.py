@@ -111,6 +111,10 @@ class IriMinter:
     def target(self, symbol: str) -> NamedNode:
         return self._node(f"target/{slug(symbol)}")
 
+    def payload(self, name: str) -> NamedNode:
+        """An ADC payload (deruxtecan, vedotin …), shared by every ADC that carries it."""
+        return self._node(f"payload/{slug(name)}")
+
     def measure(self, code: str) -> NamedNode:
         return self._node(f"measure/{slug(code)}")
 
