@@ -24,10 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from kg_builder.errors import KgBuilderError, UsageError
+from kg_builder.server import execute, openapi, reading
 from kg_builder.server import negotiation as neg
-from kg_builder.server import openapi, reading
 from kg_builder.server.cors import cors_options
 from kg_builder.server.door import outer_stack
+from kg_builder.server.limits import BodyTooLarge
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.problems import (
     HttpError,
@@ -77,6 +78,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     app.state.service = service
     app.add_exception_handler(HttpError, handle_http_error)
     app.add_exception_handler(KgBuilderError, handle_domain_error)
+    app.add_exception_handler(BodyTooLarge, _pass_to_body_limit)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -87,6 +89,11 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     routes.add_routes(app, service)
     _add_pages(app, service)
     return outer_stack(app, service, cors=cors_options(settings.server), access_log=access_log)
+
+
+async def _pass_to_body_limit(_request: Request, exc: Exception) -> Response:
+    """A body over the limit is BodyLimitMiddleware's to answer (413, before any response): not a domain error."""
+    raise exc
 
 
 def _add_pages(app: FastAPI, service: Service) -> None:
@@ -127,7 +134,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
                             hint="acceptable: " + ", ".join(f.media_type for f in neg.ENTITY_FORMATS))
         if fmt is neg.HTML:
             try:
-                reply = await service.run("entity", iri=iri)
+                reply = await service.run(execute.entity, iri=iri)
             except HttpError as exc:
                 if exc.status != 404:
                     raise
@@ -137,7 +144,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
             formats = [(f.name, f"{quote(here)}?{urlencode({**extra, 'format': f.aliases[0]})}")
                        for f in neg.GRAPH_FORMATS]
             return HTMLResponse(view.page(reply.data, formats), headers={"Vary": "Accept"})
-        reply = await service.run("describe", iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
+        reply = await service.run(execute.describe, iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
         return service.respond(reply)
 
     @app.get("/resource", tags=["linked data"])

@@ -50,12 +50,12 @@ class SparqlDoor:
     async def _answer(self, handler, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await handler(scope, receive)
+        except BodyTooLarge:
+            raise  # BodyLimitMiddleware answers 413 (a KgBuilderError too, so it goes first)
         except HttpError as exc:
             response = error_response(exc)
         except KgBuilderError as exc:
             response = error_response(HttpError.from_domain(exc))
-        except BodyTooLarge:
-            raise  # BodyLimitMiddleware answers 413
         except Exception:
             # as Starlette's ServerErrorMiddleware does: a bare 500, then the error goes on to be logged
             await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)

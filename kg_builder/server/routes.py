@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import Response
 
+from kg_builder.server import execute, reading
 from kg_builder.server import negotiation as neg
-from kg_builder.server import reading
 from kg_builder.server.problems import HttpError
 from kg_builder.server.service import Service
 
@@ -39,7 +39,7 @@ def add_routes(app: FastAPI, service: Service) -> None:
         fmt = neg.choose(request.headers.get("accept"), format, neg.GRAPH_FORMATS, neg.TURTLE)
         if fmt is None:
             raise HttpError(406, "not-acceptable", "graphs are served as Turtle, N-Triples, JSON-LD or RDF/XML")
-        reply = await service.run("graph", graph=name, format=fmt.name, max_rows=service.limits.max_rows)
+        reply = await service.run(execute.graph, graph=name, format=fmt.name, max_rows=service.limits.max_rows)
         return service.respond(reply)
 
     async def graph_write(request: Request) -> Response:
@@ -48,7 +48,7 @@ def add_routes(app: FastAPI, service: Service) -> None:
         name = _graph_target(request.query_params.get("graph"), request.query_params.get("default"))
         data = reading.decode(await request.body()) if request.method != "DELETE" else None
         op = (request.method, name, data, reading.media_type(request.headers.get("content-type"))[0] or "text/turtle")
-        await service.run("update", store_path=str(service.store_path), graph_op=op)
+        await service.run(execute.update, store_path=str(service.store_path), graph_op=op)
         return Response(status_code=204)
 
     for method, verb in (("PUT", "replace"), ("POST", "add to"), ("DELETE", "delete")):
