@@ -21,13 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp
 
 from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.server import execute, openapi, reading
 from kg_builder.server import negotiation as neg
 from kg_builder.server.cors import cors_options
-from kg_builder.server.door import outer_stack
+from kg_builder.server.door import Endpoint, outer_stack
 from kg_builder.server.limits import BodyTooLarge
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.problems import (
@@ -46,7 +45,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None,
-               access_log: bool = True) -> ASGIApp:
+               access_log: bool = True) -> Endpoint:
     """The server over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only)."""
     settings = settings or Settings()
     if settings.server is None:  # serving is when the server's environment is read

@@ -9,6 +9,7 @@ Starlette's CORS middleware, the body limit and the access log, so there is one 
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,7 +38,9 @@ class SparqlDoor:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = scope["path"]
+            path, root = scope["path"], scope.get("root_path", "")
+            if root and path.startswith(root):  # mounted in another app: route on the path below the mount
+                path = path[len(root):]
             if path in (SPARQL, SPARQL + "/"):  # the W3C suite, and some clients, address it with a slash
                 await self._answer(self._sparql, scope, receive, send)
                 return
@@ -162,10 +165,21 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
-def outer_stack(app: ASGIApp, service: Service, *, cors: dict | None, access_log: bool) -> ASGIApp:
+class Endpoint:
+    """The whole server as one ASGI app; ``state`` is the FastAPI app's (``state.service``), as before."""
+
+    def __init__(self, stack: ASGIApp, app: FastAPI) -> None:
+        self.app = stack
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def outer_stack(app: FastAPI, service: Service, *, cors: dict | None, access_log: bool) -> Endpoint:
     """The whole server: the door in front of ``app``, inside one body limit, one CORS layer and the access log."""
     stack: ASGIApp = SparqlDoor(HeadAsGet(app), service)
     stack = BodyLimitMiddleware(stack, max_body=service.limits.max_body)
     if cors is not None:
         stack = CORSMiddleware(stack, **cors)
-    return AccessLog(stack) if access_log else stack
+    return Endpoint(AccessLog(stack) if access_log else stack, app)
