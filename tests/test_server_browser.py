@@ -51,7 +51,9 @@ def page(browser, server):
 
 def test_type_run_see_rows_follow_link(page, server) -> None:
     editor = page.locator("#editor")
-    assert "PREFIX kg: <https://w3id.org/kg-builder/ontology#>" in editor.input_value()  # prefixes preloaded
+    # prefixes preloaded (the page fills the editor once /config.json arrives, after the load event)
+    page.wait_for_function("document.querySelector('#editor').value.includes('PREFIX kg:')")
+    assert "PREFIX kg: <https://w3id.org/kg-builder/ontology#>" in editor.input_value()
     page.locator(".tok-kw").first.wait_for()  # syntax highlighting is on
     editor.fill("")
     editor.type("PREFIX kg: <https://w3id.org/kg-builder/ontology#>\n"
