@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg_builder.errors import KgBuilderError
 from kg_builder.server import negotiation as neg
-from kg_builder.server import reading
+from kg_builder.server import pages, reading
 from kg_builder.server.access_log import AccessLog
+from kg_builder.server.browse import entity_view
 from kg_builder.server.dataset import service_description
 from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
 from kg_builder.server.problems import HttpError, error_response
@@ -89,16 +90,18 @@ class SparqlDoor:
         if method not in ("GET", "HEAD"):
             return _not_allowed(method, _NAMED_ALLOW)
         values, format = reading.named_values(scope["query_string"])
+        if pages.wants_html(_headers(scope).get("accept"), format, neg.RESULT_FORMATS):  # a browser: the query's page
+            page = pages.named_query_page(self.service.named_query(name))
+            return HTMLResponse(b"" if method == "HEAD" else page, headers={"Vary": "Accept"})
         text, substitutions = self.service.bind_named(name, values)
         reply = await self.service.query_reply(text, accept=_headers(scope).get("accept"), format=format,
                                                substitutions=substitutions)
         return self.service.respond(reply, head=method == "HEAD")
 
     def _describe(self, scope: Scope, accept: str | None, format: str | None, *, head: bool) -> Response:
-        """``/sparql`` with no operation: the Service Description (a browser gets the query page)."""
-        if not format and neg.negotiate(accept, (neg.HTML, *neg.GRAPH_FORMATS), neg.TURTLE) is neg.HTML:
-            return RedirectResponse("/", status_code=303)
-        fmt = neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
+        """``/sparql`` with no operation: the Service Description (a browser gets it as a page)."""
+        html = pages.wants_html(accept, format, neg.GRAPH_FORMATS)
+        fmt = neg.TURTLE if html else neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
         if fmt is None:
             raise HttpError(406, "not-acceptable", "the service description is served as RDF",
                             hint="acceptable: " + ", ".join(f.media_type for f in neg.GRAPH_FORMATS))
@@ -107,6 +110,12 @@ class SparqlDoor:
         body = service_description(root + SPARQL, root + "/.well-known/void", allow_update=limits.allow_update,
                                    allow_service=bool(limits.allow_service), prefixes=self.service.prefixes,
                                    base=self.service.base, fmt=fmt.name)
+        if html:  # a browser at the endpoint's address: what it is, and the way to the query page
+            formats = [(f.name, f"{SPARQL}?format={f.aliases[0]}") for f in neg.GRAPH_FORMATS]
+            body = pages.description_page(
+                entity_view(self.service), "The SPARQL endpoint", 'This is the SPARQL 1.1 endpoint; send it queries, '
+                'or write them in <a href="/">the query page</a>. Its service description:', body, formats).encode()
+            return HTMLResponse(b"" if head else body, headers={"Vary": "Accept"})
         return Response(b"" if head else body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 

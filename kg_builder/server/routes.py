@@ -7,18 +7,20 @@ ahead of the framework; their OpenAPI description is :mod:`kg_builder.server.ope
 from __future__ import annotations
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
-from kg_builder.server import execute, reading
+from kg_builder.server import execute, pages, reading
 from kg_builder.server import negotiation as neg
 from kg_builder.server.problems import HttpError
 from kg_builder.server.service import Service
 
 
 def add_routes(app: FastAPI, service: Service) -> None:
-    @app.get("/queries", tags=["named queries"], operation_id="list_named_queries")
-    def list_queries(request: Request) -> list[dict]:
-        """The named queries with their descriptions and parameters."""
+    @app.get("/queries", tags=["named queries"], operation_id="list_named_queries", response_model=list[dict])
+    def list_queries(request: Request, format: str | None = None) -> list[dict] | HTMLResponse:
+        """The named queries with their descriptions and parameters (JSON; a page for browsers)."""
+        if pages.wants_html(request.headers.get("accept"), format, (neg.RESULTS_JSON,)):
+            return HTMLResponse(pages.named_queries_page(service.named_queries.values()), headers={"Vary": "Accept"})
         root = str(request.base_url).rstrip("/")
         return [
             {"name": q.name, "title": q.title, "description": q.description, "url": f"{root}/queries/{q.name}",
