@@ -51,6 +51,14 @@ def _output(path: str | None, example: str) -> None:
         writable_file(path, example=example)
 
 
+def _write_warnings(warnings: list[tuple[str, str]], path: str) -> None:
+    """Every warning of the build as TSV (study, warning): a study's own are also in its graph
+    (kg:parseWarning); a duplicate record's are only here."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("study\twarning\n")
+        out.writelines(f"{study}\t{' '.join(message.split())}\n" for study, message in warnings)
+
+
 def _progress_printer() -> Callable | None:
     """A one-line progress display on a terminal; silent when stderr is not a TTY."""
     if not sys.stderr.isatty():
@@ -76,6 +84,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if Path(args.store).exists() and not Path(args.store).is_dir():
         raise UsageError(f"--store {args.store} is a file", hint="give a directory (new or built by kg-builder)")
     _output(args.rejects, "--rejects rejects.tsv")
+    _output(args.warnings, "--warnings warnings.tsv")
     progress = None if args.quiet else _progress_printer()
     report = _graph(args, base=args.base).build(
         args.inputs, format=args.format, include_contacts=args.include_contacts, fresh=args.fresh,
@@ -84,12 +93,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     if args.rejects:
         write_rejects(report.rejects, args.rejects)
-    warned = sum(len(w) for w in report.warnings.values())
+    warnings = [(study, message) for study, messages in report.warnings.items() for message in messages]
+    if args.warnings:
+        _write_warnings(warnings, args.warnings)
+    warned = len(warnings)
     print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
           f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
     if report.duplicates:
         print(f"{report.duplicates} records repeat a study already read: duplicate, kept the first "
               "(see the warnings)")
+    for study, message in warnings[:10]:
+        print(f"  warning {study}: {message}", file=sys.stderr)
+    if warned > 10:
+        print(f"  … and {warned - 10} more" + ("" if args.warnings else " (see --warnings FILE)"), file=sys.stderr)
     if report.violations:
         print(f"{len(report.violations)} studies violate the shapes"
               + (" and were rejected (--strict)" if args.strict else " (stored; see kg-builder validate)"),
@@ -253,6 +269,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     _store(p)
     p.add_argument("--base", metavar="IRI", help=setting("base").cli_help())
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (file, position, reason) as TSV")
+    p.add_argument("--warnings", metavar="FILE", help="write every warning (study, warning) as TSV")
     p.add_argument("--format", choices=FORMATS, help="force the input layout instead of detecting it")
     p.add_argument("--include-contacts", action="store_true",
                    help="also map contact names, phones and e-mails (personal data; off by default)")
