@@ -66,6 +66,10 @@ NOT_RECORDS = {
         "name,role,notes\nAlice Smith,nurse,Works nights. Prefers e-mail to phone calls.\n"
         "Bob Jones,doctor,On call at weekends\n"
     ),
+    "a settings file": (
+        "[paths]\ndata = tool._core.lib.data\n\n[api]\ntool = tool\n\n[hooks]\nhook-dirs = tool:_hooks_dir\n\n"
+        "[console_scripts]\nrun = tool.cli.main:main\ntool-config = tool._config:main\n\n"
+    ),
     "a sentence where the conditions would be": (
         "Project diary\nThe first week went well. We set up the lab and met the team.\n"
         "It rained all week (as usual.)\n\nNext week, more tests, and a visit.\n"
@@ -98,6 +102,12 @@ RECORDS = {
     ),
     "title starting with a radiotracer in brackets": (
         f"[18F]FDG PET in Lymphoma\n{SUMMARY}\nLymphoma, Non-Hodgkin (NHL)\n\nSUVmax, Uptake, Day 1\n"
+    ),
+    "title opening with a quotation mark of another script": (
+        f"«Étude Pilote» of Sleep in Nurses\n{SUMMARY}\nInsomnia\n\nSleep time, Minutes, 12 months\n"
+    ),
+    "title opening with a superscript isotope": (
+        f"¹⁸F-DCFPyL PET in Prostate Cancer\n{SUMMARY}\nProstate Cancer\n\nSUVmax, Uptake, Day 1\n"
     ),
     "summary starting in lower case": (
         "Omalizumab in Nasal Polyps\nin patients with nasal polyps, omalizumab is given for 24 weeks.\n"

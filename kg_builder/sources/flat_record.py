@@ -34,6 +34,7 @@ A document forced with ``--format flat-record`` is read with the column rules al
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from itertools import pairwise
 
@@ -67,10 +68,12 @@ _MAX_CONDITIONS = 1000  # characters of a conditions line
 _MAX_CONDITION = 150  # characters of one condition
 _MAX_SUMMARY_TRIES = 3  # candidate starts of a repeated summary compared
 _SNIFF_HEAD = 65536  # bytes the detector reads: a shorter head is the whole document
-# A registry cell starts with a letter, a digit, an opening bracket or a quote: not with
-# indentation or markup (``#``, ``=``, ``|``, ``*``, ``>``, ``$``, a code fence…).
-_CELL_START = re.compile(r"[^\W_]|[(\[\"'“‘]")
+# A registry cell starts with a letter, a digit, an opening bracket or quote (any script's: "(", "[",
+# "«", "“", "¿" …): not with indentation or markup (``#``, ``=``, ``|``, ``*``, ``>``, ``$``, a fence…).
+_OPENERS = frozenset("\"'¿¡")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_AROUND_WORD = ".,;:!?()\"'“”‘’"
 _ADDRESS = re.compile(r"://|\bwww\.|\S@\S")  # a web or e-mail address: never a condition
 # A line that ends a sentence, a clause or a quotation: the next line may start in lower case.
 _CLAUSE_END = re.compile(r"[.!?:;)\]\"'”]\s*$")
@@ -118,22 +121,29 @@ def _registry_cells(lines: list[str], conditions_at: int) -> bool:
     """Title, summary and conditions (``lines[conditions_at]``) read as a registry's cells."""
     title, summary, conditions = lines[0], lines[1:conditions_at], lines[conditions_at]
     starts = (title, summary[0] if summary else "", conditions)
-    if not all(_CELL_START.match(line) and _LETTER.search(line) for line in starts):
+    if not all(_cell_start(line) and _LETTER.search(line) for line in starts):
         return False
     if not all(_condition_name(item.strip()) for item in conditions.split("|")):
         return False
     return _prose(summary) and not _hard_wrapped(lines[:conditions_at])
 
 
+def _cell_start(text: str) -> bool:
+    first = text[:1]
+    return bool(first) and (first.isalnum() or first in _OPENERS or unicodedata.category(first) in ("Ps", "Pi"))
+
+
 def _condition_name(item: str) -> bool:
-    return bool(_CELL_START.match(item) and _LETTER.search(item)) and not (
+    return bool(_cell_start(item) and _LETTER.search(item)) and not (
         _SENTENCE.search(item) or _ADDRESS.search(item))
 
 
 def _prose(lines: list[str]) -> bool:
-    """A sentence ends in ``lines``, or they hold a sentence's worth of words."""
+    """A sentence ends in ``lines``, or they hold a sentence's worth of words (not ``key = value``
+    settings, paths or code: a word is letters, with punctuation around it at most)."""
     return (any(_SENTENCE.search(line) for line in lines)
-            or sum(len(line.split()) for line in lines) >= _MIN_SUMMARY_WORDS)
+            or sum(bool(_WORD.fullmatch(token.strip(_AROUND_WORD))) for line in lines for token in line.split())
+            >= _MIN_SUMMARY_WORDS)
 
 
 def _hard_wrapped(lines: list[str]) -> bool:
