@@ -103,7 +103,7 @@ class Figures:
     over_bound: int = 0
     slowest: float = 0.0
     slowest_plan: str = ""
-    contained_reasons: dict[str, int] = field(default_factory=dict)
+    contained_reasons: dict[str, list] = field(default_factory=dict)  # reason → [count, first plan]
 
     def add(self, outcome: Outcome, plan: str) -> None:
         self.cases += 1
@@ -113,8 +113,7 @@ class Figures:
         self.lost += outcome.lost
         self.contained += len(outcome.contained)
         for reject in outcome.contained:
-            reason = reject.reason[:80]
-            self.contained_reasons[reason] = self.contained_reasons.get(reason, 0) + 1
+            self.contained_reasons.setdefault(reject.reason[:80], [0, plan])[0] += 1
         if TIME_BOUND and outcome.slowest > TIME_BOUND:
             self.over_bound += 1
         if outcome.slowest > self.slowest:
@@ -134,6 +133,6 @@ def table() -> str:
                     f"| {bound} | {f.slowest:.3f} |")
     for layout, f in sorted(FIGURES.items()):
         rows.append(f"{layout} slowest: {f.slowest_plan[:300]}")
-        for reason, count in sorted(f.contained_reasons.items(), key=lambda kv: -kv[1])[:10]:
-            rows.append(f"{layout} contained x{count}: {reason}")
+        for reason, (count, plan) in sorted(f.contained_reasons.items(), key=lambda kv: -kv[1][0])[:10]:
+            rows.append(f"{layout} contained x{count}: {reason} (first: {plan[:200]})")
     return "\n".join(rows)
