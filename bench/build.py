@@ -6,7 +6,7 @@ Writes N deterministic synthetic API-v2 studies as JSON Lines, then runs, each i
 its own child process (so peak memory is each side's own) and on all N studies unless
 told otherwise:
 
-* ours: ``kg_builder.pipeline.build`` (parse → map with enrichment and links → SHACL
+* ours: ``kg_builder.build.build`` (parse → map with enrichment and links → SHACL
   check of each batch → on-disk Oxigraph store), and the same with ``validate=False``;
 * naive, same content: the same parsed studies, the same triples as ours (see
   ``bench/naive_rdflib.py``), one rdflib ``Graph.add`` per triple, into rdflib's
@@ -57,7 +57,7 @@ def _peak_rss_mib() -> float:
 
 
 def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
-    from kg_builder.pipeline import build
+    from kg_builder.build import build
 
     started = time.perf_counter()
     report = build([input_path], store, fresh=True, validate=validate)
@@ -106,11 +106,11 @@ def run_stages(input_path: str, limit: int, store: str) -> dict:
 
     from pyoxigraph import RdfFormat, Store, parse, serialize
 
+    from kg_builder.build import _BATCH_STUDIES
     from kg_builder.iris import IriMinter
     from kg_builder.mapping.study import map_study
-    from kg_builder.pipeline import _BATCH_STUDIES
     from kg_builder.settings import build_time
-    from kg_builder.validation import StudyValidator
+    from kg_builder.validation.engines import StudyValidator
 
     gc.set_threshold(50_000, 20, 100)  # as the build and its check process do
     minter, stamp, cpu = IriMinter(), build_time(), {}

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from kg_builder.model import Provenance, Reject, Study
-from kg_builder.sources.base import SourceDocument, content_hash
+from kg_builder.sources.base import SourceDocument, content_hash, markup_head
 from kg_builder.sources.ctgov_json_build import build_study
 from kg_builder.sources.json_items import TOO_DEEP, array_items
 
@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         return json.loads(data)
 
 
-FORMAT = "ctgov-json"
+NAME = "ctgov-json"
 _BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 _FIRST_KEY_RE = re.compile(rb'^\{\s*"((?:[^"\\]|\\.)*)"')
@@ -58,12 +58,17 @@ _TOO_DEEP_REASON = f"nesting deeper than {MAX_DEPTH} levels: not a registry reco
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """A JSON document: its first character opens an object or an array."""
+    return markup_head(head)[:1] in (b"{", b"[")
+
+
 def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:
     """Yield one Study or Reject per record in ``doc`` (layouts and policy in the module doc)."""
     head = doc.head(_HEAD_SIZE)
     body = head.removeprefix(_BOM).lstrip(_WS)
     if not body:
-        yield Reject(doc.name, "1", "empty document: no JSON in it", FORMAT)
+        yield Reject(doc.name, "1", "empty document: no JSON in it", NAME)
         return
     if body[:1] == b"[":
         yield from _stream(doc, None, "[{}]")
@@ -78,9 +83,9 @@ def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:
 def record(obj: Any, source: str, position: str) -> Study | Reject:
     """Build one Study (or Reject) from a decoded JSON value; never raises."""
     if not isinstance(obj, dict):
-        return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", FORMAT)
+        return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", NAME)
     if _depth(obj) > MAX_DEPTH:
-        return Reject(source, position, _TOO_DEEP_REASON, FORMAT)
+        return Reject(source, position, _TOO_DEEP_REASON, NAME)
     try:
         text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
         try:
@@ -88,10 +93,10 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
         except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) somewhere in a string
             canonical = text.encode("utf-8", "surrogatepass")  # the hash is of the record as read
             obj, replaced = _replace_surrogates(obj)
-        provenance = Provenance(source, FORMAT, position, content_hash(canonical))
+        provenance = Provenance(source, NAME, position, content_hash(canonical))
         study = build_study(obj, provenance)
     except Exception as exc:  # a safety net: one odd record must never stop a build
-        return Reject(source, position, f"could not read record ({type(exc).__name__}: {exc})"[:300], FORMAT)
+        return Reject(source, position, f"could not read record ({type(exc).__name__}: {exc})"[:300], NAME)
     if replaced and isinstance(study, Study):
         study.warnings.append(f"{replaced} string(s) held a lone UTF-16 surrogate (an unpaired \\ud800-style "
                               "escape, not a character): replaced by U+FFFD")
@@ -147,10 +152,10 @@ def _stream(doc: SourceDocument, key: str | None, position: str) -> Iterator[Stu
                 return
             except Exception as exc:  # ijson errors, bad UTF-8, a truncated .gz …
                 reason = f"invalid JSON from this item on, rest of document skipped: {_one_line(exc)}"
-                yield Reject(doc.name, position.format(index), reason, FORMAT)
+                yield Reject(doc.name, position.format(index), reason, NAME)
                 return
             if obj is TOO_DEEP:
-                yield Reject(doc.name, position.format(index), _TOO_DEEP_REASON, FORMAT)
+                yield Reject(doc.name, position.format(index), _TOO_DEEP_REASON, NAME)
             else:
                 yield record(obj, doc.name, position.format(index))
             index += 1
@@ -179,7 +184,7 @@ def _lines_or_single(doc: SourceDocument) -> Iterator[Study | Reject]:
         data = first + second + stream.read()
     obj, error = _try_loads(data)
     if error is not None:
-        yield Reject(doc.name, "1", f"invalid JSON: {error}", FORMAT)
+        yield Reject(doc.name, "1", f"invalid JSON: {error}", NAME)
         return
     yield from _single(doc.name, obj)
 
@@ -206,13 +211,13 @@ def _single(name: str, obj: Any) -> Iterator[Study | Reject]:
 
 def _no_study(name: str) -> Reject:
     """An empty array or API page: a document without a record is reported, never passed over."""
-    return Reject(name, "1", "no study in the document (an empty array or page)", FORMAT)
+    return Reject(name, "1", "no study in the document (an empty array or page)", NAME)
 
 
 def _line_record(name: str, number: int, obj: Any, error: str | None) -> Study | Reject:
     position = f"line {number}"
     if error is not None:
-        return Reject(name, position, f"invalid JSON: {error}", FORMAT)
+        return Reject(name, position, f"invalid JSON: {error}", NAME)
     return record(obj, name, position)
 
 

@@ -1,6 +1,6 @@
 """One mutated document through the build's own path, and the figures the fuzz run reports.
 
-The path is the build's (:mod:`kg_builder.pipeline`): ``iter_parsed`` (detection or a
+The path is the build's (:mod:`kg_builder.build`): ``iter_parsed`` (detection or a
 forced format, the parser, its safety net), then ``_add_study`` (the mapper, its safety
 net, the duplicate check) for every study, then the N-Quads serialisation the store
 writer is given, loaded into an in-memory store. Only the on-disk generation is left
@@ -23,9 +23,9 @@ from types import SimpleNamespace
 
 from pyoxigraph import RdfFormat, Store, serialize
 
+from kg_builder.build import _add_study, iter_parsed
 from kg_builder.iris import IriMinter
 from kg_builder.model import Reject, Study
-from kg_builder.pipeline import _add_study, iter_parsed
 from kg_builder.sources.base import SourceDocument
 
 # Reasons written by a safety net (an exception caught around a parser or the mapper).

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import mutated
 
-from kg_builder.pipeline import build_or_report
+from kg_builder.build import build_or_report
 
 EXAMPLES = int(os.environ.get("KG_FUZZ_EXAMPLES", "12"))
 _SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
