@@ -19,6 +19,7 @@ import io
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 from pyoxigraph import RdfFormat, Store, serialize
@@ -30,6 +31,7 @@ from kg_builder.sources.base import SourceDocument
 
 # Reasons written by a safety net (an exception caught around a parser or the mapper).
 CONTAINED = ("parser failed", "parser error (bug)", "mapping failed", "could not read record")
+REPORT = os.environ.get("KG_FUZZ_REPORT")  # a file the figures are written to every 250 cases
 TIME_BOUND = float(os.environ.get("KG_FUZZ_TIME_BOUND", "0") or 0)  # seconds; 0 = report only
 _MINTER = IriMinter("https://example.org/kg/")
 
@@ -118,6 +120,8 @@ class Figures:
             self.over_bound += 1
         if outcome.slowest > self.slowest:
             self.slowest, self.slowest_plan = outcome.slowest, plan
+        if REPORT and self.cases % 250 == 0:  # a long run shows its figures as it goes
+            Path(REPORT).write_text(table() + "\n", encoding="utf-8")
 
 
 FIGURES: dict[str, Figures] = {}

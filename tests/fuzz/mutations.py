@@ -37,7 +37,7 @@ PATTERNS = (
     "Phase 1/", "2020-", "12 months, ", "Inclusion Criteria:\n", ":", "..", "\\", "\"\"", "<b>", "&amp;",
     "NCT0", "1", "0.5 mg/kg ", "Arm A: ", "DRUG: x|", "Week 1, Day ", "up to ", "(", ")", "[", "{",
 )
-HUGE = (1_000, 20_000, 200_000)
+HUGE = (1_000, 20_000, 200_000)  # characters of one huge cell (the size bound of the time bound)
 DEPTHS = (64, 200, 1_000, 5_000, 100_000)
 WRONG = (0, -1, 1e308, True, None, "", [], {}, "x", ["x"], {"a": 1}, [[]], [None], 3.5)
 
@@ -49,11 +49,17 @@ def _at(data, fraction: float) -> int:
     return min(len(data), int(len(data) * fraction))
 
 
+def huge(pattern: int, size: int) -> str:
+    """One of PATTERNS repeated to one of the HUGE lengths."""
+    piece, length = PATTERNS[pattern % len(PATTERNS)], HUGE[size % len(HUGE)]
+    return (piece * (length // len(piece) + 1))[:length]
+
+
 def _payload(choice: int, size: int, text: bool = True) -> bytes:
     if not text:
         return ODD_BYTES[choice % len(ODD_BYTES)]
     if size:
-        return (PATTERNS[choice % len(PATTERNS)] * HUGE[size % len(HUGE)]).encode("utf-8")
+        return huge(choice, size).encode("utf-8")
     return ODD[choice % len(ODD)].encode("utf-8", "surrogatepass")
 
 
@@ -142,7 +148,7 @@ def json_value(data: bytes, where: float, arg: int, _other: bytes) -> bytes:
         cut = (arg // 6) % (len(value) + 1)
         node[key] = value[:cut] + ("\ud800", "\udfff", "\ud83d", "\udc00x\ud800")[arg // 6 % 4] + value[cut:]
     elif kind == 2:
-        node[key] = PATTERNS[arg // 6 % len(PATTERNS)] * HUGE[arg // 6 % len(HUGE)]
+        node[key] = huge(arg // 6, arg // 6)
     elif kind == 3:  # deep nesting, written by hand (json.dumps itself would recurse)
         depth = DEPTHS[arg // 6 % len(DEPTHS)]
         raw = ("[" * depth + "1" + "]" * depth) if arg % 12 < 6 else ('{"a":' * depth + "1" + "}" * depth)
@@ -244,7 +250,7 @@ def csv_cell(data: bytes, where: float, arg: int, _other: bytes) -> bytes:
         if col >= len(row):
             continue
         if kind == 0:
-            row[col] = PATTERNS[arg // 5 % len(PATTERNS)] * HUGE[arg // 5 % len(HUGE)]
+            row[col] = huge(arg // 5, arg // 5)
         elif kind == 1:
             cut = len(row[col]) // 2
             row[col] = row[col][:cut] + ODD[arg // 5 % len(ODD)] + row[col][cut:]

@@ -37,9 +37,12 @@ def test_every_record_is_built_or_rejected(layout: str) -> None:
         assert outcome.lost == 0, f"{plan}: {outcome.results} results, {outcome.lost} lost"
         for reject in outcome.rejects:
             assert reject.reason and reject.source_file and reject.position, reject
-        assert not TIME_BOUND or outcome.slowest <= TIME_BOUND, f"{plan}: {outcome.slowest:.2f} s CPU"
 
     check()
+    # Checked once the run is over, so that a long run still gives every figure.
+    assert not TIME_BOUND or figures.over_bound == 0, (
+        f"{figures.over_bound} records over {TIME_BOUND} s CPU; "
+        f"slowest {figures.slowest:.2f} s: {figures.slowest_plan}")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

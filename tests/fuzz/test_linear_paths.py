@@ -1,0 +1,103 @@
+"""Each path the fuzzing found super-linear, pinned: inputs up to a size bound, a deadline per example.
+
+The sizes are chosen so that the old quadratic code took minutes (or gigabytes) and the
+linear code takes milliseconds: the deadline is a hundred times the linear cost, so a
+loaded machine does not make these fail, and a return to quadratic cost does.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+from datetime import timedelta
+
+from corpus import documents
+from harness import run_document
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg_builder.enrich.doses import _segment_doses
+from kg_builder.enrich.drugs import _from_record
+from kg_builder.enrich.text import fold
+from kg_builder.sources import ctgov_json, ctgov_xml
+from kg_builder.sources.base import MAX_LIST_ITEMS, SourceDocument
+
+_DEADLINE = settings(max_examples=5, deadline=timedelta(seconds=3), database=None)
+_SIZE = st.integers(100_000, 200_000)  # characters: the size bound
+
+
+def _doc(data: bytes) -> SourceDocument:
+    return SourceDocument("case.json", lambda: io.BytesIO(data))
+
+
+@_DEADLINE
+@given(size=_SIZE, filler=st.sampled_from([" ", ", ", "; ", " \t", "( ", "\n"]))
+def test_fold_is_linear_in_runs_of_spaces(size: int, filler: str) -> None:
+    """Was quadratic: ``\\s*-\\s*`` retried from every space of a long run."""
+    text = "a" + filler * (size // len(filler)) + "b"
+    assert fold(text) == "a b"
+
+
+@_DEADLINE
+@given(count=st.integers(5_000, 20_000))
+def test_each_dose_keeps_its_own_stretch_as_evidence(count: int) -> None:
+    """Was quadratic in output: each of N doses carried the whole N-dose statement (4 GB for 20,000)."""
+    statement = "0.5 mg/kg " * count
+    found = _segment_doses("drugx", statement)
+    assert len(found) == count
+    assert sum(len(d.text) for d in found) <= len(statement) + count
+
+
+@_DEADLINE
+@given(size=_SIZE)
+def test_a_long_run_of_letters_before_a_drug_name_is_linear(size: int) -> None:
+    """Was quadratic: the alias pattern ``[A-Za-z][a-z]{5,}`` rescanned the run from each letter."""
+    context = "x" * size + " (DRUGX-1)"
+    assert _from_record("DRUGX-1", context) == []
+
+
+@_DEADLINE
+@given(depth=st.sampled_from([65, 1_000, 50_000, 200_000]), page=st.booleans())
+def test_deep_json_is_a_clear_reject_in_bounded_memory(depth: int, page: bool) -> None:
+    """Was a RecursionError (one document) or gigabytes (a streamed page: ijson keeps every prefix)."""
+    record = documents("ctgov-json")[0]
+    deep = b'{"protocolSection": ' + b"[" * depth + b"1" + b"]" * depth + b"}"
+    data = (b'{"studies": [' if page else b"[") + deep + b"," + record + (b"]}" if page else b"]")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results = list(ctgov_json.iter_records(_doc(data)))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # KiB
+    assert [type(r).__name__ for r in results] == ["Reject", "Study"]
+    assert results[0].reason.startswith("nesting deeper than")
+
+
+@_DEADLINE
+@given(depth=st.sampled_from([65, 1_000, 100_000]))
+def test_deep_xml_is_a_clear_reject(depth: int) -> None:
+    """Was a RecursionError (hashing the element re-serialises it recursively)."""
+    body = b"<clinical_study><brief_title>T</brief_title>" + b"<x>" * depth + b"</x>" * depth + b"</clinical_study>"
+    (result,) = ctgov_xml.iter_records(_doc(body))
+    assert result.reason.startswith("elements nested deeper than")
+
+
+@_DEADLINE
+@given(extra=st.integers(1, 50_000))
+def test_a_list_over_the_bound_is_rejected_not_mapped(extra: int) -> None:
+    """Was linear but unbounded: a 3 MB cell of ``x|`` entries made 400,000 outcomes (30 s to map)."""
+    header = "NCT Number,Study Title,Primary Outcome Measures\n"
+    cell = "|".join(["Outcome, up to 1 year"] * (MAX_LIST_ITEMS + extra))
+    outcome = run_document((header + f'NCT01234567,Title,"{cell}"\n').encode(), format="ctgov-csv")
+    assert outcome.built == 0 and "lists more than" in outcome.rejects[0].reason
+
+
+@_DEADLINE
+@given(where=st.sampled_from(["briefTitle", "nctId", "conditions", "officialTitle"]))
+def test_a_lone_surrogate_is_a_warning_not_a_lost_study(where: str) -> None:
+    """Was 'mapping failed': the literal constructor refuses a lone surrogate, and the study was lost."""
+    study = json.loads(documents("ctgov-json")[0])
+    module = study["protocolSection"]["conditionsModule" if where == "conditions" else "identificationModule"]
+    module[where] = ["Cancer\ud800"] if where == "conditions" else str(module.get(where, "x")) + "\udfff"
+    (result,) = ctgov_json.iter_records(_doc(json.dumps(study).encode()))
+    assert any("lone UTF-16 surrogate" in w for w in result.warnings)
+    assert run_document(json.dumps(study).encode()).built == 1
+
