@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
-from kg_builder.errors import UsageError
+from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.iris import IriMinter
 from kg_builder.mapping.study import map_study
 from kg_builder.model import Reject, Study
@@ -88,7 +88,7 @@ def build(
     inputs: Iterable[str | Path],
     store_path: str | Path,
     *,
-    base: str | None = None,
+    settings: Settings | None = None,
     format: str | None = None,
     include_contacts: bool = False,
     fresh: bool = False,
@@ -102,11 +102,31 @@ def build(
     Each batch of study graphs is checked against the SHACL shapes before it is
     stored: a study with violations is stored and listed in ``report.violations``,
     or, with ``strict``, rejected. The store gets a new generation only when at
-    least one study was built; a build that raises leaves the previous generation
-    current.
+    least one study was built (``report.outcome`` is ``"none"`` otherwise); a build
+    that raises leaves the previous generation current.
     """
-    settings = Settings()
-    minter = IriMinter(base or settings.base)
+    try:
+        return _build(inputs, store_path, settings=settings or Settings(), format=format,
+                      include_contacts=include_contacts, fresh=fresh, validate=validate, strict=strict,
+                      stdin=stdin, progress=progress)
+    except _NothingBuilt as nothing:  # raised inside the store's writing() so that no generation is made
+        return nothing.report
+
+
+def _build(
+    inputs: Iterable[str | Path],
+    store_path: str | Path,
+    *,
+    settings: Settings,
+    format: str | None,
+    include_contacts: bool,
+    fresh: bool,
+    validate: bool,
+    strict: bool,
+    stdin,
+    progress: Callable[[BuildReport], None] | None,
+) -> BuildReport:
+    minter = IriMinter(settings.base)
     stamp = build_time()
     report = BuildReport()
     started = time.perf_counter()
@@ -209,11 +229,11 @@ class _BatchChecks:
         """Check ``batch``; yield every batch whose results are in, oldest first."""
         if self._background is None and final:
             if self._local is None:
-                self._local = StudyValidator(ontology_dir=self.settings.ontology_dir)
+                self._local = StudyValidator(self.settings.shapes_dir, self.settings.ontology_dir)
             yield batch, self._local.validate_batch(quads)
             return
         if self._background is None:
-            self._background = BackgroundValidator(ontology_dir=self.settings.ontology_dir)
+            self._background = BackgroundValidator(self.settings.shapes_dir, self.settings.ontology_dir)
         self._background.submit(batch.data, batch)
         while self._background.full:
             yield self._background.oldest()
@@ -244,20 +264,12 @@ def _quiet_collector() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-class _NothingBuilt(Exception):
-    """Aborts the store generation when no study was built (the last good store stays)."""
+class _NothingBuilt(KgBuilderError):
+    """Aborts the store generation when no study was built (the last good store stays); never leaves build()."""
 
     def __init__(self, report: BuildReport) -> None:
         super().__init__("nothing built")
         self.report = report
-
-
-def build_or_report(*args, **kwargs) -> BuildReport:
-    """:func:`build`, but a build with no study returns its report instead of raising."""
-    try:
-        return build(*args, **kwargs)
-    except _NothingBuilt as nothing:
-        return nothing.report
 
 
 def _add_study(
