@@ -7,6 +7,7 @@ from pyoxigraph import Literal, Quad
 from kg_builder import __version__
 from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.enrich.facts import enrich
+from kg_builder.external_ids import local_id
 from kg_builder.iris import IriMinter, normalize_label
 from kg_builder.mapping import design, organizations, terms
 from kg_builder.mapping.context import MappingContext
@@ -144,7 +145,12 @@ def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     for predicate, meshes in ((KG.conditionMesh, study.condition_meshes),
                               (KG.interventionMesh, study.intervention_meshes)):
         for mesh in meshes:
-            mesh_node = MESH[mesh.id]
+            mesh_id = local_id("mesh", mesh.id)  # an IRI is minted only from a MeSH identifier's own form
+            if mesh_id is None:
+                out.warnings.append(f"MeSH id {mesh.id[:40]!r} is not a MeSH identifier; its term "
+                                    f"{mesh.term[:60]!r} is left out")
+                continue
+            mesh_node = MESH[mesh_id]
             out.add(node, predicate, mesh_node)
             out.add(mesh_node, RDFS.label, Literal(mesh.term))
 
