@@ -7,9 +7,10 @@ from pyoxigraph import Literal, Quad
 from kg_builder import __version__
 from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.enrich.facts import enrich
+from kg_builder.enrich.result_groups import result_groups
 from kg_builder.external_ids import local_id
 from kg_builder.iris import IriMinter, normalize_label
-from kg_builder.mapping import design, organizations, terms
+from kg_builder.mapping import adverse_events, design, organizations, record, results, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.enrichment import map_enrichment
 from kg_builder.mapping.external_links import map_links
@@ -51,6 +52,10 @@ def map_study(
     organizations.map_sponsors(study, ctx, out)
     organizations.map_sites(study, ctx, out)
     organizations.map_contacts(study, ctx, out)
+    groups = result_groups(study)
+    results.map_results(study, ctx, out, groups)
+    adverse_events.map_adverse_events(study, ctx, out, groups)
+    record.map_record(study, ctx, out)
     _map_provenance(study, ctx, out, build_time)
     out.quads.extend(map_enrichment(study, ctx, facts))
     out.quads.extend(map_links(study, ctx))

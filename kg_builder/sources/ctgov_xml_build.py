@@ -29,6 +29,8 @@ from kg_builder.model import (
     Site,
     Study,
 )
+from kg_builder.sources.ctgov_xml_details import keep_unread, read_details
+from kg_builder.sources.ctgov_xml_results import read_results
 from kg_builder.sources.textblock import paragraphs, unwrap
 from kg_builder.sources.values import criteria_from_text, parse_date, phase_codes, to_code, yes_no
 
@@ -46,7 +48,6 @@ _NOTES = (  # (path, note heading): free text with no Study field, headings as t
     ("study_design_info/masking_description", "Masking description"),
     ("eligibility/study_pop/textblock", "Study population"),
     ("eligibility/gender_description", "Sex/gender description"),
-    ("biospec_descr/textblock", "Biospecimen description"),
 )
 
 
@@ -174,6 +175,9 @@ def build_study(root: ET.Element, provenance: Provenance) -> Study | Reject:
         if text := _block(root, path):
             study.notes.append(Note(heading, text))
     study.has_results = root.find("clinical_results") is not None
+    read_results(study, root)
+    read_details(study, root)
+    keep_unread(study, root)
     return study
 
 
