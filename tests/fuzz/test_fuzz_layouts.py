@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import mutated
 
-from kg_builder.build import build_or_report
+from kg_builder.build import build
 
 EXAMPLES = int(os.environ.get("KG_FUZZ_EXAMPLES", "12"))
 _SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
@@ -57,7 +57,7 @@ def test_the_whole_build_counts_alike(layout: str, data) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "case.txt")
         path.write_bytes(doc)
-        report = build_or_report([path], Path(tmp, "store"), validate=False)
+        report = build([path], Path(tmp, "store"), validate=False)
     assert report.built == expected.built
     assert report.rejected == len(expected.rejects)
     assert report.read == expected.studies
