@@ -37,8 +37,11 @@ _BATCH_STUDIES = 200  # per batch: ~85k quads; the check of one holds ~90 MB, fo
 class BuildReport:
     """What a build did: counts, rejects and per-study warnings."""
 
+    # Every record read: built + rejected, always. A study read again (same registry id) is
+    # counted once, as the first copy it repeats, and listed in ``duplicates``.
     read: int = 0
     built: int = 0
+    duplicates: int = 0
     triples: int = 0
     rejects: list[Reject] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)  # study IRI → messages
@@ -177,12 +180,12 @@ def _build(
 
         try:
             for item in iter_parsed(documents, format=format):
-                if isinstance(item, Reject):
+                if isinstance(item, Reject):  # a whole document rejected at detection is read too
+                    report.read += 1
                     report.rejects.append(item)
                     if progress:
                         progress(report)
                     continue
-                report.read += 1
                 graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads)
                 if graph is not None:
                     batch_sources[graph] = item
@@ -282,23 +285,25 @@ def _add_study(
     batch_graphs: list[NamedNode],
     batch_quads: list[Quad],
 ) -> str | None:
-    """Map one study into the batch; the study graph's IRI, or None when it was rejected."""
+    """Map one study into the batch; the study graph's IRI, or None when it was rejected or repeats
+    a study already built (a warning on that study: "duplicate, kept the first")."""
     source = study.provenance
     where = f"{source.source_file} at {source.position}"
     try:
         ctx, quads, warnings = map_study(study, minter, build_time=stamp, include_contacts=include_contacts)
     except Exception as exc:  # a mapping bug on one study must not stop the others
+        report.read += 1
         report.rejects.append(
             Reject(source.source_file, source.position, f"mapping failed: {type(exc).__name__}: {exc}",
                    source.format)
         )
         return None
     if ctx.key in seen:
-        report.rejects.append(
-            Reject(source.source_file, source.position,
-                   f"duplicate of study {ctx.key} already built from {seen[ctx.key]}", source.format)
-        )
+        report.duplicates += 1
+        report.warnings.setdefault(ctx.study.value, []).append(
+            f"duplicate, kept the first: {where} is study {ctx.key} again (first read from {seen[ctx.key]})")
         return None
+    report.read += 1
     seen[ctx.key] = where
     all_warnings = [*study.warnings, *warnings]
     if all_warnings:

@@ -61,6 +61,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     warned = sum(len(w) for w in report.warnings.values())
     print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
           f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
+    if report.duplicates:
+        print(f"{report.duplicates} records repeat a study already read: duplicate, kept the first "
+              "(see the warnings)")
     if report.violations:
         print(f"{len(report.violations)} studies violate the shapes"
               + (" and were rejected (--strict)" if args.strict else " (stored; see kg-builder validate)"),

@@ -7,7 +7,7 @@ case-, space- and punctuation-folded).
 
 A group is linked to a protocol arm only when the record lets one tell which is which, and
 never by elimination. Within one module's list, by the first rule that gives a one-to-one
-answer (a group with one candidate arm that no other group of the list also has):
+answer (a group with one candidate arm that no other group of the list could also be):
 
 =============== ========== ======================================================================
 method          confidence evidence
@@ -20,6 +20,10 @@ method          confidence evidence
 =============== ========== ======================================================================
 
 A group matched differently by two modules is not matched at all.
+
+One more link is told by the record's design rather than by names: in a study with a single arm, every
+result group the rules above leave (dose cohorts, responders, the total) is drawn from that arm's
+participants. Such a group is linked *within* the arm (``SINGLE_ARM``, 0.9), never as the arm itself.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from kg_builder.model_results import ResultGroup
 
 METHODS: tuple[tuple[str, Decimal], ...] = (("TITLE", Decimal("1.0")), ("LABEL", Decimal("0.8")),
                                             ("INTERVENTION", Decimal("0.6")))
+SINGLE_ARM = Decimal("0.9")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -42,6 +47,7 @@ class ArmMatch:
     arm: int  # index into study.arms
     method: str
     confidence: Decimal
+    within: bool = False  # the group is drawn from the arm's participants, not the arm itself
 
 
 @dataclass(slots=True)
@@ -105,6 +111,10 @@ def result_groups(study: Study) -> ResultGroups:
         for group, match in _match_module(groups, labels, arms, arm_drugs, names).items():
             proposals.setdefault(ids[group], set()).add(match)
     found.matches = {g: next(iter(m)) for g, m in proposals.items() if len(m) == 1}
+    if len(study.arms) == 1:
+        for index in range(len(found.titles)):
+            if index not in proposals:
+                found.matches[index] = ArmMatch(0, "SINGLE_ARM", SINGLE_ARM, within=True)
     return found
 
 
@@ -142,15 +152,14 @@ def _match_module(groups: tuple[ResultGroup, ...], labels: list[str], arms: list
                 named = {i for i, forms in enumerate(names) if any(_contains(text, f) for f in forms)}
                 hits = {a for a in free if named and named <= arm_drugs[a]
                         and not any(named <= arm_drugs[b] for b in range(len(arms)) if b != a)}
-            if len(hits) == 1:
-                candidates[group.id] = hits
+            candidates[group.id] = hits
         claimed: dict[int, int] = {}
-        for hits in candidates.values():
-            arm = next(iter(hits))
-            claimed[arm] = claimed.get(arm, 0) + 1
+        for hits in candidates.values():  # a group that could be several arms still claims each of them
+            for arm in hits:
+                claimed[arm] = claimed.get(arm, 0) + 1
         for group_id, hits in candidates.items():
-            arm = next(iter(hits))
-            if claimed[arm] == 1:
+            arm = next(iter(hits)) if len(hits) == 1 else -1
+            if arm >= 0 and claimed[arm] == 1:
                 matched[group_id] = ArmMatch(arm, method, confidence)
                 taken.add(arm)
     return matched

@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode
 from kg_builder.external_ids import external_iris
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
-from kg_builder.mapping.organizations import _organization
+from kg_builder.mapping.organizations import _contact, _organization
 from kg_builder.mapping.results import count
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import MeshTerm, PartialDate, Study
@@ -180,14 +180,8 @@ def _people(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     contact = study.results_contact
     if contact is not None:
         out.text(ctx.study, KG.resultsContactOrganization, contact.organization)
-        if ctx.include_contacts and contact.name:
-            item = ctx.part("results-contact")
-            out.add(ctx.study, KG.resultsContact, item)
-            out.typed(item, KG.Contact, SCHEMA.Person)
-            out.text(item, SCHEMA.name, contact.name)
-            out.text(item, KG.contactRole, contact.role)
-            out.text(item, SCHEMA.telephone, contact.phone)
-            out.text(item, SCHEMA.email, contact.email)
+        if ctx.include_contacts and contact.name:  # a kg:contact of the study, role RESULTS_POINT_OF_CONTACT
+            _contact(contact, ctx.part("results-contact"), ctx.study, ctx, out)
 
 
 def _status_design(study: Study, ctx: MappingContext, out: QuadSink) -> None:

@@ -112,7 +112,7 @@ def _groups(ctx: MappingContext, out: QuadSink, groups: ResultGroups) -> list[Na
             link = ctx.part("group", i + 1, "arm-match")
             out.add(node, KG.armMatch, link)
             out.typed(link, KG.ArmMatch)
-            out.add(link, KG.matchedArm, ctx.arm(match.arm))
+            out.add(link, KG.withinArm if match.within else KG.matchedArm, ctx.arm(match.arm))
             out.code(link, KG.matchMethod, "group-match-method", match.method)
             out.add(link, KG.matchConfidence, decimal(match.confidence))
     return nodes

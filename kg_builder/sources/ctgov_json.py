@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from kg_builder.model import Provenance, Reject, Study
+from kg_builder.sources import ctgov_v1
 from kg_builder.sources.base import SourceDocument, content_hash, markup_head
 from kg_builder.sources.ctgov_json_build import build_study
 from kg_builder.sources.json_items import TOO_DEEP, array_items
@@ -86,6 +87,8 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
         return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", NAME)
     if _depth(obj) > MAX_DEPTH:
         return Reject(source, position, _TOO_DEEP_REASON, NAME)
+    if ctgov_v1.is_v1(obj):  # one v1 study in a list or on a line
+        return next(ctgov_v1.rejects(obj, source, NAME, position=position))
     try:
         text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
         try:
@@ -196,6 +199,9 @@ def _non_blank_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
 
 
 def _single(name: str, obj: Any) -> Iterator[Study | Reject]:
+    if ctgov_v1.is_v1(obj):  # legacy API v1: each study it holds is a reject that says so
+        yield from ctgov_v1.rejects(obj, name, NAME)
+        return
     if isinstance(obj, dict) and isinstance(obj.get("studies"), list) and "protocolSection" not in obj:
         items, position = obj["studies"], "studies[{}]"  # a page whose first key was not "studies"
     elif isinstance(obj, list):

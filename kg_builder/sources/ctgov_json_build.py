@@ -28,6 +28,7 @@ from kg_builder.model import (
     Site,
     Study,
 )
+from kg_builder.sources.arm_refs import link_references
 from kg_builder.sources.ctgov_json_details import keep_unread, read_details
 from kg_builder.sources.ctgov_json_results import read_results
 from kg_builder.sources.eligibility_text import split_criteria
@@ -173,33 +174,22 @@ def _arms_interventions(reader: JsonReader, study: Study, module: dict[str, Any]
             other_names=tuple(reader.texts(item, "otherNames", q)),
             arm_labels=tuple(reader.texts(item, "armGroupLabels", q)),
         ))
-    names = {i.name for i in study.interventions}
-    folded = {" ".join(n.split()).casefold(): n for n in names}
+    arms: list[tuple[str, str | None, str | None]] = []
+    refs: list[tuple[str, list[str]]] = []
+    paths: list[str] = []
     for i, item in reader.objs(module, "armGroups", p):
         q = f"{p}.armGroups[{i}]"
         if (label := reader.text(item, "label", q)) is None:
             reader.warn(f"{q}.label", "arm without a label, left out", item.get("label"))
             continue
-        linked: list[str] = []
-        for ref in reader.texts(item, "interventionNames", q):
-            name = _match_intervention(ref, names, folded)
-            if name is None:
-                reader.warn(f"{q}.interventionNames", "matches no intervention, link left out", ref)
-            elif name not in linked:
-                linked.append(name)
-        study.arms.append(Arm(label, reader.code(item, "type", q), reader.text(item, "description", q),
-                              tuple(linked)))
-
-
-def _match_intervention(ref: str, names: set[str], folded: dict[str, str]) -> str | None:
-    """The intervention named by arm reference ``ref`` ("Drug: X" → "X")."""
-    if ref in names:
-        return ref
-    _prefix, sep, rest = ref.partition(":")
-    rest = rest.strip()
-    if sep and rest in names:
-        return rest
-    return folded.get(" ".join((rest if sep else ref).split()).casefold())
+        arms.append((label, reader.code(item, "type", q), reader.text(item, "description", q)))
+        refs.append((label, reader.texts(item, "interventionNames", q)))
+        paths.append(f"{q}.interventionNames")
+    # "Type: name" and the interventions' own armGroupLabels decide which intervention is meant.
+    names = link_references(refs, study.interventions, lambda at, ref, problem: reader.warn(
+        paths[at], f"{problem}, link left out", ref))
+    study.arms.extend(Arm(label, type_, description, linked)
+                      for (label, type_, description), linked in zip(arms, names, strict=True))
 
 
 def _eligibility(reader: JsonReader, study: Study, protocol: dict[str, Any]) -> None:

@@ -55,14 +55,16 @@ _RESULTS_PARTS = frozenset({"participant_flow", "baseline", "outcome_list", "rep
                             "limitations_and_caveats", "point_of_contact"})
 
 
-def _text(elem: ET.Element | None, path: str) -> str | None:
+def xml_text(elem: ET.Element | None, path: str) -> str | None:
+    """The text at ``path``, its line breaks read as paragraph breaks; None when absent or ``[Redacted]``."""
     node = elem.find(path) if elem is not None else None
     if node is None or node.text is None or node.text.strip() == _REDACTED:
         return None
     return paragraphs(node.text)
 
 
-def _date(study: Study, root: ET.Element, path: str) -> PartialDate | None:
+def xml_date(study: Study, root: ET.Element, path: str) -> PartialDate | None:
+    """The date at ``path`` at its written precision (type from its ``type`` attribute); unreadable → a warning."""
     node = root.find(path)
     if node is None or not (node.text or "").strip():
         return None
@@ -84,36 +86,36 @@ def _pmid(study: Study, raw: str | None, where: str) -> str | None:
 def read_details(study: Study, root: ET.Element) -> None:
     """Fill ``study.details`` from the classic XML ``root``."""
     d = study.details
-    d.nct_aliases = [v for n in root.findall("id_info/nct_alias") if (v := _text(n, "."))]
-    if (source := _text(root, "source")) is not None:
+    d.nct_aliases = [v for n in root.findall("id_info/nct_alias") if (v := xml_text(n, "."))]
+    if (source := xml_text(root, "source")) is not None:
         study.registrant = Organization(source)
     for tag, kind in (("reference", "BACKGROUND"), ("results_reference", "RESULT")):
         for node in root.findall(tag):
-            reference = Reference(kind, _pmid(study, _text(node, "PMID"), f"{tag}/PMID"), _text(node, "citation"))
+            reference = Reference(kind, _pmid(study, xml_text(node, "PMID"), f"{tag}/PMID"), xml_text(node, "citation"))
             if reference.pmid or reference.citation:
                 d.references.append(reference)
-    d.see_also = [WebLink(url, _text(n, "description")) for n in root.findall("link") if (url := _text(n, "url"))]
-    d.available_ipds = [AvailableIpd(_text(n, "doc_type"), _text(n, "doc_id"), _text(n, "doc_url"),
-                                     _text(n, "doc_comment")) for n in root.findall("study_docs/study_doc")]
+    d.see_also = [WebLink(url, xml_text(n, "description")) for n in root.findall("link") if (url := xml_text(n, "url"))]
+    d.available_ipds = [AvailableIpd(xml_text(n, "doc_type"), xml_text(n, "doc_id"), xml_text(n, "doc_url"),
+                                     xml_text(n, "doc_comment")) for n in root.findall("study_docs/study_doc")]
     for node in root.findall("overall_official"):
-        name = _text(node, "last_name") or " ".join(
-            p for p in (_text(node, "first_name"), _text(node, "middle_name")) if p) or None
-        official = Official(name, to_code(_text(node, "role")), _text(node, "affiliation"))
+        name = xml_text(node, "last_name") or " ".join(
+            p for p in (xml_text(node, "first_name"), xml_text(node, "middle_name")) if p) or None
+        official = Official(name, to_code(xml_text(node, "role")), xml_text(node, "affiliation"))
         if official.name or official.role or official.affiliation:
             d.officials.append(official)
     party = root.find("responsible_party")
     if party is not None:
         d.responsible_party = ResponsibleParty(
-            type=to_code(_text(party, "responsible_party_type")),
-            investigator_name=_text(party, "investigator_full_name"),
-            investigator_title=_text(party, "investigator_title"),
-            investigator_affiliation=_text(party, "investigator_affiliation"),
-            old_name_title=_text(party, "name_title"), old_organization=_text(party, "organization"),
+            type=to_code(xml_text(party, "responsible_party_type")),
+            investigator_name=xml_text(party, "investigator_full_name"),
+            investigator_title=xml_text(party, "investigator_title"),
+            investigator_affiliation=xml_text(party, "investigator_affiliation"),
+            old_name_title=xml_text(party, "name_title"), old_organization=xml_text(party, "organization"),
         )
     _ipd_oversight(study, root)
     _status_design(study, root)
     _documents(study, root)
-    d.removed_countries = [v for n in root.findall("removed_countries/country") if (v := _text(n, "."))]
+    d.removed_countries = [v for n in root.findall("removed_countries/country") if (v := xml_text(n, "."))]
     pending = root.find("pending_results")
     for node in pending if pending is not None else ():
         if node.tag in _PENDING:
@@ -125,45 +127,45 @@ def _ipd_oversight(study: Study, root: ET.Element) -> None:
     data = root.find("patient_data")
     if data is not None:
         info = tuple(_IPD_INFO.get(code, code) for n in data.findall("ipd_info_type")
-                     if (code := to_code(_text(n, "."))))
+                     if (code := to_code(xml_text(n, "."))))
         study.details.ipd_sharing = IpdSharing(
-            answer=to_code(_text(data, "sharing_ipd")), description=_text(data, "ipd_description"),
-            info_types=info, time_frame=_text(data, "ipd_time_frame"),
-            access_criteria=_text(data, "ipd_access_criteria"), url=_text(data, "ipd_url"),
+            answer=to_code(xml_text(data, "sharing_ipd")), description=xml_text(data, "ipd_description"),
+            info_types=info, time_frame=xml_text(data, "ipd_time_frame"),
+            access_criteria=xml_text(data, "ipd_access_criteria"), url=xml_text(data, "ipd_url"),
         )
     oversight = root.find("oversight_info")
     if oversight is not None:
-        study.details.oversight = Oversight(**{f: yes_no(_text(oversight, t)) for t, f in _OVERSIGHT})
-        if (authority := _text(oversight, "authority")) is not None:
+        study.details.oversight = Oversight(**{f: yes_no(xml_text(oversight, t)) for t, f in _OVERSIGHT})
+        if (authority := xml_text(oversight, "authority")) is not None:
             study.notes.append(Note("oversight_info/authority", authority))
 
 
 def _status_design(study: Study, root: ET.Element) -> None:
     d = study.details
-    d.last_known_status = to_code(_text(root, "last_known_status"))
-    d.status_verified_date = _date(study, root, "verification_date")
-    d.first_submitted_qc_date = _date(study, root, "study_first_submitted_qc")
-    d.last_update_submitted_date = _date(study, root, "last_update_submitted")
-    d.results_first_submitted_date = _date(study, root, "results_first_submitted")
-    d.results_first_submitted_qc_date = _date(study, root, "results_first_submitted_qc")
-    d.results_first_posted_date = _date(study, root, "results_first_posted")
-    d.has_expanded_access = yes_no(_text(root, "has_expanded_access"))
+    d.last_known_status = to_code(xml_text(root, "last_known_status"))
+    d.status_verified_date = xml_date(study, root, "verification_date")
+    d.first_submitted_qc_date = xml_date(study, root, "study_first_submitted_qc")
+    d.last_update_submitted_date = xml_date(study, root, "last_update_submitted")
+    d.results_first_submitted_date = xml_date(study, root, "results_first_submitted")
+    d.results_first_submitted_qc_date = xml_date(study, root, "results_first_submitted_qc")
+    d.results_first_posted_date = xml_date(study, root, "results_first_posted")
+    d.has_expanded_access = yes_no(xml_text(root, "has_expanded_access"))
     access = root.find("expanded_access_info")
     for kind in ("individual", "intermediate", "treatment"):
-        if yes_no(_text(access, f"expanded_access_type_{kind}")):
+        if yes_no(xml_text(access, f"expanded_access_type_{kind}")):
             d.expanded_access_types.append(kind.upper())
-    masking = _text(root, "study_design_info/masking") or ""
+    masking = xml_text(root, "study_design_info/masking") or ""
     if "(" in masking:
         who = masking.split("(", 1)[1].rstrip(")")
         d.who_masked = [code for part in who.split(",") if (code := to_code(part)) in _WHO_MASKED]
-    d.biospec_retention = to_code(_text(root, "biospec_retention"))
+    d.biospec_retention = to_code(xml_text(root, "biospec_retention"))
     d.biospec_description = _block_text(root, "biospec_descr/textblock")
-    study_type = _text(root, "study_type") or ""
+    study_type = xml_text(root, "study_type") or ""
     if study_type.upper().startswith("OBSERVATIONAL"):
         d.patient_registry = "patient registry" in study_type.casefold()
-    d.target_duration = _text(root, "target_duration")
-    d.sampling_method = to_code(_text(root, "eligibility/sampling_method"))
-    d.gender_based = yes_no(_text(root, "eligibility/gender_based"))
+    d.target_duration = xml_text(root, "target_duration")
+    d.sampling_method = to_code(xml_text(root, "eligibility/sampling_method"))
+    d.gender_based = yes_no(xml_text(root, "eligibility/gender_based"))
 
 
 def _block_text(root: ET.Element, path: str) -> str | None:
@@ -177,12 +179,12 @@ def _block_text(root: ET.Element, path: str) -> str | None:
 
 def _documents(study: Study, root: ET.Element) -> None:
     for node in root.findall("provided_document_section/provided_document"):
-        flags = {key: yes_no(_text(node, f"document_has_{key}")) for key in ("protocol", "sap", "icf")}
+        flags = {key: yes_no(xml_text(node, f"document_has_{key}")) for key in ("protocol", "sap", "icf")}
         abbrev = "_".join(name for key, name in (("protocol", "Prot"), ("sap", "SAP"), ("icf", "ICF")) if flags[key])
-        url = canonical_url(_text(node, "document_url"))
-        raw_date = _text(node, "document_date")
+        url = canonical_url(xml_text(node, "document_url"))
+        raw_date = xml_text(node, "document_date")
         study.details.documents.append(Document(
-            label=_text(node, "document_type"), type_abbrev=abbrev or None, has_protocol=flags["protocol"],
+            label=xml_text(node, "document_type"), type_abbrev=abbrev or None, has_protocol=flags["protocol"],
             has_sap=flags["sap"], has_icf=flags["icf"], date=parse_date(raw_date) if raw_date else None,
             filename=url.rsplit("/", 1)[-1] if url else None, url=url,
         ))
@@ -199,7 +201,7 @@ def keep_unread(study: Study, root: ET.Element) -> None:
             continue  # the count of the arm groups mapped above
         if tag == "location_countries":
             sites = {s.country for s in study.sites}
-            extra = [v for n in child.findall("country") if (v := _text(n, ".")) and v not in sites]
+            extra = [v for n in child.findall("country") if (v := xml_text(n, ".")) and v not in sites]
             if extra:
                 study.notes.append(Note("location_countries", "\n".join(extra)))
             continue
