@@ -8,7 +8,6 @@ from kg_builder import __version__
 from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.enrich.facts import enrich
 from kg_builder.enrich.result_groups import result_groups
-from kg_builder.external_ids import local_id
 from kg_builder.iris import IriMinter, normalize_label
 from kg_builder.mapping import adverse_events, design, organizations, record, results, terms
 from kg_builder.mapping.context import MappingContext
@@ -16,7 +15,7 @@ from kg_builder.mapping.enrichment import map_enrichment
 from kg_builder.mapping.external_links import map_links
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import KG, MESH, PROV, RDFS, SCHEMA
+from kg_builder.vocab import KG, PROV, RDFS, SCHEMA
 
 _DATES = (
     ("start_date", KG.startDate, KG.startDateType),
@@ -150,12 +149,11 @@ def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     for predicate, meshes in ((KG.conditionMesh, study.condition_meshes),
                               (KG.interventionMesh, study.intervention_meshes)):
         for mesh in meshes:
-            mesh_id = local_id("mesh", mesh.id)  # an IRI is minted only from a MeSH identifier's own form
-            if mesh_id is None:
+            mesh_node = terms.mesh(mesh.id)  # an IRI is minted only from a MeSH identifier's own form
+            if mesh_node is None:
                 out.warnings.append(f"MeSH id {mesh.id[:40]!r} is not a MeSH identifier; its term "
                                     f"{mesh.term[:60]!r} is left out")
                 continue
-            mesh_node = MESH[mesh_id]
             out.add(node, predicate, mesh_node)
             out.add(mesh_node, RDFS.label, Literal(mesh.term))
 

@@ -20,11 +20,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 from pyoxigraph import RdfFormat, Store, serialize
 
-from kg_builder.build import _add_study, iter_parsed
+from kg_builder.build import BuildReport, _add_study, iter_parsed
 from kg_builder.iris import IriMinter
 from kg_builder.model import Reject, Study
 from kg_builder.sources.base import SourceDocument
@@ -42,7 +41,9 @@ class Outcome:
 
     results: int = 0
     studies: int = 0
+    read: int = 0
     built: int = 0
+    duplicates: int = 0  # studies read again (a warning on the one kept)
     rejects: list[Reject] = field(default_factory=list)
     lost: int = 0
     slowest: float = 0.0  # CPU seconds of the slowest record
@@ -53,9 +54,9 @@ class Outcome:
 
 
 def run_document(data: bytes, *, format: str | None = None, name: str = "fuzz.txt") -> Outcome:
-    """Parse, map and serialise every record of ``data``; count what became of each."""
+    """Parse, map and serialise every record of ``data``; count what became of each, as build() does."""
     doc = SourceDocument(name, lambda: io.BytesIO(data))
-    report = SimpleNamespace(rejects=[], warnings={}, built=0, triples=0)
+    report = BuildReport()
     outcome = Outcome()
     graphs, quads, seen = [], [], {}
     items = iter_parsed([doc], format=format)
@@ -68,16 +69,20 @@ def run_document(data: bytes, *, format: str | None = None, name: str = "fuzz.tx
         outcome.results += 1
         if isinstance(item, Study):
             outcome.studies += 1
-            before = len(report.rejects), report.built
+            before = report.rejected, report.built, report.duplicates
             _add_study(item, _MINTER, "2024-01-01T00:00:00Z", False, seen, report, graphs, quads)
-            if (len(report.rejects), report.built) == before:
-                outcome.lost += 1  # neither built nor rejected
-        else:
+            if (report.rejected, report.built, report.duplicates) == before:
+                outcome.lost += 1  # neither built, nor rejected, nor a duplicate of one built
+        else:  # a reject is read too (build() counts it alike)
+            report.read += 1
             report.rejects.append(item)
         outcome.slowest = max(outcome.slowest, time.process_time() - started)
     if outcome.results == 0:
         outcome.lost += 1  # a document that gave nothing at all
-    outcome.built, outcome.rejects = report.built, report.rejects
+    if report.read != report.built + report.rejected:  # the accounting itself lost or invented a study
+        outcome.lost += abs(report.read - report.built - report.rejected)
+    outcome.read, outcome.built, outcome.rejects = report.read, report.built, report.rejects
+    outcome.duplicates = report.duplicates
     if quads:  # what the store writer is handed, and what the store makes of it
         Store().load(serialize(quads, None, RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
     return outcome
@@ -100,6 +105,7 @@ class Figures:
     records: int = 0
     built: int = 0
     rejected: int = 0
+    duplicates: int = 0
     lost: int = 0
     contained: int = 0
     over_bound: int = 0
@@ -112,6 +118,7 @@ class Figures:
         self.records += outcome.results
         self.built += outcome.built
         self.rejected += len(outcome.rejects)
+        self.duplicates += outcome.duplicates
         self.lost += outcome.lost
         self.contained += len(outcome.contained)
         for reject in outcome.contained:
@@ -129,11 +136,11 @@ FIGURES: dict[str, Figures] = {}
 
 def table() -> str:
     """The figures as a Markdown table, one row per layout."""
-    rows = ["| layout | cases | records | built | rejected | lost without a reject | errors contained as "
-            "rejects | over the time bound | slowest record (CPU s) |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| layout | cases | records | built | rejected | duplicates | lost without a reject | errors contained as "
+            "rejects | over the time bound | slowest record (CPU s) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for layout, f in sorted(FIGURES.items()):
         bound = str(f.over_bound) if TIME_BOUND else "not checked"
-        rows.append(f"| {layout} | {f.cases} | {f.records} | {f.built} | {f.rejected} | {f.lost} | {f.contained} "
+        rows.append(f"| {layout} | {f.cases} | {f.records} | {f.built} | {f.rejected} | {f.duplicates} | {f.lost} | {f.contained} "
                     f"| {bound} | {f.slowest:.3f} |")
     for layout, f in sorted(FIGURES.items()):
         rows.append(f"{layout} slowest: {f.slowest_plan[:300]}")

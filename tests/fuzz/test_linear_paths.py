@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import resource
 from datetime import timedelta
 
@@ -20,8 +21,11 @@ from hypothesis import strategies as st
 from kg_builder.enrich.doses import _segment_doses
 from kg_builder.enrich.drugs import _from_record
 from kg_builder.enrich.text import fold
+from kg_builder.iris import IriMinter
+from kg_builder.mapping.study import map_study
 from kg_builder.sources import ctgov_json, ctgov_xml
 from kg_builder.sources.base import MAX_LIST_ITEMS, SourceDocument
+from kg_builder.vocab import PREFIXES
 
 _DEADLINE = settings(max_examples=5, deadline=timedelta(seconds=3), database=None)
 # What the first call loads (lexicons, INN stems) is loaded here, not inside a timed example.
@@ -114,11 +118,20 @@ def test_nested_brackets_in_a_country_are_linear(size: int) -> None:
     assert country_code("(" * size) is None and country_code("Turkey (Türkiye)") == "TR"
 
 
-@settings(max_examples=3, deadline=None, database=None)
-@given(mesh_id=st.sampled_from(["D01 2712", "D012712\u00a0x", "<D012712>", ""]))
-def test_a_mesh_id_that_is_no_identifier_is_a_warning_not_a_lost_study(mesh_id: str) -> None:
-    """Was 'mapping failed: Invalid IRI code point': the MeSH IRI was minted from the record's text as is."""
+@settings(max_examples=8, deadline=None, database=None)
+@given(mesh_id=st.sampled_from(["D01 2712", "D012712\u00a0x", "<D012712>", "../D012712"]),
+       where=st.sampled_from(["meshes", "ancestors"]))
+def test_a_mesh_id_that_is_no_identifier_is_a_warning_not_a_lost_study(mesh_id: str, where: str) -> None:
+    """Was 'mapping failed: Invalid IRI code point': the MeSH IRI was minted from the record's text as is
+    (the study's own descriptors and the registry's tree of ancestors alike)."""
     study = json.loads(documents("ctgov-json")[0])
     browse = study.setdefault("derivedSection", {}).setdefault("conditionBrowseModule", {})
-    browse["meshes"] = [{"id": mesh_id, "term": "Neoplasms"}]
+    browse["meshes"] = [{"id": "D009369", "term": "Neoplasms"}]
+    browse.setdefault(where, []).append({"id": mesh_id, "term": "Neoplasms"})
+    (result,) = ctgov_json.iter_records(_doc(json.dumps(study).encode()))
+    _ctx, quads, warnings = map_study(result, IriMinter("https://example.org/kg/"), build_time="2024-01-01T00:00:00Z")
+    assert any("not a MeSH identifier" in w for w in warnings)
+    minted = {q.object.value.removeprefix(PREFIXES["mesh"]) for q in quads
+              if q.object.value.startswith(PREFIXES["mesh"])}
+    assert "D009369" in minted and all(re.fullmatch(r"[CD]\d{6,9}", local) for local in minted)
     assert run_document(json.dumps(study).encode()).built == 1
