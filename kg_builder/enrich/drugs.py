@@ -130,7 +130,7 @@ def _recognisable(part: str) -> bool:
 def _split_components(name: str) -> list[str]:
     parts: list[str] = []
     pieces = []
-    for plus_part in _split_top(_DOSE.sub(" ", name), _PLUS_SPLIT):
+    for plus_part in _split_top(_squeeze(_DOSE.sub(" ", name)), _PLUS_SPLIT):
         words = _split_top(plus_part, _WORD_SPLIT)
         pieces.extend(words if all(_recognisable(w) for w in words) else [plus_part])
     for strong in pieces:
@@ -247,6 +247,11 @@ def _kind(head: str, entry: DrugEntry | None, candidates: list[tuple[str, str, s
     return "unrecognised"
 
 
+def _squeeze(text: str) -> str:
+    """Runs of white space as one space (what the split and trailer patterns are linear on)."""
+    return " ".join(text.split())
+
+
 def _head_and_aliases(text: str) -> tuple[str, tuple[str, ...]]:
     """The component's own name without doses, formulation words and brackets; bracketed aliases."""
     aliases = []
@@ -254,12 +259,13 @@ def _head_and_aliases(text: str) -> tuple[str, tuple[str, ...]]:
         for alias in re.split(r"\s*[,;]\s*", inner):
             if (alias and lookup_drug(alias)) or _CODE.fullmatch(alias.strip()):
                 aliases.append(alias.strip())
-    head = _PAREN.sub(" ", text)
+    # Spaces are collapsed after each removal: a pattern led by "\s+" is retried from every space of
+    # a run, so the runs a removal leaves ("(a) (a) …", "10 mg 10 mg …") made it quadratic.
+    head = _squeeze(_PAREN.sub(" ", text))
     head = re.sub(r"\s+-\s+.*$", "", head)  # "Abiraterone - Usual"
-    head = _DOSE.sub(" ", head)
+    head = _squeeze(_DOSE.sub(" ", head))
     head = _TRAILER.sub("", head)
-    head = _NOISE.sub(" ", head)
-    head = re.sub(r"\s+", " ", head).strip(" ,;:-.")
+    head = _squeeze(_NOISE.sub(" ", head)).strip(" ,;:-.")
     return head, tuple(aliases)
 
 

@@ -15,14 +15,17 @@ shared machine do not inflate.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store, serialize
 
+from kg_builder import build as build_module
 from kg_builder.build import BuildReport, _add_study, iter_parsed
 from kg_builder.iris import IriMinter
 from kg_builder.model import Reject, Study
@@ -47,6 +50,7 @@ class Outcome:
     rejects: list[Reject] = field(default_factory=list)
     lost: int = 0
     slowest: float = 0.0  # CPU seconds of the slowest record
+    raised_at: list[str] = field(default_factory=list)  # where each contained error was raised
 
     @property
     def contained(self) -> list[Reject]:
@@ -63,14 +67,16 @@ def run_document(data: bytes, *, format: str | None = None, name: str = "fuzz.tx
     while True:
         started = time.process_time()
         try:
-            item = next(items)
+            with _traced(outcome.raised_at):
+                item = next(items)
         except StopIteration:
             break
         outcome.results += 1
         if isinstance(item, Study):
             outcome.studies += 1
             before = report.rejected, report.built, report.duplicates
-            _add_study(item, _MINTER, "2024-01-01T00:00:00Z", False, seen, report, graphs, quads)
+            with _traced(outcome.raised_at):
+                _add_study(item, _MINTER, "2024-01-01T00:00:00Z", False, seen, report, graphs, quads)
             if (report.rejected, report.built, report.duplicates) == before:
                 outcome.lost += 1  # neither built, nor rejected, nor a duplicate of one built
         else:  # a reject is read too (build() counts it alike)
@@ -86,6 +92,42 @@ def run_document(data: bytes, *, format: str | None = None, name: str = "fuzz.tx
     if quads:  # what the store writer is handed, and what the store makes of it
         Store().load(serialize(quads, None, RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
     return outcome
+
+
+@contextlib.contextmanager
+def _traced(where: list[str]):
+    """The build's parsers and mapper, each noting in ``where`` the innermost frames of an exception
+    that the build's safety nets will contain as a reject (a RecursionError names its recursion)."""
+    parser_for, map_study = build_module.parser_for, build_module.map_study
+
+    def note(exc: BaseException) -> None:
+        frames = traceback.extract_tb(exc.__traceback__)[-3:]
+        where.append(f"{type(exc).__name__} at " + " < ".join(
+            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)))
+
+    def traced_parser_for(name):
+        parse = parser_for(name)
+
+        def traced(doc):
+            try:
+                yield from parse(doc)
+            except Exception as exc:
+                note(exc)
+                raise
+        return traced
+
+    def traced_map_study(*args, **kwargs):
+        try:
+            return map_study(*args, **kwargs)
+        except Exception as exc:
+            note(exc)
+            raise
+
+    build_module.parser_for, build_module.map_study = traced_parser_for, traced_map_study
+    try:
+        yield
+    finally:
+        build_module.parser_for, build_module.map_study = parser_for, map_study
 
 
 def warm_up() -> None:
@@ -111,7 +153,7 @@ class Figures:
     over_bound: int = 0
     slowest: float = 0.0
     slowest_plan: str = ""
-    contained_reasons: dict[str, list] = field(default_factory=dict)  # reason → [count, first plan]
+    contained_reasons: dict[str, list] = field(default_factory=dict)  # reason → [count, first plan; raised at]
 
     def add(self, outcome: Outcome, plan: str) -> None:
         self.cases += 1
@@ -121,8 +163,9 @@ class Figures:
         self.duplicates += outcome.duplicates
         self.lost += outcome.lost
         self.contained += len(outcome.contained)
-        for reject in outcome.contained:
-            self.contained_reasons.setdefault(reject.reason[:80], [0, plan])[0] += 1
+        for k, reject in enumerate(outcome.contained):
+            where = outcome.raised_at[k] if k < len(outcome.raised_at) else "not noted"
+            self.contained_reasons.setdefault(reject.reason[:80], [0, f"{plan}; {where}"])[0] += 1
         if TIME_BOUND and outcome.slowest > TIME_BOUND:
             self.over_bound += 1
         if outcome.slowest > self.slowest:
@@ -140,10 +183,10 @@ def table() -> str:
             "rejects | over the time bound | slowest record (CPU s) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for layout, f in sorted(FIGURES.items()):
         bound = str(f.over_bound) if TIME_BOUND else "not checked"
-        rows.append(f"| {layout} | {f.cases} | {f.records} | {f.built} | {f.rejected} | {f.duplicates} | {f.lost} | {f.contained} "
-                    f"| {bound} | {f.slowest:.3f} |")
+        rows.append(f"| {layout} | {f.cases} | {f.records} | {f.built} | {f.rejected} | {f.duplicates} | {f.lost} "
+                    f"| {f.contained} | {bound} | {f.slowest:.3f} |")
     for layout, f in sorted(FIGURES.items()):
         rows.append(f"{layout} slowest: {f.slowest_plan[:300]}")
         for reason, (count, plan) in sorted(f.contained_reasons.items(), key=lambda kv: -kv[1][0])[:10]:
-            rows.append(f"{layout} contained x{count}: {reason} (first: {plan[:200]})")
+            rows.append(f"{layout} contained x{count}: {reason} (first: {plan[:400]})")
     return "\n".join(rows)
