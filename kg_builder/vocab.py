@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
+from kg_builder.settings import DEFAULT_BASE as DEFAULT_BASE  # the setting's default, for the vocabulary's users
+
 ONTOLOGY = "https://w3id.org/kg-builder/ontology#"
 VOCAB = "https://w3id.org/kg-builder/vocab/"  # concept schemes (codelists), not base-dependent
-DEFAULT_BASE = "https://w3id.org/kg-builder/id/"
 
 PREFIXES: dict[str, str] = {
     "kg": ONTOLOGY,

@@ -132,5 +132,5 @@ def test_precision_on_hand_labelled_interventions(shared_data: Path) -> None:
     print(bench.format_report(result))
     assert not result.missing
     assert result.total >= 150
-    assert result.accuracy >= 0.95
+    assert result.accuracy >= 0.95  # both parts, lexicon as shipped
     assert result.adc_called_antibody == []

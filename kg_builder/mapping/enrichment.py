@@ -16,6 +16,8 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg_builder.enrich.facts import StudyFacts, enrich
 from kg_builder.enrich.lexicon import targets
 from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
+from kg_builder.enrich.payloads import PAYLOAD_CLASS_LABELS, Payload
+from kg_builder.enrich.profile import DrugProfile
 from kg_builder.external_ids import external_iris
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
@@ -45,6 +47,8 @@ def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None =
 
 
 def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dict[int, list[NamedNode]]:
+    """Each intervention's mentions, as this record states them (class, rule, evidence, the targets and
+    payload its words name), and the drugs they name, described from the drugs themselves."""
     drug_nodes: dict[int, list[NamedNode]] = {}
     for item in facts.interventions:
         node = ctx.intervention(item.index)
@@ -60,25 +64,20 @@ def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dic
             out.add(mention, KG.classRule, concept("class-rule", component.rule))
             for evidence in component.evidence:
                 out.text(mention, KG.classEvidence, evidence)
-            for evidence in component.target_evidence:
+            for symbol, evidence in zip(component.targets, component.target_evidence, strict=True):
+                _target(mention, symbol, ctx, out)
                 out.text(mention, KG.targetEvidence, evidence)
-            if component.name is None:
+            profile = component.profile
+            if component.payload is not None and (profile is None or component.payload != profile.payload):
+                _payload(mention, component.payload, ctx.part("intervention", item.index + 1, "drug", k + 1,
+                                                              "payload"), ctx, out)
+            if component.name is None or profile is None:
                 continue
             drug = ctx.minter.drug(component.name)
             nodes.append(drug)
             out.add(mention, KG.mentionOf, drug)
             out.add(node, KG.drug, drug)
-            out.typed(drug, KG.Drug, SCHEMA.Drug)
-            out.label(drug, component.name)
-            out.add(drug, KG.drugClass, concept("drug-class", component.drug_class))
-            for symbol in component.targets:
-                _target(drug, symbol, ctx, out)
-            if component.entry is not None:
-                for scheme, value in component.entry.ids:
-                    for iri in external_iris(_ID_PREFIX[scheme], value, joins=False):
-                        out.add(drug, SKOS.exactMatch, iri)
-                if component.entry.ids:
-                    out.text(drug, DCTERMS.source, f"kg_builder drug lexicon ({component.entry.source})")
+            _drug(drug, profile, ctx, out)
         for k, mesh in item.mesh:
             if item.components[k].name is not None:
                 for iri in external_iris("mesh", mesh.id, joins=False):
@@ -86,9 +85,43 @@ def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dic
     return drug_nodes
 
 
-def _target(drug: NamedNode, symbol: str, ctx: MappingContext, out: QuadSink) -> None:
+def _drug(drug: NamedNode, profile: DrugProfile, ctx: MappingContext, out: QuadSink) -> None:
+    """What a drug node says: decided from the drug itself (its name, lexicon row, INN), so the same
+    from every record that names it. The one place shared drug facts are written."""
+    out.typed(drug, KG.Drug, SCHEMA.Drug)
+    out.label(drug, profile.name)
+    out.add(drug, KG.drugClass, concept("drug-class", profile.drug_class))
+    out.add(drug, KG.classRule, concept("class-rule", profile.rule))
+    for evidence in profile.evidence:
+        out.text(drug, KG.classEvidence, evidence)
+    for symbol, evidence in zip(profile.targets, profile.target_evidence, strict=True):
+        _target(drug, symbol, ctx, out)
+        out.text(drug, KG.targetEvidence, f"{symbol}: {evidence}")
+    if profile.payload is not None:
+        _payload(drug, profile.payload, ctx.minter.payload(profile.payload.name or profile.payload.payload_class),
+                 ctx, out)
+    entry = profile.entry
+    if entry is not None:
+        for scheme, value in entry.ids:
+            for iri in external_iris(_ID_PREFIX[scheme], value, joins=False):
+                out.add(drug, SKOS.exactMatch, iri)
+        if entry.ids:
+            out.text(drug, DCTERMS.source, f"kg_builder drug lexicon ({entry.source})")
+
+
+def _payload(holder: NamedNode, payload: Payload, node: NamedNode, ctx: MappingContext, out: QuadSink) -> None:
+    """An ADC's payload: a node with its class; ``node`` is shared when the payload is named, the
+    mention's own when the record names only its class."""
+    out.add(holder, KG.payload, node)
+    out.text(holder, KG.payloadEvidence, payload.evidence)
+    out.typed(node, KG.Payload)
+    out.label(node, payload.name or f"unnamed {PAYLOAD_CLASS_LABELS[payload.payload_class]}")
+    out.add(node, KG.payloadClass, concept("payload-class", payload.payload_class))
+
+
+def _target(holder: NamedNode, symbol: str, ctx: MappingContext, out: QuadSink) -> None:
     node = ctx.minter.target(symbol)
-    out.add(drug, KG.target, node)
+    out.add(holder, KG.target, node)
     out.typed(node, KG.Target)
     info = targets().get(symbol)
     out.label(node, info.label if info else symbol)
