@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kg_builder.errors import KgBuilderError
+from kg_builder.errors import KgBuilderError, ServiceError
 from kg_builder.server import negotiation as neg
 from kg_builder.server import pages, reading
 from kg_builder.server.access_log import AccessLog
@@ -131,7 +131,7 @@ class SparqlDoor:
         return Response(b"" if head else body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
-class _ClientGone(Exception):
+class _ClientGone(ServiceError):
     """The client went away while its query ran (the query was cancelled); caught in the door."""
 
 
@@ -163,7 +163,7 @@ async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
         if not gone:
             raise  # the server itself is stopping the request
         task.uncancel()
-        raise _ClientGone from None
+        raise _ClientGone("the client went away while its query ran") from None
     finally:
         watcher.cancel()
 
