@@ -51,7 +51,7 @@ def _peak_rss_mib() -> float:
 
 def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
     """Build ``input_path`` into a fresh store; wall clock overall and at each tenth of the input."""
-    from kg_builder.pipeline import build
+    from kg_builder.build import build
 
     with open(input_path, "rb") as handle:
         total = sum(1 for _ in handle)

@@ -74,11 +74,11 @@ def run_stages(input_path: str, limit: int, store: str) -> dict:
 
     from pyoxigraph import RdfFormat, Store, parse, serialize
 
+    from kg_builder.build import _BATCH_STUDIES
     from kg_builder.iris import IriMinter
     from kg_builder.mapping.study import map_study
-    from kg_builder.pipeline import _BATCH_STUDIES
     from kg_builder.settings import build_time
-    from kg_builder.validation import StudyValidator
+    from kg_builder.validation.engines import StudyValidator
 
     gc.set_threshold(50_000, 20, 100)  # as the build and its check process do
     minter, stamp, cpu = IriMinter(), build_time(), {}

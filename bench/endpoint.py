@@ -49,7 +49,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 
 from kg_builder.server.testing import LiveServer, free_port  # noqa: E402
-from kg_builder.store import current_generation  # noqa: E402
+from kg_builder.store.generations import current_generation  # noqa: E402
 from kg_builder.vocab import DEFAULT_BASE  # noqa: E402
 
 PEER_TIMEOUT = 60.0
@@ -310,7 +310,7 @@ def measure(url: str, make_query: Callable[[int], str], accept: str, clients: in
 def build_store(studies: int, store: Path) -> None:
     from synthetic import write_jsonl
 
-    from kg_builder.pipeline import build
+    from kg_builder.build import build
 
     jsonl = store.parent / f"{store.name}.studies.jsonl"
     write_jsonl(jsonl, studies)

@@ -41,7 +41,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 REGISTRY = 570_000
-QUERIES_DIR = HERE.parent / "queries"
 
 
 def _tool(name: str) -> str:
@@ -65,9 +64,11 @@ def _params(corpus: Path) -> dict[str, str]:
 
 def _named_queries(only: set[str] | None) -> dict[str, list[str]]:
     """Query name → its parameter names (from the header of each ``queries/*.rq``)."""
-    from kg_builder.queries import load_named_queries
+    from kg_builder.settings import Settings
+    from kg_builder.store.named_queries import load_named_queries
 
-    found = {name: [p.name for p in q.params] for name, q in sorted(load_named_queries(QUERIES_DIR).items())}
+    queries = load_named_queries(Settings().queries_dir)
+    found = {name: [p.name for p in q.params] for name, q in sorted(queries.items())}
     return {n: p for n, p in found.items() if not only or n in only}
 
 

@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import write_jsonl
 
-from kg_builder.ontology import VOCABULARY_GRAPH
-from kg_builder.pipeline import build
-from kg_builder.store import current_generation, open_read_only
-from kg_builder.validation import (
+from kg_builder.build import build
+from kg_builder.store.generations import current_generation, open_read_only
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH
+from kg_builder.validation.engines import (
     StudyValidator,
     _pyshacl_studies,
     load_shapes,

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from kg_builder import __version__
 from kg_builder.errors import InputError, KgBuilderError, QueryError, UsageError
-from kg_builder.export import EXPORT_FORMATS
-from kg_builder.link_cli import add_link_parsers
-from kg_builder.results import RESULT_FORMATS
-from kg_builder.validation_cli import add_validate_parser
+from kg_builder.linking.cli import add_link_parsers
+from kg_builder.store.export import EXPORT_FORMATS
+from kg_builder.store.query_results import RESULT_FORMATS
+from kg_builder.validation.cli import add_validate_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -45,7 +45,7 @@ def _progress_printer():
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg_builder.pipeline import build_or_report, write_rejects
+    from kg_builder.build import build_or_report, write_rejects
 
     progress = None if args.quiet else _progress_printer()
     report = build_or_report(
@@ -80,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg_builder.export import export
+    from kg_builder.store.export import export
 
     if args.output in (None, "-"):
         export(args.store, sys.stdout.buffer, args.format, graph=args.graph)
@@ -102,10 +102,10 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg_builder.queries import execute_named, named_query, parse_named_query
-    from kg_builder.results import query_store, write_results
     from kg_builder.settings import Settings
-    from kg_builder.store import open_read_only
+    from kg_builder.store.generations import open_read_only
+    from kg_builder.store.named_queries import execute_named, named_query, parse_named_query
+    from kg_builder.store.query_results import query_store, write_results
 
     params = _parse_params(args.param)
     if args.name:
@@ -133,8 +133,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    from kg_builder.queries import load_named_queries
     from kg_builder.settings import Settings
+    from kg_builder.store.named_queries import load_named_queries
 
     for query in load_named_queries(Settings().queries_dir).values():
         params = " ".join(f"--param {p.name}=…" for p in query.params)
@@ -145,7 +145,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from kg_builder.stats import stats
+    from kg_builder.store.stats import stats
 
     result = stats(args.store)
     if args.json:
@@ -161,7 +161,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from kg_builder.server import serve
-    from kg_builder.store import open_read_only
+    from kg_builder.store.generations import open_read_only
 
     if not args.backend and not args.store:
         raise UsageError("nothing to serve", hint="pass --store DIR, or --backend URL for an external store")

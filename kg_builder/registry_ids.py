@@ -58,14 +58,14 @@ def _canonical(registry: str, match: re.Match[str]) -> str:
     return registry.upper() + groups[0]
 
 
-def _fold(text: str) -> str:
+def _width_folded(text: str) -> str:
     """Width-folded (full-width digits and letters), percent-decoded text."""
     return unicodedata.normalize("NFKC", unquote(text))
 
 
 def find_registry_ids(text: str) -> list[RegistryId]:
     """Every registry id in ``text`` (a literal, a title, an IRI), in canonical form, first seen first."""
-    folded = _fold(text)
+    folded = _width_folded(text)
     found: list[RegistryId] = []
     taken: list[tuple[int, int]] = []
     for registry, pattern in _PATTERNS:
@@ -83,7 +83,7 @@ def find_registry_ids(text: str) -> list[RegistryId]:
 
 def normalize_registry_id(text: str) -> RegistryId | None:
     """The id when ``text`` is one registry id and nothing else (punctuation around it allowed)."""
-    folded = _LABEL.sub("", _fold(text).strip(" \t\r\n.,;:()[]<>\"'"))
+    folded = _LABEL.sub("", _width_folded(text).strip(" \t\r\n.,;:()[]<>\"'"))
     ids = find_registry_ids(folded)
     if len(ids) != 1:
         return None
@@ -97,7 +97,7 @@ def registry_id_at_end(iri: str) -> RegistryId | None:
 
     Only the IRI's last segment counts: ``…/trial/NCT…/arm/1`` names an arm, not the study.
     """
-    folded = _fold(iri).rstrip("/")
+    folded = _width_folded(iri).rstrip("/")
     last = re.split(r"[/#?=]", folded)[-1]
     # Bio2RDF-style ``prefix:LOCAL``: the local part after the last colon
     candidates = [last, last.rsplit(":", 1)[-1]]

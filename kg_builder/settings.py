@@ -1,5 +1,10 @@
 """Settings: the one place that reads environment variables and knows where project data lives.
 
+The ontology, shapes and named queries are package data (``kg_builder.ontology``,
+``kg_builder.shapes``, ``kg_builder.queries``: the repository's top-level folders, shipped
+inside the wheel), found with :mod:`importlib.resources`; the ``KG_BUILDER_*`` variables
+point elsewhere.
+
 Every setting is declared once, as data with help text (see :data:`SETTINGS_HELP`);
 a test checks the README mentions each environment variable.
 """
@@ -9,17 +14,16 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from kg_builder.vocab import DEFAULT_BASE
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 SETTINGS_HELP: dict[str, str] = {
     "KG_BUILDER_BASE": "base IRI for minted IRIs (default https://w3id.org/kg-builder/id/)",
-    "KG_BUILDER_ONTOLOGY": "directory of the ontology and code lists (default ./ontology)",
-    "KG_BUILDER_SHAPES": "directory of SHACL shapes (default ./shapes)",
-    "KG_BUILDER_QUERIES": "directory of named queries (default ./queries)",
+    "KG_BUILDER_ONTOLOGY": "directory of the ontology and code lists (default: the packaged ontology/)",
+    "KG_BUILDER_SHAPES": "directory of SHACL shapes (default: the packaged shapes/)",
+    "KG_BUILDER_QUERIES": "directory of named queries (default: the packaged queries/)",
     "SOURCE_DATE_EPOCH": "fixed build time (Unix seconds) for reproducible output",
     "KG_BUILDER_TIMEOUT": "server: query time limit in seconds; the query's worker is killed past it (default 30)",
     "KG_BUILDER_MAX_ROWS": "server: most result rows (or triples) one answer carries; 0 for no limit (default 10000)",
@@ -32,8 +36,17 @@ SETTINGS_HELP: dict[str, str] = {
 }
 
 
-def _path(env: str, default: str) -> Path:
-    return Path(os.environ.get(env) or PROJECT_ROOT / default)
+def packaged(name: str) -> Path:
+    """The folder of the package data ``kg_builder.<name>`` (``ontology``, ``shapes``, ``queries``).
+
+    Installed packages are plain folders (wheels are installed unpacked), so the resource
+    is a real path that globbing and ``parse(path=...)`` can read."""
+    return Path(str(resources.files(f"kg_builder.{name}")))
+
+
+def _path(env: str, package: str) -> Path:
+    value = os.environ.get(env)
+    return Path(value) if value else packaged(package)
 
 
 def _env_number(env: str, default: float, kind: type = float) -> float:

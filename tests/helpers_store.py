@@ -7,18 +7,18 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from kg_builder.store import open_read_only
+from kg_builder.store.generations import open_read_only
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def select(store: Store | str | Path, query: str) -> list[dict[str, str]]:
     """Rows of a SELECT over the union graph, as plain strings."""
-    from kg_builder.results import run_query
+    from kg_builder.store.query_results import query_union
 
     if not isinstance(store, Store):
         store = open_read_only(store)
-    result = run_query(store, query)
+    result = query_union(store, query)
     names = [v.value for v in result.variables]
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 

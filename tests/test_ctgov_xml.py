@@ -8,7 +8,8 @@ import pytest
 from parser_helpers import doc_from_bytes, doc_from_path, parse_all, parse_one
 
 from kg_builder.model import Enrollment, Note, Organization, PartialDate, Reject, Study
-from kg_builder.sources.ctgov_xml import iter_records, unwrap
+from kg_builder.sources.ctgov_xml import iter_records
+from kg_builder.sources.textblock import unwrap
 
 
 def _xml(shared_data: Path, nct: str) -> Study:

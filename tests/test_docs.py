@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from kg_builder.cli import build_parser
-from kg_builder.queries import load_named_queries
 from kg_builder.settings import SETTINGS_HELP, Settings
+from kg_builder.store.named_queries import load_named_queries
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -15,10 +15,10 @@ from kg_builder.enrich.facts import enrich
 from kg_builder.iris import IriMinter
 from kg_builder.mapping.study import map_study
 from kg_builder.model import Study
-from kg_builder.ontology import ontology_quads
-from kg_builder.queries import execute_named, load_named_queries
 from kg_builder.sources.detect import detect_format, parser_for
 from kg_builder.sources.inputs import iter_documents
+from kg_builder.store.named_queries import execute_named, load_named_queries
+from kg_builder.store.vocabulary import ontology_quads
 from kg_builder.vocab import KG, SKOS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, parse
 
-from kg_builder.link import LINKS_GRAPH_KEY, align, link, open_other
-from kg_builder.pipeline import build
-from kg_builder.store import open_read_only
+from kg_builder.build import build
+from kg_builder.linking.align import LINKS_GRAPH_KEY, align, link, open_other
+from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import DEFAULT_BASE, PREFIXES
 
 DATA = Path(__file__).parent / "data" / "link"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, parse
 
-from kg_builder.export import export
-from kg_builder.pipeline import build
+from kg_builder.build import build
 from kg_builder.settings import Settings
+from kg_builder.store.export import export
 from kg_builder.vocab import ONTOLOGY
 
 RECORDS = Path(__file__).parent / "data" / "link" / "records"

@@ -14,13 +14,13 @@ import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, QueryResultsFormat
 
+from kg_builder.build import build
 from kg_builder.errors import QueryError, StoreError
-from kg_builder.pipeline import build
-from kg_builder.push import parse_auth, push
-from kg_builder.queries import execute_named, load_named_queries
-from kg_builder.remote_store import RemoteStore, substitute
+from kg_builder.remote.endpoint import RemoteStore, substitute
+from kg_builder.remote.push import parse_auth, push
 from kg_builder.settings import Settings
-from kg_builder.store import open_read_only
+from kg_builder.store.generations import open_read_only
+from kg_builder.store.named_queries import execute_named, load_named_queries
 
 RECORDS = Path(__file__).parent / "data" / "link" / "records"
 

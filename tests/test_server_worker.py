@@ -11,7 +11,7 @@ import pytest
 
 from kg_builder.server.testing import write_store
 from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
-from kg_builder.store import current_generation
+from kg_builder.store.generations import current_generation
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

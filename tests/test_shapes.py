@@ -9,11 +9,11 @@ import pytest
 import rdflib
 from pyoxigraph import Store
 
-from kg_builder.ontology import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.settings import Settings
 from kg_builder.sources.detect import FORMATS
-from kg_builder.validation import load_shapes
-from kg_builder.validation_sparql import compile_shapes
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
+from kg_builder.validation.engines import load_shapes
+from kg_builder.validation.sparql import compile_shapes
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 
-from kg_builder.ontology import ontology_quads
 from kg_builder.settings import Settings
-from kg_builder.validation import validate
+from kg_builder.store.vocabulary import ontology_quads
+from kg_builder.validation.engines import validate
 
 DATA = Path(__file__).parent / "data" / "shapes"
 CASES = sorted((DATA / "cases").glob("*.ru"))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
-from kg_builder.pipeline import build
-from kg_builder.store import current_generation, open_read_only
-from kg_builder.validation import StudyValidator, study_graphs, validate
-from kg_builder.validation_cli import main as validate_main
+from kg_builder.build import build
+from kg_builder.store.generations import current_generation, open_read_only
+from kg_builder.validation.cli import main as validate_main
+from kg_builder.validation.engines import StudyValidator, study_graphs, validate
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHAPES = "https://w3id.org/kg-builder/shapes#"
@@ -118,7 +118,7 @@ def test_native_engine_gives_the_same_answers_when_its_cache_is_cleared(seeds_st
     everything = [q for quads in per_graph for q in quads]
     expected_first = StudyValidator().validate_batch(per_graph[0])
     expected_all = StudyValidator().validate_batch(everything)
-    monkeypatch.setattr("kg_builder.validation_native._CACHE_LIMIT", 1)
+    monkeypatch.setattr("kg_builder.validation.native._CACHE_LIMIT", 1)
     validator = StudyValidator()
     # the second batch repeats values the first decided and brings new ones: the cache is cleared in between
     assert validator.validate_batch(per_graph[0]) == expected_first

@@ -49,13 +49,22 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "SMALL_MOLECULE", "small-molecule inhibitor"),
 )
 
-_PLACEBO = re.compile(r"\bplacebos?\b|\bvehicle\b|\bsham\b|\bdummy\b|\bsaline\b", _I)
+_PLACEBO = re.compile(r"\bplacebos?\b|\bvehicle\b|\bsham\b|\bdummy\b", _I)
+_SALINE = re.compile(r"\bsaline\b", _I)
+# Saline is an inert comparator only when isotonic: hyper-/hypotonic saline (3 %, 7 %) is a treatment.
+_NOT_ISOTONIC = re.compile(r"\bhyper-?tonic\b|\bhypo-?tonic\b|(?<![\d.])(?!0?\.9\b)\d+(?:\.\d+)?\s*%", _I)
 _SPECIFIC_ANTIBODY_FORMS = frozenset({"ADC", "BISPECIFIC_ANTIBODY", "RADIOPHARMACEUTICAL", "OTHER_BIOLOGIC"})
 _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 
 
 def is_placebo(text: str) -> bool:
-    return bool(_PLACEBO.search(text))
+    """Whether a name names an inert comparator: a placebo, vehicle, sham or dummy anywhere in it
+    ("ACU-D1 Ointment Vehicle", "Sham TMS", "Aspirin placebo, Vitamin D"), or isotonic saline
+    ("Normal Saline", "Saline 0.9%"; not "Hypertonic saline 7%", a treatment). The one rule for the
+    build (drug mentions) and for linking (placebos are not matched to drug concepts)."""
+    if _PLACEBO.search(text):
+        return True
+    return bool(_SALINE.search(text)) and not _NOT_ISOTONIC.search(text)
 
 
 def most_specific(text: str) -> tuple[str, str] | None:

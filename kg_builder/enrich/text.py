@@ -10,12 +10,15 @@ _SPACES = re.compile(r"\s+")
 # CommonMark escapes the registry writes into free text ("\>= 18", "m\^2", "\[anti-TIGIT\]").
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-                         "\u2212": "-", "\u2019": "'", "\u00ae": " ", "\u2122": " ", "\u00a0": " "})
+                         "\u2212": "-", "\u2019": "'", "\u00ae": "", "\u2122": "", "\u00a0": " "})
 
 
 def clean(text: str) -> str:
-    """NFKC, CommonMark escapes removed, dashes unified, ®/™ dropped, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    """NFKC, CommonMark escapes removed, dashes unified, ®/™ dropped, spaces collapsed.
+
+    ®/™ go before NFKC (which would spell ™ as "TM") and leave no space: "XmAb®7195" is "XmAb7195".
+    """
+    text = unicodedata.normalize("NFKC", text.translate(_DASHES))
     text = _MD_ESCAPE.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
 

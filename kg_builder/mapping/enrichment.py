@@ -16,7 +16,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg_builder.enrich.facts import StudyFacts, enrich
 from kg_builder.enrich.lexicon import targets
 from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
-from kg_builder.links import external_iris
+from kg_builder.external_ids import external_iris
 from kg_builder.mapping import terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
@@ -152,7 +152,7 @@ def _conditions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
             out.typed(base, KG.Condition, SCHEMA.MedicalCondition)
             out.label(base, condition.base[:1].upper() + condition.base[1:])
         for mesh, exact in meshes:
-            if not exact:  # exact name matches are the core mapper's (links.map_links)
+            if not exact:  # exact name matches are the core mapper's (external_links.map_links)
                 for iri in external_iris("mesh", mesh.id, joins=False):
                     out.add(node, SKOS.closeMatch, iri)
     for facet in sorted(facts.population_facets):  # read from the title and conditions already mapped

@@ -8,10 +8,10 @@ from kg_builder import __version__
 from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.enrich.facts import enrich
 from kg_builder.iris import IriMinter, normalize_label
-from kg_builder.links import map_links
-from kg_builder.mapping import organizations, protocol, terms
+from kg_builder.mapping import design, organizations, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.enrichment import map_enrichment
+from kg_builder.mapping.external_links import map_links
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
 from kg_builder.vocab import KG, MESH, PROV, RDFS, SCHEMA
@@ -44,9 +44,9 @@ def map_study(
     _map_status_and_design(study, ctx, out)
     _map_conditions(study, ctx, out)
     facts = enrich(study)  # once: its arm links serve the core arms and the enrichment's arm → drug alike
-    protocol.map_arms_and_interventions(study, ctx, out, facts.arm_links)
-    protocol.map_outcomes(study, ctx, out)
-    protocol.map_eligibility(study, ctx, out)
+    design.map_arms_and_interventions(study, ctx, out, facts.arm_links)
+    design.map_outcomes(study, ctx, out)
+    design.map_eligibility(study, ctx, out)
     organizations.map_sponsors(study, ctx, out)
     organizations.map_sites(study, ctx, out)
     organizations.map_contacts(study, ctx, out)

@@ -36,7 +36,7 @@ from kg_builder.server.limits import BodyLimitMiddleware
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.service import Service
 from kg_builder.settings import Settings
-from kg_builder.store import current_generation
+from kg_builder.store.generations import current_generation
 from kg_builder.vocab import sparql_prefixes
 
 STATIC = Path(__file__).parent / "static"

@@ -190,7 +190,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
     """Write a new store generation with a SPARQL Update or a Graph Store write applied."""
     from pyoxigraph import Quad, parse
 
-    from kg_builder import store as store_module
+    from kg_builder.store import generations as store_module
 
     try:
         with store_module.writing(store_path) as writer:

@@ -17,14 +17,14 @@ from urllib.parse import quote, urlsplit
 from fastapi.responses import Response
 
 from kg_builder.errors import QueryError
-from kg_builder.queries import NamedQuery, load_named_queries
 from kg_builder.server import negotiation as neg
 from kg_builder.server.errors import HttpError
 from kg_builder.server.execute import Reply
 from kg_builder.server.sparql import analyze
 from kg_builder.server.worker import REMOTE, Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.settings import Settings
-from kg_builder.store import current_generation
+from kg_builder.store.generations import current_generation
+from kg_builder.store.named_queries import NamedQuery, load_named_queries
 
 _STATS_LIMIT = 900.0  # seconds for the VoID statistics of one generation (a full scan)
 _OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: described in the vocabulary graph
@@ -34,7 +34,7 @@ class Service:
     def __init__(self, store_path: str | Path, settings: Settings, *, backend: str | None = None) -> None:
         self.store_path = Path(store_path)
         self.backend = backend  # an external SPARQL endpoint served instead of the store (read-only)
-        self._link = self.store_path / "current"  # see kg_builder.store: swapped atomically by a rebuild
+        self._link = self.store_path / "current"  # see kg_builder.store.generations: swapped atomically by a rebuild
         self._seen_link: str | None = None
         self._seen_generation: str | None = None
         self.settings = settings

@@ -1,7 +1,7 @@
 """Helpers for exercising the endpoint: a small graph shaped like the mapper's, and a live server.
 
 Used by the server tests and ``bench/endpoint.py``. The graph is written with
-:func:`kg_builder.store.writing`, so it has the real layout (one named graph per
+:func:`kg_builder.store.generations.writing`, so it has the real layout (one named graph per
 study, the vocabulary graph) without depending on the parsers.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg_builder.ontology import VOCABULARY_GRAPH
-from kg_builder.store import writing
+from kg_builder.store.generations import writing
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import DEFAULT_BASE, KG, MESH, RDF_TYPE, RDFS, SCHEMA, SKOS, XSD, concept
 
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")

@@ -68,7 +68,7 @@ REMOTE = "remote:"  # a "generation" naming an external SPARQL endpoint (serve -
 def open_generation(generation: str):
     """The store a job reads: an on-disk generation, or an external endpoint (``remote:URL``)."""
     if generation.startswith(REMOTE):
-        from kg_builder.remote_store import RemoteStore
+        from kg_builder.remote.endpoint import RemoteStore
 
         return RemoteStore(generation[len(REMOTE):])
     from pyoxigraph import Store

@@ -8,6 +8,11 @@ arguments into documents, :mod:`kg_builder.sources.detect` picks the parser.
 A parser is a function ``iter_records(doc) -> Iterator[Study | Reject]``: it yields
 one item per record it finds, a :class:`Reject` for a record it cannot read, and
 never raises for bad content (only for an unreadable document, as InputError).
+
+A *layout* is a parser module that registers itself with three names (see
+:class:`Layout`): ``NAME``, ``sniff(head, text)`` and ``iter_records(doc)``.
+:mod:`kg_builder.sources.detect` lists the layouts in detection order and asks each
+in turn.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 from kg_builder.model import Reject, Study
 
@@ -44,3 +49,31 @@ class SourceDocument:
 def content_hash(data: bytes) -> str:
     """sha256 hex of a record's bytes, recorded in its provenance."""
     return hashlib.sha256(data).hexdigest()
+
+
+class Layout(Protocol):
+    """What a parser module provides (a module satisfies this protocol by its top-level names)."""
+
+    NAME: str
+
+    def sniff(self, head: bytes, text: str) -> bool:
+        """Whether a document whose first bytes are ``head`` (BOM removed; decoded, newlines
+        unified: ``text``) is in this layout. Only the head of the document is seen."""
+        ...
+
+    def iter_records(self, doc: SourceDocument) -> Iterator[ParseResult]:
+        """Every record of ``doc``: a Study, or a Reject saying why not."""
+        ...
+
+
+_BLANKS = b" \t\r\n"
+
+
+def markup_head(head: bytes) -> bytes:
+    """The head without leading white space: what JSON and XML sniffing look at."""
+    return head.lstrip(_BLANKS)
+
+
+def is_plain_text(head: bytes) -> bool:
+    """Neither JSON, markup nor binary: the only heads the text layouts (CSV, page, flat) may claim."""
+    return markup_head(head)[:1] not in (b"{", b"[", b"<") and b"\x00" not in head

@@ -37,7 +37,7 @@ from kg_builder.model import (
     Site,
     Study,
 )
-from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, is_plain_text
 from kg_builder.sources.outcome_text import split_outcome_cell
 from kg_builder.sources.values import (
     inferred_enrollment_type,
@@ -52,7 +52,7 @@ from kg_builder.sources.values import (
     yes_no,
 )
 
-FORMAT = "ctgov-csv"
+NAME = "ctgov-csv"
 # Normalised header → our key. Several spellings per key (older downloads differ).
 _COLUMNS: dict[str, str] = {
     "nctnumber": "nct",
@@ -117,6 +117,17 @@ def is_header(row: list[str]) -> bool:
     return "nct" in keys or "title" in keys
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """Plain text whose first row parses as a CSV header naming an NCT Number or Study Title column."""
+    if not is_plain_text(head):
+        return False
+    try:
+        header = next(csv.reader(io.StringIO(text.lstrip())), None)
+    except csv.Error:
+        return False
+    return bool(header) and len(header) > 1 and is_header(header)
+
+
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     """Yield one Study or Reject per data row; never raises for content."""
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 28))  # one cell may list 400+ sites
@@ -129,11 +140,11 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            yield Reject(doc.name, "row 1", f"CSV header cannot be read: {exc}", FORMAT)
+            yield Reject(doc.name, "row 1", f"CSV header cannot be read: {exc}", NAME)
             return
         if not header or not is_header(header):
             yield Reject(
-                doc.name, "row 1", "no CSV header with an 'NCT Number' or 'Study Title' column", FORMAT
+                doc.name, "row 1", "no CSV header with an 'NCT Number' or 'Study Title' column", NAME
             )
             return
         keys = [_COLUMNS.get(_norm(name)) for name in header]
@@ -144,21 +155,21 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                 row = next(reader)
             except StopIteration:
                 if not seen:
-                    yield Reject(doc.name, "row 2", "CSV header but no data rows", FORMAT)
+                    yield Reject(doc.name, "row 2", "CSV header but no data rows", NAME)
                 return
             except csv.Error as exc:
-                yield Reject(doc.name, f"row {row_no}", f"CSV row cannot be read: {exc}", FORMAT)
+                yield Reject(doc.name, f"row {row_no}", f"CSV row cannot be read: {exc}", NAME)
                 return
             if not any(cell.strip() for cell in row):
                 continue
             seen = True
             digest = content_hash("\x1f".join(row).encode("utf-8"))
-            provenance = Provenance(doc.name, FORMAT, f"row {row_no}", digest)
+            provenance = Provenance(doc.name, NAME, f"row {row_no}", digest)
             try:
                 yield build_row(row, header, keys, provenance)
             except Exception as exc:  # a bug must cost one record, never the build
                 yield Reject(
-                    doc.name, f"row {row_no}", f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT
+                    doc.name, f"row {row_no}", f"parser error (bug): {type(exc).__name__}: {exc}", NAME
                 )
 
 
@@ -207,7 +218,7 @@ def build_row(
     study.brief_title = get("title")
     if study.registry_id is None and study.brief_title is None:
         return Reject(
-            provenance.source_file, provenance.position, "row has neither an NCT Number nor a title", FORMAT
+            provenance.source_file, provenance.position, "row has neither an NCT Number nor a title", NAME
         )
     study.acronym = get("acronym")
     study.overall_status = to_code(get("status"))

@@ -28,7 +28,7 @@ from typing import IO, Any
 import ijson
 
 from kg_builder.model import Provenance, Reject, Study
-from kg_builder.sources.base import SourceDocument, content_hash
+from kg_builder.sources.base import SourceDocument, content_hash, markup_head
 from kg_builder.sources.ctgov_json_build import build_study
 
 try:  # optional speed-up; the standard library is the fallback
@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         return json.loads(data)
 
 
-FORMAT = "ctgov-json"
+NAME = "ctgov-json"
 _BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 _FIRST_KEY_RE = re.compile(rb'^\{\s*"((?:[^"\\]|\\.)*)"')
@@ -51,12 +51,17 @@ _PAGE_KEYS = frozenset({b"studies", b"nextPageToken", b"totalCount"})
 _HEAD_SIZE = 65536
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """A JSON document: its first character opens an object or an array."""
+    return markup_head(head)[:1] in (b"{", b"[")
+
+
 def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:
     """Yield one Study or Reject per record in ``doc`` (layouts and policy in the module doc)."""
     head = doc.head(_HEAD_SIZE)
     body = head.removeprefix(_BOM).lstrip(_WS)
     if not body:
-        yield Reject(doc.name, "1", "empty document: no JSON in it", FORMAT)
+        yield Reject(doc.name, "1", "empty document: no JSON in it", NAME)
         return
     if body[:1] == b"[":
         yield from _stream(doc, "item", "[{}]")
@@ -71,13 +76,13 @@ def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:
 def record(obj: Any, source: str, position: str) -> Study | Reject:
     """Build one Study (or Reject) from a decoded JSON value; never raises."""
     if not isinstance(obj, dict):
-        return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", FORMAT)
+        return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", NAME)
     try:
         canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        provenance = Provenance(source, FORMAT, position, content_hash(canonical))
+        provenance = Provenance(source, NAME, position, content_hash(canonical))
         return build_study(obj, provenance)
     except Exception as exc:  # a safety net: one odd record must never stop a build
-        return Reject(source, position, f"could not read record ({type(exc).__name__}: {exc})"[:300], FORMAT)
+        return Reject(source, position, f"could not read record ({type(exc).__name__}: {exc})"[:300], NAME)
 
 
 def _stream(doc: SourceDocument, prefix: str, position: str) -> Iterator[Study | Reject]:
@@ -93,7 +98,7 @@ def _stream(doc: SourceDocument, prefix: str, position: str) -> Iterator[Study |
                 return
             except Exception as exc:  # ijson errors, bad UTF-8, a truncated .gz …
                 reason = f"invalid JSON from this item on, rest of document skipped: {_one_line(exc)}"
-                yield Reject(doc.name, position.format(index), reason, FORMAT)
+                yield Reject(doc.name, position.format(index), reason, NAME)
                 return
             yield record(obj, doc.name, position.format(index))
             index += 1
@@ -122,7 +127,7 @@ def _lines_or_single(doc: SourceDocument) -> Iterator[Study | Reject]:
         data = first + second + stream.read()
     obj, error = _try_loads(data)
     if error is not None:
-        yield Reject(doc.name, "1", f"invalid JSON: {error}", FORMAT)
+        yield Reject(doc.name, "1", f"invalid JSON: {error}", NAME)
         return
     yield from _single(doc.name, obj)
 
@@ -147,7 +152,7 @@ def _single(name: str, obj: Any) -> Iterator[Study | Reject]:
 def _line_record(name: str, number: int, obj: Any, error: str | None) -> Study | Reject:
     position = f"line {number}"
     if error is not None:
-        return Reject(name, position, f"invalid JSON: {error}", FORMAT)
+        return Reject(name, position, f"invalid JSON: {error}", NAME)
     return record(obj, name, position)
 
 

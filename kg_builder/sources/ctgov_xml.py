@@ -30,74 +30,22 @@ from collections.abc import Iterator
 
 from kg_builder.errors import InputError
 from kg_builder.model import Provenance, Reject
-from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, markup_head
+from kg_builder.sources.ctgov_xml_build import build_study
 
-FORMAT = "ctgov-xml"
+NAME = "ctgov-xml"
 ROOT = "clinical_study"
-_ITEM = re.compile(r"^(?:[-*•]\s|\d{1,3}[.)]\s|[a-zA-Z][.)]\s|\(\w{1,4}\)\s)")
+_XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?clinical_study[\s>/]")
 
 
-def unwrap(text: str | None, *, star_bullets: bool = False) -> str | None:
-    """Dedent a hard-wrapped textblock and join wrapped lines; keep paragraphs and items.
-
-    A line that starts a list item begins a new line (with its relative indent, so nested
-    items stay nested); any other line continues the previous one.
-    """
-    if text is None:
-        return None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
-    if not indents:
-        return None
-    base = min(indents)
-    # First-level list items start at column 0 (as in API v2 text); deeper ones keep their offset.
-    item_indents = [
-        len(line) - len(line.lstrip()) - base for line in lines if line.strip() and _ITEM.match(line.strip())
-    ]
-    item_base = min(item_indents, default=0)
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        body = line[base:].rstrip() if len(line) > base else line.strip()
-        stripped = body.lstrip()
-        if not stripped:
-            if current:
-                paragraphs.append("\n".join(current))
-                current = []
-            continue
-        if current and not _ITEM.match(stripped):
-            current[-1] += " " + stripped
-            continue
-        indent = len(body) - len(stripped)
-        if _ITEM.match(stripped):
-            indent = max(0, indent - item_base)
-        if star_bullets and stripped[:1] == "-" and stripped[1:2].isspace():
-            stripped = "* " + stripped[1:].lstrip()
-        current.append(" " * indent + stripped)
-    if current:
-        paragraphs.append("\n".join(current))
-    # Items of one list sit on consecutive lines, as in API v2 text; other paragraphs apart.
-    out: list[str] = []
-    for paragraph in paragraphs:
-        if out and _ITEM.match(paragraph.lstrip()) and _ITEM.match(out[-1].rsplit("\n", 1)[-1].lstrip()):
-            out[-1] += "\n" + paragraph
-        else:
-            out.append(paragraph)
-    return "\n\n".join(out) or None
-
-
-def paragraphs(text: str | None) -> str | None:
-    """Short free text (not a textblock): its line breaks are paragraph breaks, as API v2 reads them."""
-    if text is None:
-        return None
-    kept = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-    return "\n\n".join(kept) or None
+def sniff(head: bytes, text: str) -> bool:
+    """Markup with a ``<clinical_study>`` element (any namespace prefix) in its head."""
+    body = markup_head(head)
+    return body[:1] == b"<" and _XML_ROOT.search(body) is not None
 
 
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     """Yield one Study or Reject per ``<clinical_study>`` in ``doc``; never raises for content."""
-    from kg_builder.sources.ctgov_xml_build import build_study
-
     try:
         stream = doc.open()
     except OSError as exc:
@@ -123,19 +71,19 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                 position = str(count)
                 try:
                     digest = content_hash(ET.tostring(elem, encoding="utf-8"))
-                    yield build_study(elem, Provenance(doc.name, FORMAT, position, digest))
+                    yield build_study(elem, Provenance(doc.name, NAME, position, digest))
                 except Exception as exc:  # a bug must cost one record, never the build
                     yield Reject(
-                        doc.name, position, f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT
+                        doc.name, position, f"parser error (bug): {type(exc).__name__}: {exc}", NAME
                     )
                 finally:
                     elem.clear()
         except ET.ParseError as exc:
             where = str(count + 1)
-            yield Reject(doc.name, where, f"XML is not well-formed: {exc}", FORMAT)
+            yield Reject(doc.name, where, f"XML is not well-formed: {exc}", NAME)
             return
         except (UnicodeError, ValueError, LookupError) as exc:
-            yield Reject(doc.name, str(count + 1), f"XML cannot be decoded: {exc}", FORMAT)
+            yield Reject(doc.name, str(count + 1), f"XML cannot be decoded: {exc}", NAME)
             return
     if count == 0:
-        yield Reject(doc.name, "1", f"no <{ROOT}> element in the document", FORMAT)
+        yield Reject(doc.name, "1", f"no <{ROOT}> element in the document", NAME)

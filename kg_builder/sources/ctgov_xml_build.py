@@ -1,7 +1,7 @@
 """Field-level reading of one classic ``<clinical_study>`` element into a Study.
 
-Split from :mod:`kg_builder.sources.ctgov_xml` (streaming, text unwrapping) to keep both
-small. A value that cannot be read becomes one line in ``study.warnings``; the study is
+Split from :mod:`kg_builder.sources.ctgov_xml` (streaming) and :mod:`~kg_builder.sources.textblock`
+(text unwrapping) to keep each small. A value that cannot be read becomes one line in ``study.warnings``; the study is
 kept. Conventions are described in :mod:`ctgov_xml`.
 """
 
@@ -29,7 +29,7 @@ from kg_builder.model import (
     Site,
     Study,
 )
-from kg_builder.sources.ctgov_xml import paragraphs, unwrap
+from kg_builder.sources.textblock import paragraphs, unwrap
 from kg_builder.sources.values import criteria_from_text, parse_date, phase_codes, to_code, yes_no
 
 _NCT = re.compile(r"^NCT\d{8}$")

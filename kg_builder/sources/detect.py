@@ -1,4 +1,4 @@
-"""Pick the parser for a document: by forced format name, else by sniffing its content.
+"""Pick the parser for a document: by forced format name, else by asking each layout to sniff it.
 
 Sniffing reads only the head of a document (64 KiB) and decides in this order: JSON
 (``{``/``[``), classic XML (a ``<clinical_study`` element), the CSV download (a header
@@ -10,34 +10,23 @@ interventions line after title, summary and conditions). A document that fits no
 
 from __future__ import annotations
 
-import csv
-import importlib
-import io
 import re
 
-from kg_builder.sources.base import Parser, SourceDocument
+from kg_builder.sources import ctgov_csv, ctgov_json, ctgov_xml, flat_record, registry_page
+from kg_builder.sources.base import Layout, Parser, SourceDocument
 
-FORMATS: tuple[str, ...] = ("ctgov-json", "ctgov-xml", "ctgov-csv", "registry-page", "flat-record")
-_MODULES = {
-    "ctgov-json": "ctgov_json",
-    "ctgov-xml": "ctgov_xml",
-    "ctgov-csv": "ctgov_csv",
-    "registry-page": "registry_page",
-    "flat-record": "flat_record",
-}
+# The registry of layouts, in detection order: the first whose sniff() claims a document wins.
+LAYOUTS: tuple[Layout, ...] = (ctgov_json, ctgov_xml, ctgov_csv, registry_page, flat_record)
+FORMATS: tuple[str, ...] = tuple(layout.NAME for layout in LAYOUTS)
+_BY_NAME: dict[str, Layout] = {layout.NAME: layout for layout in LAYOUTS}
 _HEAD = 65536
 _BOM = b"\xef\xbb\xbf"
-_XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?clinical_study[\s>/]")
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-# The flat layout's lines before the interventions line: title, summary…, conditions.
-_FLAT_MAX_LINES = 40
 
 
 def parser_for(name: str) -> Parser:
     """The parser registered under format ``name`` (one of :data:`FORMATS`); KeyError otherwise."""
-    module_name = _MODULES[name]
-    module = importlib.import_module(f"kg_builder.sources.{module_name}")
-    return module.iter_records
+    return _BY_NAME[name].iter_records
 
 
 def _head_text(doc: SourceDocument) -> tuple[bytes, str]:
@@ -45,48 +34,9 @@ def _head_text(doc: SourceDocument) -> tuple[bytes, str]:
     return head, head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _csv_header(text: str) -> list[str] | None:
-    try:
-        return next(csv.reader(io.StringIO(text)), None)
-    except csv.Error:
-        return None
-
-
-def _page_headings(lines: list[str]) -> int:
-    from kg_builder.sources.registry_page import SIGNATURE_HEADINGS
-
-    present = {line.strip() for line in lines}
-    return sum(heading in present for heading in SIGNATURE_HEADINGS)
-
-
-def _looks_flat(lines: list[str]) -> bool:
-    from kg_builder.sources.flat_record import INTERVENTION_LINE
-
-    lines = [line for line in lines if line.strip()][: _FLAT_MAX_LINES + 1]
-    return len(lines) >= 4 and any(INTERVENTION_LINE.match(line) for line in lines[2:])
-
-
 def detect_text(head: bytes, text: str) -> str | None:
     """The format of a document whose first bytes are ``head`` (decoded: ``text``)."""
-    body = head.lstrip(b" \t\r\n")
-    if body[:1] in (b"{", b"["):
-        return "ctgov-json"
-    if body[:1] == b"<":
-        return "ctgov-xml" if _XML_ROOT.search(body) else None
-    if b"\x00" in head:
-        return None
-    lines = text.lstrip("\n").split("\n")
-    header = _csv_header(text.lstrip())
-    if header and len(header) > 1:
-        from kg_builder.sources.ctgov_csv import is_header
-
-        if is_header(header):
-            return "ctgov-csv"
-    if _page_headings(lines) >= 2:
-        return "registry-page"
-    if _looks_flat(lines):
-        return "flat-record"
-    return None
+    return next((layout.NAME for layout in LAYOUTS if layout.sniff(head, text)), None)
 
 
 def detect_format(doc: SourceDocument) -> str | None:

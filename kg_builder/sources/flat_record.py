@@ -19,11 +19,11 @@ from collections.abc import Iterator
 
 from kg_builder.errors import InputError
 from kg_builder.model import Provenance, Reject, Study
-from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, is_plain_text
 from kg_builder.sources.outcome_text import split_outcome_cell
 from kg_builder.sources.values import parse_intervention, plain, split_list
 
-FORMAT = "flat-record"
+NAME = "flat-record"
 # ClinicalTrials.gov intervention types, as written in the CSV Interventions column.
 INTERVENTION_TYPES = (
     "DRUG",
@@ -59,13 +59,21 @@ def read_text(doc: SourceDocument) -> tuple[bytes, str, list[str]]:
     return data, text.replace("\r\n", "\n").replace("\r", "\n"), warnings
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """Plain text with a ``TYPE: name`` interventions line after title, summary and conditions."""
+    if not is_plain_text(head):
+        return False
+    lines = [line for line in text.split("\n") if line.strip()][: _MAX_HEAD_LINES + 1]
+    return len(lines) >= 4 and any(INTERVENTION_LINE.match(line) for line in lines[2:])
+
+
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     """Yield the one study of a flat-record document, or a Reject saying why not."""
     data, text, warnings = read_text(doc)
     try:
         yield parse_flat_text(text, doc.name, content_hash(data), warnings)
     except Exception as exc:  # a bug must cost one record, never the build
-        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT)
+        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", NAME)
 
 
 def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | None = None) -> Study | Reject:
@@ -74,7 +82,7 @@ def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | N
     while lines and not lines[-1].strip():
         lines.pop()
     if not any(line.strip() for line in lines):
-        return Reject(source, "1", "empty document: no title line", FORMAT)
+        return Reject(source, "1", "empty document: no title line", NAME)
     first = next(i for i, line in enumerate(lines) if line.strip())
     lines = lines[first:]
 
@@ -91,7 +99,7 @@ def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | N
             source,
             "1",
             "not a flat record: no 'TYPE: name' interventions line after title, summary and conditions",
-            FORMAT,
+            NAME,
         )
     title = lines[0].strip()
     summary = "\n".join(lines[1 : interventions_at - 1]).strip() or None
@@ -107,7 +115,7 @@ def parse_flat_text(text: str, source: str, digest: str, warnings: list[str] | N
     outcomes = split_outcome_cell("\n".join(rest), "unknown")
 
     return Study(
-        provenance=Provenance(source, FORMAT, "1", digest),
+        provenance=Provenance(source, NAME, "1", digest),
         brief_title=title or None,
         brief_summary=summary,
         conditions=conditions,

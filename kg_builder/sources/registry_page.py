@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from kg_builder.model import Note, Provenance, Reject, Study
-from kg_builder.sources.base import ParseResult, SourceDocument, content_hash
+from kg_builder.sources import registry_sections as read
+from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, is_plain_text
 from kg_builder.sources.flat_record import read_text
+from kg_builder.sources.registry_sections import Section
 from kg_builder.sources.values import plain
 
-FORMAT = "registry-page"
+NAME = "registry-page"
 
 KNOWN_HEADINGS = frozenset(
     {
@@ -67,13 +68,6 @@ _PREAMBLE_FIELD = re.compile(r"^([A-Z][A-Za-z ]{1,40}):\s*(.+)$")
 _HEADING_SHAPE = re.compile(r"^[A-Z][A-Za-z&/,' ()-]{1,60}$")
 
 
-@dataclass(slots=True)
-class Section:
-    heading: str
-    lines: list[str] = field(default_factory=list)  # non-blank lines, stripped
-    raw: list[str] = field(default_factory=list)  # all lines, as written (for criteria text)
-
-
 def _is_explanation(line: str) -> bool:
     return len(line) < 250 and bool(_EXPLANATION.match(line))
 
@@ -115,25 +109,31 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     return preamble, sections
 
 
+def sniff(head: bytes, text: str) -> bool:
+    """Plain text with at least two of the page's signature headings, each on a line of its own."""
+    if not is_plain_text(head):
+        return False
+    present = {line.strip() for line in text.split("\n")}
+    return sum(heading in present for heading in SIGNATURE_HEADINGS) >= 2
+
+
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     """Yield the one study of a registry-page document, or a Reject saying why not."""
     data, text, warnings = read_text(doc)
     try:
         yield parse_page_text(text, doc.name, content_hash(data), warnings)
     except Exception as exc:  # a bug must cost one record, never the build
-        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", FORMAT)
+        yield Reject(doc.name, "1", f"parser error (bug): {type(exc).__name__}: {exc}", NAME)
 
 
 def parse_page_text(text: str, source: str, digest: str, warnings: list[str] | None = None) -> Study | Reject:
     """Read one saved study page."""
-    from kg_builder.sources import registry_sections as read
-
     # Page values are API v2 text shown raw: undo its CommonMark escapes as the JSON parser does.
     lines = plain(text).split("\n")
     preamble, sections = split_sections(lines)
     if not sections:
-        return Reject(source, "1", "not a registry page: no known section heading found", FORMAT)
-    study = Study(provenance=Provenance(source, FORMAT, "1", digest), warnings=list(warnings or ()))
+        return Reject(source, "1", "not a registry page: no known section heading found", NAME)
+    study = Study(provenance=Provenance(source, NAME, "1", digest), warnings=list(warnings or ()))
     read.preamble(study, preamble)
     # Sections that need others (arms need the interventions' descriptions, facility
     # contacts need the locations) are read last, whatever their order on the page.
@@ -152,5 +152,5 @@ def parse_page_text(text: str, source: str, digest: str, warnings: list[str] | N
                 study.notes.append(Note(section.heading, body))
     read.finish(study)
     if not (study.registry_id or study.title):
-        return Reject(source, "1", "registry page without an NCT ID or a title", FORMAT)
+        return Reject(source, "1", "registry page without an NCT ID or a title", NAME)
     return study

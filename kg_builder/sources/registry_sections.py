@@ -1,6 +1,6 @@
 """Section readers of the registry web-page layout (see :mod:`registry_page`).
 
-Each reader fills part of a :class:`Study` from one :class:`~registry_page.Section`;
+Each reader fills part of a :class:`Study` from one :class:`Section`;
 labels they do not know become notes, never silent losses.
 """
 
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
 
 from kg_builder.model import (
     Age,
@@ -35,13 +34,19 @@ from kg_builder.sources.values import (
     yes_no,
 )
 
-if TYPE_CHECKING:
-    from kg_builder.sources.registry_page import Section
-
 _NCT = re.compile(r"\bNCT\d{8}\b")
 _PHONE = re.compile(r"^[+(]?\d[\d\s()+\-./]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^\S+@\S+\.\S+$")
 _CRITERIA_HEADING = re.compile(r"^\s*(inclusion|exclusion) criteria\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Section:
+    """One headed section of a page (cut by :func:`registry_page.split_sections`)."""
+
+    heading: str
+    lines: list[str] = field(default_factory=list)  # non-blank lines, stripped
+    raw: list[str] = field(default_factory=list)  # all lines, as written (for criteria text)
 
 
 def _age(study: Study, text: str) -> Age | None:

@@ -32,17 +32,17 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from kg_builder.errors import ValidationError
-from kg_builder.ontology import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.settings import Settings
-from kg_builder.validation_native import NativeValidator
-from kg_builder.validation_sparql import (
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
+from kg_builder.validation.native import NativeValidator
+from kg_builder.validation.sparql import (
     CompiledConstraint,
     UnsupportedShapes,
     compile_shapes,
     compile_specs,
     run_compiled,
 )
-from kg_builder.validation_terms import SH, ValidationResult, ox_to_rdflib, rdflib_key, report_quads
+from kg_builder.validation.terms import SH, ValidationResult, ox_to_rdflib, rdflib_key, report_quads
 
 ENGINES = ("sparql", "native", "pyshacl", "pyshacl-store")
 _NATIVE_CHUNK = 500  # study graphs per native batch when validating a whole store
@@ -242,7 +242,7 @@ def _native_studies(store: Store, graphs: list[NamedNode], shapes: rdflib.Graph)
 def _open(store_or_path: Store | str | Path) -> tuple[Store, str | None]:
     if isinstance(store_or_path, Store):
         return store_or_path, None
-    from kg_builder.store import current_generation, open_read_only
+    from kg_builder.store.generations import current_generation, open_read_only
 
     store = open_read_only(store_or_path)
     return store, str(current_generation(store_or_path))

@@ -2,7 +2,7 @@
 
 documents → detect → parse → Study → map → quads → store (one new generation).
 A bad record becomes a Reject and never stops the others; a failed build leaves
-the last good store as it was (see :mod:`kg_builder.store`).
+the last good store as it was (see :mod:`kg_builder.store.generations`).
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
-from kg_builder import store as store_module
 from kg_builder.errors import UsageError
 from kg_builder.iris import IriMinter
 from kg_builder.mapping.study import map_study
 from kg_builder.model import Reject, Study
-from kg_builder.ontology import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.settings import Settings, build_time
 from kg_builder.sources.base import ParseResult, SourceDocument
 from kg_builder.sources.detect import FORMATS, detect_format, explain_undetected, parser_for
 from kg_builder.sources.inputs import iter_documents
-from kg_builder.validation import StudyValidation, StudyValidator
-from kg_builder.validation_worker import BackgroundValidator
+from kg_builder.store import generations as store_module
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
+from kg_builder.validation.engines import StudyValidation, StudyValidator
+from kg_builder.validation.worker import BackgroundValidator
 
 _BATCH_STUDIES = 200  # per batch: ~85k quads; the check of one holds ~90 MB, four batches are in flight at most
 
@@ -193,7 +193,7 @@ class _BatchChecks:
 
     A build that fits in one batch never pays for starting a process; from the second
     batch on, checking runs beside parsing and mapping (see
-    :mod:`kg_builder.validation_worker`). Batches are stored in the order they were read.
+    :mod:`kg_builder.validation.worker`). Batches are stored in the order they were read.
     """
 
     def __init__(self, settings: Settings) -> None:

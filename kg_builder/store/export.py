@@ -10,7 +10,7 @@ from typing import IO
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
 from kg_builder.errors import UsageError
-from kg_builder.store import open_read_only
+from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import PREFIXES
 
 EXPORT_FORMATS: dict[str, RdfFormat] = {

@@ -7,7 +7,7 @@ import sys
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from kg_builder.link import link
+    from kg_builder.linking.align import link
 
     links = link(args.store, args.others, out=args.out, sssom=args.sssom, min_confidence=args.min_confidence,
                  base=args.base, save=not args.no_store)
@@ -22,7 +22,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from kg_builder.push import parse_auth, push
+    from kg_builder.remote.push import parse_auth, push
 
     report = push(args.store, args.to, auth=parse_auth(args.auth), changed_only=args.changed_only,
                   state_path=args.state, batch_size=args.batch_size, verify=not args.no_verify,

@@ -1,7 +1,7 @@
 """``kg-builder link``: align our graph with other trial graphs, as evidence with a method and a score.
 
 Other graphs come as RDF files (any syntax pyoxigraph or rdflib reads) or SPARQL
-endpoint URLs. The matching rules are in :mod:`kg_builder.link_match`. The result
+endpoint URLs. The matching rules are in :mod:`kg_builder.linking.match`. The result
 is an alignment graph, stored in its own named graph of the store
 (:data:`LINKS_GRAPH_KEY` under the base) so it can be dropped or replaced, and
 optionally written as RDF and as an SSSOM TSV.
@@ -25,14 +25,15 @@ from typing import IO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
+from kg_builder.enrich.explicit import is_placebo
 from kg_builder.errors import InputError, UsageError
+from kg_builder.external_ids import converter
 from kg_builder.iris import IriMinter
-from kg_builder.link_match import Profile, Similarity, is_placebo, keys, profiles, tokens
-from kg_builder.link_relations import relation_quads
-from kg_builder.links import converter
-from kg_builder.remote_store import RemoteStore
+from kg_builder.linking.match import Profile, Similarity, keys, profiles, tokens
+from kg_builder.linking.relations import relation_quads
+from kg_builder.remote.endpoint import RemoteStore
 from kg_builder.settings import Settings
-from kg_builder.store import open_read_only, writing
+from kg_builder.store.generations import open_read_only, writing
 from kg_builder.vocab import OWL, RDF_TYPE, SKOS, XSD, Namespace
 
 SSSOM = Namespace("https://w3id.org/sssom/")

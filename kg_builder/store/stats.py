@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from kg_builder.ontology import VOCABULARY_GRAPH
-from kg_builder.store import open_read_only
+from kg_builder.store.generations import open_read_only
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 
 _CLASSES = (
     "ClinicalTrial", "Arm", "Intervention", "Drug", "Condition", "Outcome", "Criterion",

@@ -10,11 +10,11 @@ import pytest
 from helpers_store import EXAMPLES, minimal_study, select, write_json
 from pyoxigraph import Dataset, RdfFormat, parse
 
-from kg_builder.export import export
-from kg_builder.pipeline import build, build_or_report, write_rejects
+from kg_builder.build import build, build_or_report, write_rejects
 from kg_builder.sources.ctgov_json import iter_records
 from kg_builder.sources.inputs import iter_documents
-from kg_builder.store import current_generation, open_read_only
+from kg_builder.store.export import export
+from kg_builder.store.generations import current_generation, open_read_only
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +23,8 @@ def _fixed_build_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _overview(store: Path, nct: str) -> dict[str, str]:
-    from kg_builder.queries import execute_named, named_query
     from kg_builder.settings import Settings
+    from kg_builder.store.named_queries import execute_named, named_query
 
     query = named_query(Settings().queries_dir, "trial-overview")
     rows = list(execute_named(open_read_only(store), query, {"nct": nct}))
@@ -175,7 +175,7 @@ def test_a_failure_mid_build_leaves_the_store_unchanged(tmp_path: Path, monkeypa
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    import kg_builder.pipeline as pipeline
+    import kg_builder.build as pipeline
 
     monkeypatch.setattr(pipeline, "map_study", explode)  # a mapping bug is a per-study reject …
     report = build_or_report([EXAMPLES / "ctgov-json"], store)
@@ -308,7 +308,7 @@ def test_checks_in_a_child_process_give_the_same_store_and_reports(tmp_path: Pat
     bad = write_json(tmp_path / "bad.json", _backwards_study())
     inputs = [good[0], bad, *good[1:], EXAMPLES / "seeds"]
     in_process = build(inputs, tmp_path / "one", strict=True)
-    monkeypatch.setattr("kg_builder.pipeline._BATCH_STUDIES", 2)
+    monkeypatch.setattr("kg_builder.build._BATCH_STUDIES", 2)
     background = build(inputs, tmp_path / "many", strict=True)
     assert (background.built, background.triples, background.outcome) == (5, in_process.triples, "partial")
     assert background.violations == in_process.violations
@@ -322,7 +322,7 @@ def test_checks_in_a_child_process_give_the_same_store_and_reports(tmp_path: Pat
 
 def test_a_dead_validation_process_fails_the_build_and_keeps_the_last_good_store(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg_builder.validation_worker import BackgroundValidator, ValidatorProcessError
+    from kg_builder.validation.worker import BackgroundValidator, ValidatorProcessError
 
     inputs = [write_json(tmp_path / f"s{i}.json", minimal_study(f"NCT0900020{i}")) for i in range(5)]
     build(inputs[:1], tmp_path / "s")
@@ -335,7 +335,7 @@ def test_a_dead_validation_process_fails_the_build_and_keeps_the_last_good_store
         real_submit(self, data, token)
 
     monkeypatch.setattr(BackgroundValidator, "submit", dying_submit)
-    monkeypatch.setattr("kg_builder.pipeline._BATCH_STUDIES", 2)
+    monkeypatch.setattr("kg_builder.build._BATCH_STUDIES", 2)
     with pytest.raises(ValidatorProcessError, match="validation process stopped"):
         build(inputs, tmp_path / "s")
     assert _sorted_nquads(tmp_path / "s") == before

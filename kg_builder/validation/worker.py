@@ -7,7 +7,7 @@ take turns on one core. Here the check runs in a child process that receives eac
 as N-Quads bytes (the form the store writer needs anyway) and answers with the results
 per study graph, in the order the batches were sent.
 
-The child is ``python -m kg_builder.validation_worker`` over pipes rather than a
+The child is ``python -m kg_builder.validation.worker`` over pipes rather than a
 multiprocessing pool: spawning through multiprocessing re-imports the caller's main
 script, which breaks builds started from a script without an ``if __name__`` guard.
 """
@@ -28,7 +28,7 @@ from typing import BinaryIO
 from pyoxigraph import RdfFormat, parse
 
 from kg_builder.errors import ValidationError
-from kg_builder.validation import StudyValidation, StudyValidator
+from kg_builder.validation.engines import StudyValidation, StudyValidator
 
 _LENGTH = struct.Struct("<Q")
 
@@ -85,7 +85,7 @@ class BackgroundValidator:
 
     def __init__(self, shapes_dir: str | Path | None = None, ontology_dir: str | Path | None = None,
                  *, in_flight: int = 2) -> None:
-        command = [sys.executable, "-m", "kg_builder.validation_worker", str(shapes_dir or ""), str(ontology_dir or "")]
+        command = [sys.executable, "-m", "kg_builder.validation.worker", str(shapes_dir or ""), str(ontology_dir or "")]
         # the child imports kg_builder from wherever this process found it (a checkout, a zipapp, a venv)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)

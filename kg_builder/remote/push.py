@@ -36,8 +36,8 @@ import httpx
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, Triple, parse, serialize
 
 from kg_builder.errors import StoreError, UsageError
-from kg_builder.remote_store import RemoteStore
-from kg_builder.store import open_read_only
+from kg_builder.remote.endpoint import RemoteStore
+from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import PROV
 
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}

@@ -20,7 +20,7 @@ from pyoxigraph import (
 )
 
 from kg_builder.errors import QueryError
-from kg_builder.store import open_read_only
+from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import PREFIXES
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
@@ -29,7 +29,7 @@ _SERIALIZED = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV, "
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 
-def run_query(
+def query_union(
     store: Store,
     text: str,
     *,
@@ -47,7 +47,7 @@ def run_query(
 
 
 def query_store(store_path: str | Path, text: str, **kwargs) -> QueryResult:
-    return run_query(open_read_only(store_path), text, **kwargs)
+    return query_union(open_read_only(store_path), text, **kwargs)
 
 
 def _cell(term: object) -> str:

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from pyoxigraph import NamedNode, Quad, QuerySolutions
 
-from kg_builder.link_match import is_placebo
+from kg_builder.enrich.explicit import is_placebo
 from kg_builder.vocab import KG, RDF_TYPE, sparql_prefixes
 
 _QUERY = sparql_prefixes() + r"""

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions
 
-from kg_builder.links import local_id, parse_external, scheme_named
+from kg_builder.enrich.text import fold
+from kg_builder.external_ids import local_id, parse_external, scheme_named
 from kg_builder.registry_ids import normalize_registry_id, registry_id_at_end
 from kg_builder.vocab import ONTOLOGY
 
@@ -178,7 +179,7 @@ def _literal(profile: Profile, pname: str, value: str) -> None:
         (profile.secondary_ids if _is_secondary(lowered) else profile.registry_ids).add(rid.value)
         return
     if lowered in ("orgstudyid", "org_study_id", "sponsorprotocolid", "protocolid", "sponsorid"):
-        profile.org_ids.add(fold(value))
+        profile.org_ids.add(plain_words(value))
         return
     scheme = scheme_named(pname)
     if ":" in value and (parsed := _curie(value)) is not None:
@@ -204,23 +205,25 @@ def _curie(value: str) -> tuple[str, str] | None:
 
 # --- text ----------------------------------------------------------------------------------------
 
-def fold(text: str) -> str:
-    text = _BRACKET_SUFFIX.sub("", unicodedata.normalize("NFKC", text)).casefold()
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
-    return " ".join(re.sub(r"[^\w+]+", " ", text).split())
+def plain_words(text: str) -> str:
+    """A name as plain words for matching: :func:`~kg_builder.enrich.text.fold`, then without a trailing
+    ``[prefix:id]`` (Bio2RDF labels), accents or punctuation (other graphs write names in ASCII)."""
+    folded = fold(_BRACKET_SUFFIX.sub("", unicodedata.normalize("NFKC", text)))
+    ascii_form = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode() or folded
+    return " ".join(re.sub(r"[^\w+]+", " ", ascii_form).split())
 
 
 def keys(text: str, kind: str | None) -> set[str]:
     """Normalised forms of a name that count as the same name."""
-    base = " ".join(t for t in fold(text).split() if t not in STOP_WORDS)
-    forms = {base, " ".join(t for t in fold(_PARENTHESIS.sub(" ", text)).split() if t not in STOP_WORDS)}
+    base = " ".join(t for t in plain_words(text).split() if t not in STOP_WORDS)
+    forms = {base, " ".join(t for t in plain_words(_PARENTHESIS.sub(" ", text)).split() if t not in STOP_WORDS)}
     if kind == "organization":
         forms.add(" ".join(_ORG_SUFFIX.sub(" ", base).split()))
     if kind == "drug":
         forms.add(" ".join(_DRUG_NOISE.sub(" ", base).split()))
     if kind == "condition" and "," in text:
         head, _, tail = _BRACKET_SUFFIX.sub("", text).partition(",")
-        forms.add(fold(f"{tail} {head}"))  # MeSH's inverted "Dermatitis, Atopic"
+        forms.add(plain_words(f"{tail} {head}"))  # MeSH's inverted "Dermatitis, Atopic"
     return {f for f in forms if f}
 
 
@@ -232,11 +235,7 @@ _COMMON_WEIGHT = 0.6
 
 def tokens(text: str) -> list[str]:
     """Words of a name that can tell it apart, common ones included (they weigh less, see Similarity)."""
-    return [_SAME_WORD.get(t, t) for t in fold(text).split() if t not in STOP_WORDS]
-
-
-def is_placebo(text: str) -> bool:
-    return "placebo" in fold(text).split() or fold(text) in ("sham", "vehicle", "saline")
+    return [_SAME_WORD.get(t, t) for t in plain_words(text).split() if t not in STOP_WORDS]
 
 
 class Similarity:

@@ -1,10 +1,12 @@
-"""Links out: the one table of external IRI patterns, and the build-time links of each study.
+"""External identifiers: the one table of other graphs' and registries' IRI patterns (a leaf module).
+
+Read by the mapper (:mod:`kg_builder.mapping.external_links`) and the linker.
 
 Every IRI of another graph or registry that kg_builder writes or reads is expanded
 or recognised through :data:`CONVERTER`, a ``curies`` converter built from
 :data:`PREFIXES` below. The table is written out here instead of being read from the
 Bioregistry at run time (builds are offline); each row names where its forms come
-from, and ``tests/test_links.py`` checks every row round-trips.
+from, and ``tests/test_external_ids.py`` checks every row round-trips.
 
 Sources of the forms (checked against each resource's own documentation):
 
@@ -19,18 +21,13 @@ Sources of the forms (checked against each resource's own documentation):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 from curies import Converter, Record
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode
 
-from kg_builder.iris import normalize_label
-from kg_builder.mapping.context import MappingContext
-from kg_builder.model import Study
 from kg_builder.registry_ids import normalize_registry_id
-from kg_builder.vocab import OWL, SCHEMA, SKOS
 
 BIO2RDF = "http://bio2rdf.org/"
 IDENTIFIERS_ORG = "https://identifiers.org/"
@@ -152,38 +149,3 @@ def scheme_named(word: str) -> str | None:
             if name in tokens or (len(name) >= 5 and name in compacted):
                 return entry.prefix
     return None
-
-
-# --- build-time links of one study -------------------------------------------------------------
-
-_SECONDARY_PREFIX = {"isrctn": "isrctn", "ctis": "euclinicaltrials", "nct": "clinicaltrials"}
-
-
-def map_links(study: Study, ctx: MappingContext) -> Iterator[Quad]:
-    """The study's links out, in its own named graph.
-
-    - ``schema:sameAs`` the registry's own page, ``owl:sameAs`` the IRIs Bio2RDF,
-      identifiers.org and LinkedCT use for the same record;
-    - ``schema:sameAs`` the pages of the same trial in other registries its record lists;
-    - ``skos:exactMatch`` from each condition node to the MeSH descriptor the registry
-      assigned, only when the descriptor's label is the condition's name.
-    """
-    graph = ctx.graph
-    if study.registry_id and (rid := normalize_registry_id(study.registry_id)) and rid.registry == "nct":
-        page, *others = external_iris("clinicaltrials", rid.value)
-        yield Quad(ctx.study, SCHEMA.sameAs, page, graph)
-        for other in others:
-            yield Quad(ctx.study, OWL.sameAs, other, graph)
-    own = normalize_registry_id(study.registry_id) if study.registry_id else None
-    for secondary in study.secondary_ids:
-        rid = normalize_registry_id(secondary.id)
-        if rid is None or rid == own or rid.registry not in _SECONDARY_PREFIX:
-            continue
-        for iri in external_iris(_SECONDARY_PREFIX[rid.registry], rid.value, joins=False):
-            yield Quad(ctx.study, SCHEMA.sameAs, iri, graph)
-    mesh_by_label = {normalize_label(m.term): m.id for m in study.condition_meshes}
-    for name in study.conditions:
-        mesh_id = mesh_by_label.get(normalize_label(name))
-        if mesh_id and normalize_label(name):
-            for iri in external_iris("mesh", mesh_id):
-                yield Quad(ctx.condition(name), SKOS.exactMatch, iri, graph)

@@ -13,8 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg_builder.errors import StoreError, UsageError, ValidationError
-from kg_builder.validation import ENGINES, ValidationReport, validate
-from kg_builder.validation_terms import SEVERITIES, ValidationResult
+from kg_builder.validation.engines import ENGINES, ValidationReport, validate
+from kg_builder.validation.terms import SEVERITIES, ValidationResult
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 _SOURCES_QUERY = """
@@ -46,7 +46,7 @@ def add_validate_parser(subparsers) -> argparse.ArgumentParser:
 
 def _sources(store_dir: str) -> dict[str, str]:
     """Study graph → the file it was built from, so examples can say which record they mean."""
-    from kg_builder.store import open_read_only
+    from kg_builder.store.generations import open_read_only
 
     return {row["g"].value: Path(row["file"].value).name for row in open_read_only(store_dir).query(_SOURCES_QUERY)}
 
@@ -137,7 +137,7 @@ def _as_dict(result: ValidationResult) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m kg_builder.validation_cli``) until the CLI carries the command."""
+    """Stand-alone entry (``python -m kg_builder.validation.cli``) until the CLI carries the command."""
     parser = argparse.ArgumentParser(prog="kg-builder")
     add_validate_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

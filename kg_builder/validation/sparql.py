@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import rdflib
 from pyoxigraph import Literal, NamedNode, Store
 
-from kg_builder.validation_terms import SH, ValidationResult, display, ox_key
+from kg_builder.validation.terms import SH, ValidationResult, display, ox_key
 
 _SH = rdflib.Namespace(SH)
 _RDF_TYPE = rdflib.RDF.type

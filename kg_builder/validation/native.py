@@ -1,6 +1,6 @@
 """The build's fast validation engine: property shapes checked in Python over a batch of study quads.
 
-The compiled SPARQL engine (:mod:`kg_builder.validation_sparql`) runs one query per
+The compiled SPARQL engine (:mod:`kg_builder.validation.sparql`) runs one query per
 constraint, ~390 scans of the batch; most constraints are counts, datatype, ``sh:in``
 and ``sh:class`` tests that a dictionary of the batch answers directly. This engine
 walks each shape's focus nodes once and applies the same :class:`PropertySpec` the
@@ -22,8 +22,8 @@ from collections.abc import Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
-from kg_builder.validation_sparql import CompiledConstraint, PropertySpec, ValueTest, run_compiled
-from kg_builder.validation_terms import ValidationResult, ox_key
+from kg_builder.validation.sparql import CompiledConstraint, PropertySpec, ValueTest, run_compiled
+from kg_builder.validation.terms import ValidationResult, ox_key
 
 _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _CHECK = "urn:kg-builder:check:"  # scratch-store graphs: one per SPARQL-decided test

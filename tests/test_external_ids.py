@@ -1,4 +1,4 @@
-"""Build-time links out (kg_builder.links) and registry-id normalisation."""
+"""External identifiers (kg_builder.external_ids), build-time links out (mapping.external_links), registry ids."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode
 
+from kg_builder.external_ids import PREFIXES, converter, external_iris, parse_external, scheme_named
 from kg_builder.iris import IriMinter
-from kg_builder.links import PREFIXES, converter, external_iris, map_links, parse_external, scheme_named
 from kg_builder.mapping.context import MappingContext
+from kg_builder.mapping.external_links import map_links
 from kg_builder.model import MeshTerm, Provenance, SecondaryId, Study
 from kg_builder.registry_ids import find_registry_ids, normalize_registry_id, registry_id_at_end
 

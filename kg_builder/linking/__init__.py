@@ -1,0 +1,1 @@
+"""Alignment with other trial graphs (``kg-builder link``): profiles, matching rules, derived relations."""
