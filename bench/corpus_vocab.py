@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import random
 import re
 from collections import Counter
@@ -31,7 +32,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "data"
+# the real records: ../shared/data beside the repository, or KG_BENCH_RECORDS
+DEFAULT_RECORDS = Path(os.environ.get("KG_BENCH_RECORDS") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 def zipf_rank(rng: random.Random, a: float, q: float) -> int:
