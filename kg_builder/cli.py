@@ -159,6 +159,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Orphans a build did not make (graphs removed by SPARQL Update, say): a build prunes its own."""
+    from kg_builder.store.generations import open_read_only, writing
+
+    open_read_only(args.store)  # a clear error when there is no store
+    with writing(args.store) as writer:
+        writer.prune()
+    print(f"removed {writer.orphans_removed} shared facts that no study supports any more")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from kg_builder.server import serve
     from kg_builder.store.generations import open_read_only
@@ -248,6 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", metavar="URL",
                    help="serve an external store's SPARQL query endpoint instead of --store (read-only)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("prune", help="remove shared facts (entity graph) that no study supports any more")
+    p.add_argument("--store", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("stats", help="studies, triples and counts per main class")
     p.add_argument("--store", required=True, metavar="DIR")

@@ -135,6 +135,8 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
             profile.kind = profile.kind or _kind_of(type_name)
         if ours and "Facility" in types.get(iri, ()):
             profile.kind = None  # a site record (facility in a city), not the organisation itself
+        if ours and "OrganizationMention" in types.get(iri, ()):
+            profile.kind = None  # one record's spelling of its sponsor: the shared organisation stands for it
         if ours and "DrugMention" in types.get(iri, ()):
             profile.kind, profile.local = "drug", True
         if ours and "Intervention" in types.get(iri, ()):

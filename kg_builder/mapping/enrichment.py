@@ -1,47 +1,38 @@
 """Quads for the facts derived by :mod:`kg_builder.enrich`: drug classes, targets, external ids,
-doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST, GeoNames.
+doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST.
 
-Node IRIs are the core mapper's (interventions, arms, outcomes, criteria, sites, places,
-conditions) plus shared drug/target/measure nodes from the minter and study-local mention
-and dose nodes under the intervention or arm they belong to. Every class decision carries
-its rule (a concept) and its evidence (text).
+Node IRIs are the core mapper's (interventions, arms, outcomes, criteria) plus study-local
+mention and dose nodes under the intervention or arm they belong to; shared drugs, targets,
+measures and conditions are described by :mod:`kg_builder.mapping.shared` from the thing
+itself. What this record's own text decides (a drug's class from its description, a target
+it names) stays on the record's mention node, with its rule (a concept) and its evidence (text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode
 
 from kg_builder.enrich.facts import StudyFacts, enrich
-from kg_builder.enrich.lexicon import targets
-from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
 from kg_builder.external_ids import external_iris
-from kg_builder.mapping import terms
+from kg_builder.mapping import shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import DCTERMS, KG, SCHEMA, SKOS, XSD, concept
-
-_ID_PREFIX = {"drugbank": "drugbank", "chebi": "chebi", "wikidata": "wikidata", "ncit": "ncit", "atc": "atc"}
+from kg_builder.vocab import KG, SKOS, XSD, concept
 
 
-def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None = None) -> Iterator[Quad]:
+def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None = None,
+                   out: QuadSink | None = None) -> QuadSink:
+    """Into ``out`` (a new sink on the study's graph when not given), which is returned."""
     facts = facts if facts is not None else enrich(study)
-    out = QuadSink(ctx.graph)
+    out = out if out is not None else QuadSink(ctx.graph)
     drug_nodes = _interventions(facts, ctx, out)
     _arm_drugs(facts, drug_nodes, ctx, out)
     _doses(facts, drug_nodes, ctx, out)
     _conditions(facts, ctx, out)
     _outcomes(facts, ctx, out)
     _eligibility(facts, ctx, out)
-    for site_index, code, (geonames_id, _name) in facts.places:
-        study_site = study.sites[site_index]
-        place = ctx.minter.place(code, study_site.state, study_site.city or "")
-        for iri in external_iris("geonames", str(geonames_id), joins=False):
-            out.add(place, SKOS.exactMatch, iri)
-        out.add(place, KG.geonamesId, terms.integer(geonames_id))
-    return iter(out.quads)
+    return out
 
 
 def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dict[int, list[NamedNode]]:
@@ -60,43 +51,22 @@ def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dic
             out.add(mention, KG.classRule, concept("class-rule", component.rule))
             for evidence in component.evidence:
                 out.text(mention, KG.classEvidence, evidence)
+            for symbol in component.targets:  # what this record says the drug acts on (or the lexicon)
+                out.add(mention, KG.target, shared.target(ctx.minter, out.entities, symbol))
             for evidence in component.target_evidence:
                 out.text(mention, KG.targetEvidence, evidence)
             if component.name is None:
                 continue
-            drug = ctx.minter.drug(component.name)
+            drug = shared.drug(ctx.minter, out.entities, component.name)
             nodes.append(drug)
             out.add(mention, KG.mentionOf, drug)
             out.add(node, KG.drug, drug)
-            out.typed(drug, KG.Drug, SCHEMA.Drug)
-            out.label(drug, component.name)
-            out.add(drug, KG.drugClass, concept("drug-class", component.drug_class))
-            for symbol in component.targets:
-                _target(drug, symbol, ctx, out)
-            if component.entry is not None:
-                for scheme, value in component.entry.ids:
-                    for iri in external_iris(_ID_PREFIX[scheme], value, joins=False):
-                        out.add(drug, SKOS.exactMatch, iri)
-                if component.entry.ids:
-                    out.text(drug, DCTERMS.source, f"kg_builder drug lexicon ({component.entry.source})")
-        for k, mesh in item.mesh:
+        for k, mesh in item.mesh:  # the drug's name is the descriptor's heading (or a lexicon synonym of it)
             if item.components[k].name is not None:
+                drug = shared.drug(ctx.minter, out.entities, item.components[k].name)
                 for iri in external_iris("mesh", mesh.id, joins=False):
-                    out.add(ctx.minter.drug(item.components[k].name), SKOS.exactMatch, iri)
+                    shared.name_match(out.entities, drug, SKOS.exactMatch, iri)
     return drug_nodes
-
-
-def _target(drug: NamedNode, symbol: str, ctx: MappingContext, out: QuadSink) -> None:
-    node = ctx.minter.target(symbol)
-    out.add(drug, KG.target, node)
-    out.typed(node, KG.Target)
-    info = targets().get(symbol)
-    out.label(node, info.label if info else symbol)
-    out.text(node, KG.geneSymbol, symbol)
-    if info and info.hgnc_id:
-        out.text(node, DCTERMS.identifier, info.hgnc_id)
-        for iri in external_iris("hgnc", info.hgnc_id, joins=False):
-            out.add(node, SKOS.exactMatch, iri)
 
 
 def _arm_drugs(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: MappingContext,
@@ -121,7 +91,7 @@ def _doses(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: Mappi
         dose = fact.dose
         out.add(owner, KG.dosing, node)
         out.typed(node, KG.DoseRegimen)
-        out.add(node, KG.drug, ctx.minter.drug(dose.drug))
+        out.add(node, KG.drug, shared.drug(ctx.minter, out.entities, dose.drug))
         if dose.amount is not None:
             out.add(node, KG.doseAmount, terms.decimal(dose.amount))
         if dose.amount_max is not None:
@@ -142,19 +112,12 @@ def _doses(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: Mappi
 
 
 def _conditions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
-    for name, condition, meshes in facts.conditions:
-        node = ctx.condition(name)
-        for facet in condition.facets:
-            out.add(node, KG.conditionFacet, concept("condition-facet", facet))
-        if condition.base != condition.canonical:
-            base = ctx.condition(condition.base)
-            out.add(node, KG.baseCondition, base)
-            out.typed(base, KG.Condition, SCHEMA.MedicalCondition)
-            out.label(base, condition.base[:1].upper() + condition.base[1:])
+    for name, _condition, meshes in facts.conditions:
         for mesh, exact in meshes:
             if not exact:  # exact name matches are the core mapper's (external_links.map_links)
+                node = shared.condition(ctx.minter, out.entities, name)
                 for iri in external_iris("mesh", mesh.id, joins=False):
-                    out.add(node, SKOS.closeMatch, iri)
+                    shared.name_match(out.entities, node, SKOS.closeMatch, iri)
     for facet in sorted(facts.population_facets):  # read from the title and conditions already mapped
         out.add(ctx.study, KG.populationFacet, concept("condition-facet", facet))
 
@@ -165,13 +128,7 @@ def _outcomes(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
         out.add(node, KG.outcomeCategory, concept("outcome-category", outcome.category))
         out.text(node, KG.categoryEvidence, outcome.evidence)
         if outcome.measure:
-            measure = ctx.minter.measure(outcome.measure)
-            out.add(node, KG.measure, measure)
-            out.typed(measure, KG.OutcomeMeasure)
-            out.label(measure, measure_label(outcome.measure))
-            out.text(measure, SKOS.notation, outcome.measure)
-            # the measure's own category: an outcome may be filed elsewhere ("AEs as a QoL burden")
-            out.add(measure, KG.outcomeCategory, concept("outcome-category", MEASURE_CATEGORY[outcome.measure]))
+            out.add(node, KG.measure, shared.measure(ctx.minter, out.entities, outcome.measure))
         if frame is None:
             continue
         if frame.duration:
