@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
-from kg_builder.errors import UsageError
+from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.iris import IriMinter
 from kg_builder.mapping.context import study_key
 from kg_builder.mapping.entities import EntityLedger
@@ -38,8 +38,11 @@ _BATCH_STUDIES = 200  # per batch: ~85k quads; the check of one holds ~90 MB, fo
 class BuildReport:
     """What a build did: counts, rejects and per-study warnings."""
 
+    # Every record read: built + rejected, always. A study read again (same registry id) is
+    # counted once, as the first copy it repeats, and listed in ``duplicates``.
     read: int = 0
     built: int = 0
+    duplicates: int = 0
     # while building: quads mapped so far; at the end: the store's quads, each distinct triple once
     triples: int = 0
     orphans_removed: int = 0  # shared facts no study supported any more after the rebuild, removed
@@ -87,7 +90,7 @@ def build(
     inputs: Iterable[str | Path],
     store_path: str | Path,
     *,
-    base: str | None = None,
+    settings: Settings | None = None,
     format: str | None = None,
     include_contacts: bool = False,
     fresh: bool = False,
@@ -101,11 +104,31 @@ def build(
     Each batch of study graphs is checked against the SHACL shapes before it is
     stored: a study with violations is stored and listed in ``report.violations``,
     or, with ``strict``, rejected. The store gets a new generation only when at
-    least one study was built; a build that raises leaves the previous generation
-    current.
+    least one study was built (``report.outcome`` is ``"none"`` otherwise); a build
+    that raises leaves the previous generation current.
     """
-    settings = Settings()
-    minter = IriMinter(base or settings.base)
+    try:
+        return _build(inputs, store_path, settings=settings or Settings(), format=format,
+                      include_contacts=include_contacts, fresh=fresh, validate=validate, strict=strict,
+                      stdin=stdin, progress=progress)
+    except _NothingBuilt as nothing:  # raised inside the store's writing() so that no generation is made
+        return nothing.report
+
+
+def _build(
+    inputs: Iterable[str | Path],
+    store_path: str | Path,
+    *,
+    settings: Settings,
+    format: str | None,
+    include_contacts: bool,
+    fresh: bool,
+    validate: bool,
+    strict: bool,
+    stdin,
+    progress: Callable[[BuildReport], None] | None,
+) -> BuildReport:
+    minter = IriMinter(settings.base)
     stamp = build_time()
     report = BuildReport()
     started = time.perf_counter()
@@ -159,12 +182,12 @@ def build(
 
         try:
             for item in iter_parsed(documents, format=format):
-                if isinstance(item, Reject):
+                if isinstance(item, Reject):  # a whole document rejected at detection is read too
+                    report.read += 1
                     report.rejects.append(item)
                     if progress:
                         progress(report)
                     continue
-                report.read += 1
                 graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads,
                                    entities)
                 if graph is not None:
@@ -214,11 +237,11 @@ class _BatchChecks:
         """Check ``batch``; yield every batch whose results are in, oldest first."""
         if self._background is None and final:
             if self._local is None:
-                self._local = StudyValidator(ontology_dir=self.settings.ontology_dir)
+                self._local = StudyValidator(self.settings.shapes_dir, self.settings.ontology_dir)
             yield batch, self._local.validate_batch(quads)
             return
         if self._background is None:
-            self._background = BackgroundValidator(ontology_dir=self.settings.ontology_dir)
+            self._background = BackgroundValidator(self.settings.shapes_dir, self.settings.ontology_dir)
         self._background.submit(batch.data, batch)
         while self._background.full:
             yield self._background.oldest()
@@ -249,20 +272,12 @@ def _quiet_collector() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-class _NothingBuilt(Exception):
-    """Aborts the store generation when no study was built (the last good store stays)."""
+class _NothingBuilt(KgBuilderError):
+    """Aborts the store generation when no study was built (the last good store stays); never leaves build()."""
 
     def __init__(self, report: BuildReport) -> None:
         super().__init__("nothing built")
         self.report = report
-
-
-def build_or_report(*args, **kwargs) -> BuildReport:
-    """:func:`build`, but a build with no study returns its report instead of raising."""
-    try:
-        return build(*args, **kwargs)
-    except _NothingBuilt as nothing:
-        return nothing.report
 
 
 def _add_study(
@@ -276,25 +291,27 @@ def _add_study(
     batch_quads: list[Quad],
     entities: EntityLedger | None = None,
 ) -> str | None:
-    """Map one study into the batch; the study graph's IRI, or None when it was rejected."""
+    """Map one study into the batch; the study graph's IRI, or None when it was rejected or repeats
+    a study already built (a warning on that study: "duplicate, kept the first")."""
     source = study.provenance
     where = f"{source.source_file} at {source.position}"
     key = study_key(study)
     if key in seen:  # before mapping: a duplicate must not claim the shared things it names
-        report.rejects.append(
-            Reject(source.source_file, source.position,
-                   f"duplicate of study {key} already built from {seen[key]}", source.format)
-        )
+        report.duplicates += 1
+        report.warnings.setdefault(minter.study(key).value, []).append(
+            f"duplicate, kept the first: {where} is study {key} again (first read from {seen[key]})")
         return None
     try:
         ctx, quads, warnings = map_study(study, minter, build_time=stamp, include_contacts=include_contacts,
                                          entities=entities)
     except Exception as exc:  # a mapping bug on one study must not stop the others
+        report.read += 1
         report.rejects.append(
             Reject(source.source_file, source.position, f"mapping failed: {type(exc).__name__}: {exc}",
                    source.format)
         )
         return None
+    report.read += 1
     seen[ctx.key] = where
     all_warnings = [*study.warnings, *warnings]
     if all_warnings:

@@ -45,11 +45,12 @@ def _progress_printer():
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg_builder.build import build_or_report, write_rejects
+    from kg_builder.build import build, write_rejects
+    from kg_builder.settings import Settings
 
     progress = None if args.quiet else _progress_printer()
-    report = build_or_report(
-        args.inputs, args.store, base=args.base, format=args.format,
+    report = build(
+        args.inputs, args.store, settings=Settings.from_env(base=args.base), format=args.format,
         include_contacts=args.include_contacts, fresh=args.fresh, validate=not args.no_validate,
         strict=args.strict, stdin=sys.stdin.buffer, progress=progress,
     )
@@ -60,6 +61,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     warned = sum(len(w) for w in report.warnings.values())
     print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
           f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
+    if report.duplicates:
+        print(f"{report.duplicates} records repeat a study already read: duplicate, kept the first "
+              "(see the warnings)")
     if report.violations:
         print(f"{len(report.violations)} studies violate the shapes"
               + (" and were rejected (--strict)" if args.strict else " (stored; see kg-builder validate)"),
@@ -109,7 +113,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     params = _parse_params(args.param)
     if args.name:
-        query = named_query(Settings().queries_dir, args.name)
+        query = named_query(Settings.from_env().queries_dir, args.name)
     elif args.file:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
@@ -136,7 +140,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
     from kg_builder.settings import Settings
     from kg_builder.store.named_queries import load_named_queries
 
-    for query in load_named_queries(Settings().queries_dir).values():
+    for query in load_named_queries(Settings.from_env().queries_dir).values():
         params = " ".join(f"--param {p.name}=…" for p in query.params)
         print(f"{query.name}: {query.title}{'  ' + params if params else ''}")
         if query.description:
@@ -172,24 +176,28 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from kg_builder.server import serve
+    from kg_builder.settings import ServerSettings, Settings
     from kg_builder.store.generations import open_read_only
 
     if not args.backend and not args.store:
         raise UsageError("nothing to serve", hint="pass --store DIR, or --backend URL for an external store")
+    cors = None if args.cors is None else tuple(o for o in args.cors if o and o.lower() != "none")
+    server = ServerSettings.from_env(
+        timeout=args.timeout, max_rows=args.max_rows, workers=args.workers, threads=args.threads,
+        max_body=args.max_body, allow_update=args.allow_update or None, token=args.token,
+        allow_service=tuple(args.allow_service) if args.allow_service is not None else None, cors_origins=cors,
+    )
+    settings = Settings.from_env(base=args.base, server=server)
     if not args.backend:
         open_read_only(args.store)  # fail now, with a clear message, rather than on the first request
     source = args.backend or args.store
     print(f"serving {source} on http://{args.host}:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
-    serve(
-        args.store or ".", args.host, args.port, timeout=args.timeout, max_rows=args.max_rows,
-        allow_update=args.allow_update, token=args.token, allow_service=args.allow_service,
-        cors=args.cors, workers=args.workers, threads=args.threads, max_body=args.max_body, base=args.base,
-        backend=args.backend,
-    )
+    serve(args.store or ".", settings, host=args.host, port=args.port, backend=args.backend)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kg_builder.settings import setting
     from kg_builder.sources.detect import FORMATS
 
     parser = argparse.ArgumentParser(
@@ -203,8 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files, directories, .zip/.gz archives, or - for standard input")
     p.add_argument("--store", required=True, metavar="DIR", help="graph store directory")
-    p.add_argument("--base", metavar="IRI", help="base IRI for minted IRIs (default: KG_BUILDER_BASE or "
-                   "https://w3id.org/kg-builder/id/)")
+    p.add_argument("--base", metavar="IRI", help=setting("base").cli_help())
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (file, position, reason) as TSV")
     p.add_argument("--format", choices=FORMATS, help="force the input layout instead of detecting it")
     p.add_argument("--include-contacts", action="store_true",
@@ -240,21 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="DIR", help="graph store directory (or --backend)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
-                   help="query time limit; the query's worker is stopped past it (default 30, KG_BUILDER_TIMEOUT)")
-    p.add_argument("--max-rows", type=int, metavar="N",
-                   help="most result rows or triples in one answer (default 10000, KG_BUILDER_MAX_ROWS)")
-    p.add_argument("--workers", type=int, metavar="N", help="query worker processes (KG_BUILDER_WORKERS)")
-    p.add_argument("--threads", type=int, metavar="N",
-                   help="queries each worker runs at once (default 4, KG_BUILDER_THREADS)")
-    p.add_argument("--max-body", type=int, metavar="BYTES",
-                   help="largest accepted request body (default 1 MiB, KG_BUILDER_MAX_BODY)")
-    p.add_argument("--allow-update", action="store_true",
-                   help="accept SPARQL Update and Graph Store writes (needs --token)")
-    p.add_argument("--token", metavar="T", help="bearer token for writes (KG_BUILDER_TOKEN)")
-    p.add_argument("--allow-service", nargs="+", metavar="URL",
-                   help="endpoints SERVICE and LOAD may reach (default: none)")
-    p.add_argument("--cors", nargs="*", metavar="ORIGIN", help="CORS origins (default *, GET only; none to disable)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help=setting("timeout").cli_help())
+    p.add_argument("--max-rows", type=int, metavar="N", help=setting("max_rows").cli_help())
+    p.add_argument("--workers", type=int, metavar="N", help=setting("workers").cli_help())
+    p.add_argument("--threads", type=int, metavar="N", help=setting("threads").cli_help())
+    p.add_argument("--max-body", type=int, metavar="BYTES", help=setting("max_body").cli_help())
+    p.add_argument("--allow-update", action="store_true", help=setting("allow_update").cli_help())
+    p.add_argument("--token", metavar="T", help=setting("token").cli_help())
+    p.add_argument("--allow-service", nargs="+", metavar="URL", help=setting("allow_service").cli_help())
+    p.add_argument("--cors", nargs="*", metavar="ORIGIN",
+                   help=setting("cors_origins").cli_help() + "; --cors none disables it")
     p.add_argument("--base", metavar="IRI", help="base IRI the graph was built with (for linked-data paths)")
     p.add_argument("--backend", metavar="URL",
                    help="serve an external store's SPARQL query endpoint instead of --store (read-only)")

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from pyoxigraph import NamedNode
 
+from kg_builder.errors import UsageError
 from kg_builder.vocab import DEFAULT_BASE
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -63,6 +64,17 @@ def content_key(*parts: str | None) -> str:
     return "x-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
+_BASE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]$")
+
+
+def check_base(base: str) -> str:
+    """``base`` when it can prefix minted IRIs (absolute, ending with ``/`` or ``#``); UsageError otherwise."""
+    if not _BASE.match(base):
+        raise UsageError(f"base IRI must be absolute and end with '/' or '#': {base!r}",
+                         hint="e.g. --base https://example.org/id/ (or KG_BUILDER_BASE)")
+    return base
+
+
 @dataclass(frozen=True, slots=True)
 class IriMinter:
     """Mints every IRI under one configurable base."""
@@ -70,8 +82,7 @@ class IriMinter:
     base: str = DEFAULT_BASE
 
     def __post_init__(self) -> None:
-        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]$", self.base):
-            raise ValueError(f"base IRI must be absolute and end with '/' or '#': {self.base!r}")
+        check_base(self.base)
 
     def _node(self, path: str) -> NamedNode:
         return NamedNode(self.base + path)

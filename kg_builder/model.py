@@ -14,7 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-DatePrecision = Literal["year", "month", "day"]
+from kg_builder.model_record import RecordDetails
+from kg_builder.model_results import Results
+from kg_builder.partial_date import DatePrecision as DatePrecision
+from kg_builder.partial_date import PartialDate as PartialDate
+
 OutcomeKind = Literal["primary", "secondary", "other", "unknown"]
 CriterionKind = Literal["inclusion", "exclusion"]
 
@@ -27,32 +31,6 @@ AGE_UNIT_YEARS: dict[str, float] = {
     "minutes": 1 / (365.25 * 24 * 60),
 }
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-@dataclass(slots=True, frozen=True)
-class PartialDate:
-    """A date known to year, month or day precision (``2025-06`` is not ``2025-06-01``)."""
-
-    value: str
-    precision: DatePrecision
-    type: str | None = None  # ACTUAL / ESTIMATED when the source says
-
-    @classmethod
-    def parse(cls, text: str, type: str | None = None) -> PartialDate:
-        """Read ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise ``ValueError`` otherwise."""
-        match = _DATE_RE.match(text.strip())
-        if not match:
-            raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {text!r}")
-        year, month, day = match.groups()
-        if month and not 1 <= int(month) <= 12:
-            raise ValueError(f"month out of range: {text!r}")
-        if day:
-            import datetime
-
-            datetime.date(int(year), int(month), int(day))  # raises ValueError when impossible
-            return cls(text.strip(), "day", type)
-        return cls(text.strip(), "month" if month else "year", type)
 
 
 @dataclass(slots=True, frozen=True)
@@ -60,6 +38,7 @@ class SecondaryId:
     id: str
     type: str | None = None  # e.g. EUDRACT_NUMBER, REGISTRY, OTHER, NIH
     domain: str | None = None  # issuing body, e.g. "EU CT", "MSD"
+    link: str | None = None  # the issuer's page for the id, when the record gives one
 
 
 @dataclass(slots=True, frozen=True)
@@ -167,6 +146,7 @@ class Contact:
     role: str | None = None
     phone: str | None = None
     email: str | None = None
+    organization: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -242,6 +222,10 @@ class Study:
     condition_meshes: list[MeshTerm] = field(default_factory=list)
     intervention_meshes: list[MeshTerm] = field(default_factory=list)
     has_results: bool | None = None
+    registrant: Organization | None = None  # the organisation that registered the study (its PRS account)
+    results_contact: Contact | None = None  # personal data: mapped only on request
+    results: Results | None = None  # the posted results, when the record carries them
+    details: RecordDetails = field(default_factory=RecordDetails)  # every other module
     notes: list[Note] = field(default_factory=list)
     # Field-level problems met while parsing (value left out, study kept), one line each.
     warnings: list[str] = field(default_factory=list)

@@ -10,7 +10,8 @@ import pytest
 from helpers_store import EXAMPLES, minimal_study, select, write_json
 from pyoxigraph import Dataset, RdfFormat, parse
 
-from kg_builder.build import build, build_or_report, write_rejects
+from kg_builder.build import build, write_rejects
+from kg_builder.settings import Settings
 from kg_builder.sources.ctgov_json import iter_records
 from kg_builder.sources.inputs import iter_documents
 from kg_builder.store.export import export
@@ -161,7 +162,7 @@ def test_nothing_built_leaves_the_last_good_store(tmp_path: Path) -> None:
     before = current_generation(store)
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{not json", encoding="utf-8")
-    report = build_or_report([garbage], store)
+    report = build([garbage], store)
     assert report.outcome == "none" and report.rejected == 1
     assert current_generation(store) == before
     assert select(store, "SELECT ?id WHERE { ?t kg:registryId ?id }") == [{"id": "NCT04129320"}]
@@ -178,7 +179,7 @@ def test_a_failure_mid_build_leaves_the_store_unchanged(tmp_path: Path, monkeypa
     import kg_builder.build as pipeline
 
     monkeypatch.setattr(pipeline, "map_study", explode)  # a mapping bug is a per-study reject …
-    report = build_or_report([EXAMPLES / "ctgov-json"], store)
+    report = build([EXAMPLES / "ctgov-json"], store)
     assert report.outcome == "none" and current_generation(store) == before
     monkeypatch.undo()
     monkeypatch.setattr(pipeline, "iter_parsed", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
@@ -222,7 +223,8 @@ def test_each_study_lives_in_its_own_graph_with_provenance(tmp_path: Path) -> No
 
 
 def test_base_iri_is_configurable(tmp_path: Path) -> None:
-    build([EXAMPLES / "ctgov-json" / "NCT04129320.json"], tmp_path / "s", base="http://example.org/kg/")
+    build([EXAMPLES / "ctgov-json" / "NCT04129320.json"], tmp_path / "s",
+          settings=Settings(base="http://example.org/kg/"))
     rows = select(tmp_path / "s", "SELECT ?t WHERE { ?t a kg:ClinicalTrial }")
     assert rows == [{"t": "http://example.org/kg/trial/NCT04129320"}]
 

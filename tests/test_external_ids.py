@@ -54,7 +54,7 @@ def test_every_prefix_round_trips() -> None:
     samples = {"clinicaltrials": "NCT07003074", "isrctn": "ISRCTN12345678",
                "euclinicaltrials": "2023-506314-51-00",
                "drugbank": "DB00072", "chebi": "CHEBI:15365", "wikidata": "Q412415", "ncit": "C1647",
-               "mesh": "D001943", "hgnc": "HGNC:3430", "atc": "L01FD01", "geonames": "2988507"}
+               "mesh": "D001943", "hgnc": "HGNC:3430", "atc": "L01FD01", "geonames": "2988507", "pubmed": "34542871"}
     assert set(samples) == {p.prefix for p in PREFIXES}
     for prefix, value in samples.items():
         iris = external_iris(prefix, value)

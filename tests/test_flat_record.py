@@ -74,7 +74,7 @@ def test_intervention_keeps_registered_name_and_code_name(study: Study) -> None:
 
 def test_all_fifteen_outcomes_titles_and_time_frames(study: Study) -> None:
     assert [(o.measure, o.time_frame) for o in study.outcomes] == EXPECTED
-    assert {o.kind for o in study.outcomes} == {"unknown"}
+    assert {o.kind for o in study.outcomes} == {"primary"}  # the "Primary Outcome Measures" column
 
 
 def test_descriptions(study: Study) -> None:

@@ -82,7 +82,7 @@ def test_eligibility(study: Study) -> None:
     assert elig is not None
     assert (elig.min_age, elig.max_age) == (Age(18, "years"), Age(75, "years"))
     assert elig.sex == "ALL" and elig.healthy_volunteers is False
-    assert elig.criteria_text is not None and elig.criteria_text.startswith("Inclusion Criteria:\n")
+    assert elig.criteria_text is not None and elig.criteria_text.startswith("Inclusion Criteria\n")  # as written
     assert "Check the participation requirements" not in elig.criteria_text
     assert "quantification>1.0 g" in elig.criteria_text  # CommonMark escape undone, as in JSON
 

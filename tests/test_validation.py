@@ -25,13 +25,16 @@ def seeds_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
-def test_seeds_conform_and_000_is_flagged_as_incomplete(seeds_store: Path, capsys) -> None:
+def test_seeds_conform_and_each_is_flagged_for_what_its_layout_lacks(seeds_store: Path, capsys) -> None:
     assert validate_main(["validate", "--store", str(seeds_store)]) == 0
     out = capsys.readouterr().out
-    for rule in ("registry id stated", "primary or secondary outcomes stated"):
+    # The flat record (000) has no registry id; the page (003) shows no outcome measures. The flat
+    # record's outcome line is the "Primary Outcome Measures" column, so its outcomes are primary.
+    for rule, flagged, not_flagged in (("registry id stated", "000_f1fdf13170af0f92.txt", "003_"),
+                                       ("primary or secondary outcomes stated", "003_c8558dee60771390.txt", "000_")):
         section = out.split(rule, 1)[1].split("\n\n", 1)[0]
         assert out.split(rule, 1)[0].rsplit("\n", 1)[-1].startswith("WARNING")
-        assert "000_f1fdf13170af0f92.txt" in section
+        assert flagged in section and not_flagged not in section
 
 
 def _corrupt(store_dir: Path, update: str) -> None:
@@ -76,6 +79,34 @@ def test_hand_corrupted_store_fails_naming_each_problem(tmp_path: Path, capsys) 
     payload = json.loads(capsys.readouterr().out)
     shapes = {r["shape"].removeprefix(SHAPES) for r in payload["results"] if r["severity"] == "Violation"}
     assert {"Study-phase-pair", "Study-enrollment", "Site-country-missing", "Drug-class"} <= shapes
+
+
+def test_hand_corrupted_results_fail_naming_each_problem(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """A real record with results, then: more affected than at risk, a p-value of 1.7, a measurement for a
+    group the study does not have. Each is reported under its own shape."""
+    store_dir = tmp_path / "store"
+    build([shared_data / "ctgov-json" / "NCT03064438.json"], store_dir, fresh=True)
+    assert validate_main(["validate", "--store", str(store_dir)]) == 0
+    capsys.readouterr()
+    g = "<https://w3id.org/kg-builder/id/graph/NCT03064438>"
+    t = "https://w3id.org/kg-builder/id/trial/NCT03064438"
+    _corrupt(store_dir, f"""
+        PREFIX kg: <https://w3id.org/kg-builder/ontology#>
+        DELETE {{ GRAPH {g} {{ <{t}/adverse-event/1/count/1> kg:affected ?n }} }}
+        WHERE {{ GRAPH {g} {{ <{t}/adverse-event/1/count/1> kg:affected ?n }} }} ;
+        INSERT {{ GRAPH {g} {{ <{t}/adverse-event/1/count/1> kg:affected ?more }} }}
+        WHERE {{ GRAPH {g} {{ <{t}/adverse-event/1/count/1> kg:atRisk ?r }} BIND (?r + 1 AS ?more) }} ;
+        DELETE {{ GRAPH {g} {{ ?a kg:pValue ?p }} }} INSERT {{ GRAPH {g} {{ ?a kg:pValue 1.7 }} }}
+        WHERE {{ GRAPH {g} {{ ?a kg:pValue ?p FILTER (STR(?a) = "{t}/result/1/analysis/1") }} }} ;
+        DELETE {{ GRAPH {g} {{ <{t}/result/1/value/1> kg:forGroup ?group }} }}
+        INSERT {{ GRAPH {g} {{ <{t}/result/1/value/1> kg:forGroup <{t}/group/99> }} }}
+        WHERE {{ GRAPH {g} {{ <{t}/result/1/value/1> kg:forGroup ?group }} }}
+    """)
+    assert validate_main(["validate", "--store", str(store_dir), "--format", "json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    shapes = {r["shape"].removeprefix(SHAPES) for r in payload["results"] if r["severity"] == "Violation"}
+    assert shapes == {"AdverseEventCount-affected-within-at-risk", "StatisticalAnalysis-pValue",
+                      "Measurement-group", "Measurement-group-of-study"}
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -51,17 +51,32 @@ def record_context(study: Study) -> str:
 
 
 def arm_links(study: Study) -> set[tuple[int, int]]:
-    """(arm, intervention) pairs stated on either side; the core mapper links arms by this one rule too."""
+    """(arm, intervention) pairs; the core mapper links arms by this one rule too.
+
+    An intervention's own arm labels decide first: the parsers resolve the arms' "Type: name"
+    references into them (``sources.arm_refs``), so an intervention repeated once per dose
+    arm, or a drug and a device of the same name, each stay with their own arms. An arm's
+    intervention name links by name only where no intervention of that name already names
+    the arm, and only to a single intervention (one that names no other arm, if several
+    share the name): a name never fans out to every intervention that bears it.
+    """
+    by_label: dict[str, int] = {}
+    for index, arm in enumerate(study.arms):
+        by_label.setdefault(fold(arm.label), index)
+    links = {(by_label[fold(label)], i) for i, intervention in enumerate(study.interventions)
+             for label in intervention.arm_labels if fold(label) in by_label}
     by_name: dict[str, list[int]] = {}
     for index, intervention in enumerate(study.interventions):
         by_name.setdefault(fold(intervention.name), []).append(index)
-    by_label = {fold(arm.label): index for index, arm in enumerate(study.arms)}
-    links = {(a, i) for a, arm in enumerate(study.arms) for name in arm.intervention_names
-             for i in by_name.get(fold(name), ())}
-    for i, intervention in enumerate(study.interventions):
-        for label in intervention.arm_labels:
-            if fold(label) in by_label:
-                links.add((by_label[fold(label)], i))
+    for a, arm in enumerate(study.arms):
+        for name in arm.intervention_names:
+            named = by_name.get(fold(name), [])
+            if any((a, i) in links for i in named):
+                continue
+            free = [i for i in named if not study.interventions[i].arm_labels]
+            pick = free or named
+            if len(pick) == 1:
+                links.add((a, pick[0]))
     return links
 
 

@@ -53,12 +53,32 @@ _REGISTRY_NAMES = {
 }
 
 
-@lru_cache(maxsize=4096)
+# Typographic variants of the ASCII apostrophe and hyphen that word processors and web pages
+# put in names ("Côte d’Ivoire", "Guinea‑Bissau"); the registry's list spells them in ASCII.
+_APOSTROPHES = re.compile("[\u2018\u2019\u201a\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07]")
+_HYPHENS = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d]")
+
+
+def normal_name(name: str) -> str:
+    """A place name with Unicode variants folded: compatibility forms (NFKC: full-width letters,
+    no-break spaces), typographic apostrophes and hyphens, "&" for "and", runs of spaces."""
+    text = unicodedata.normalize("NFKC", name)
+    if not text.isascii():
+        text = _HYPHENS.sub("-", _APOSTROPHES.sub("'", text))
+    return " ".join(text.replace(" & ", " and ").split())
+
+
 def country_code(name: str | None) -> str | None:
-    """ISO 3166-1 alpha-2 code for a registry country name, or None when it is not a country."""
+    """ISO 3166-1 alpha-2 code for a registry country name, or None when it is not a country
+    (Unicode variants of the same name resolve alike: see :func:`normal_name`)."""
     if not name:
         return None
-    key = " ".join(name.split()).casefold()
+    return _country_code(normal_name(name))
+
+
+@lru_cache(maxsize=4096)
+def _country_code(name: str) -> str | None:
+    key = name.casefold()
     if key in _REGISTRY_NAMES:
         return _REGISTRY_NAMES[key]
     for lookup in (pycountry.countries.get,):
@@ -75,7 +95,7 @@ def country_code(name: str | None) -> str | None:
         pass
     if "(" in name:  # "Turkey (Türkiye)": either the name or the one in parentheses
         outside, _, inside = name.partition("(")
-        return country_code(outside.strip()) or country_code(inside.rstrip(") ").strip())
+        return _country_code(outside.strip()) or _country_code(inside.rstrip(") ").strip())
     # Older records name countries that no longer exist ("Former Serbia and Montenegro"):
     # ISO 3166-3 keeps their withdrawn alpha-2 code (CS), which is what the record meant.
     historic = name.strip()
@@ -83,7 +103,42 @@ def country_code(name: str | None) -> str | None:
     try:
         return pycountry.historic_countries.lookup(historic).alpha_2
     except LookupError:
+        pass
+    # Accents and punctuation left out on both sides ("Reunion", "Cote d Ivoire").
+    return _plain_names().get(_ascii_key(name))
+
+
+@cache
+def _plain_names() -> dict[str, str]:
+    """Accent-free folded ISO and registry names → alpha-2 code (built once)."""
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        for field in ("name", "common_name", "official_name"):
+            if value := getattr(country, field, None):
+                index.setdefault(_ascii_key(value), country.alpha_2)
+    for name, code in _REGISTRY_NAMES.items():
+        index.setdefault(_ascii_key(name), code)
+    return index
+
+
+_CODE_LIKE = re.compile(r"^[A-Z]{1,3}$")
+
+
+def trailing_country(line: str) -> str | None:
+    """The ISO code of the country a ``…, City, Country`` text ends with, by its name — never a
+    two- or three-letter code, which at the end of a place is a state or a degree ("…, PA",
+    "Jane Roe, MD"), not Panama or Moldova; a comma inside the name ("Korea, Republic of")
+    is allowed."""
+    parts = [part.strip() for part in line.split(",") if part.strip()]
+    if not parts:
         return None
+    last = parts[-1]
+    if _CODE_LIKE.match(last) and last not in ("USA", "UK"):
+        return None
+    code = country_code(last)
+    if code is None and len(parts) > 1:
+        code = country_code(f"{parts[-2]}, {last}")
+    return code
 
 
 @lru_cache(maxsize=512)

@@ -16,10 +16,11 @@ from kg_builder.model import Contact, Organization, Study
 from kg_builder.vocab import KG, SCHEMA
 
 
-def _organization(org: Organization, index: int, ctx: MappingContext, out: QuadSink):
-    """The shared organisation, and this record's mention of it (its spelling and the class it states)."""
+def _organization(org: Organization, ctx: MappingContext, out: QuadSink, which: int):
+    """The shared organisation, and this record's mention of it (its spelling and the class it states):
+    ``which`` numbers the mention (1 for the lead sponsor, then collaborators)."""
     node = shared.organization(ctx.minter, out.entities, org.name)
-    mention = ctx.part("sponsor", index + 1)
+    mention = ctx.part("sponsor", which)
     out.add(ctx.study, KG.sponsorMention, mention)
     out.typed(mention, KG.OrganizationMention)
     out.add(mention, KG.mentionOf, node)
@@ -31,10 +32,10 @@ def _organization(org: Organization, index: int, ctx: MappingContext, out: QuadS
 def map_sponsors(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     """The lead sponsor is mention 1, collaborators follow in record order."""
     if study.lead_sponsor is not None and normalize_label(study.lead_sponsor.name):
-        out.add(ctx.study, KG.leadSponsor, _organization(study.lead_sponsor, 0, ctx, out))
+        out.add(ctx.study, KG.leadSponsor, _organization(study.lead_sponsor, ctx, out, 1))
     for index, collaborator in enumerate(study.collaborators):
         if normalize_label(collaborator.name):
-            out.add(ctx.study, KG.collaborator, _organization(collaborator, index + 1, ctx, out))
+            out.add(ctx.study, KG.collaborator, _organization(collaborator, ctx, out, index + 2))
 
 
 def map_sites(study: Study, ctx: MappingContext, out: QuadSink) -> None:

@@ -6,8 +6,9 @@ from pyoxigraph import Quad
 
 from kg_builder import __version__
 from kg_builder.enrich.facts import enrich
+from kg_builder.enrich.result_groups import result_groups
 from kg_builder.iris import IriMinter, normalize_label
-from kg_builder.mapping import design, organizations, shared, terms
+from kg_builder.mapping import adverse_events, design, organizations, record, results, shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.enrichment import map_enrichment
 from kg_builder.mapping.entities import EntityLedger
@@ -64,6 +65,10 @@ def _map_all(study: Study, ctx: MappingContext, out: QuadSink, build_time: str) 
     organizations.map_sponsors(study, ctx, out)
     organizations.map_sites(study, ctx, out)
     organizations.map_contacts(study, ctx, out)
+    groups = result_groups(study)
+    results.map_results(study, ctx, out, groups)
+    adverse_events.map_adverse_events(study, ctx, out, groups)
+    record.map_record(study, ctx, out)
     _map_provenance(study, ctx, out, build_time)
     map_enrichment(study, ctx, facts, out)
     out.quads.extend(map_links(study, ctx, out.entities))

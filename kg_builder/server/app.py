@@ -9,6 +9,7 @@ are plain ``def``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ from kg_builder.server.fast_path import FastPath
 from kg_builder.server.limits import BodyLimitMiddleware
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.service import Service
-from kg_builder.settings import Settings
+from kg_builder.settings import ServerSettings, Settings
 from kg_builder.store.generations import current_generation
 from kg_builder.vocab import sparql_prefixes
 
@@ -49,6 +50,13 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     and named queries ahead of the framework, alike.
     """
     settings = settings or Settings()
+    if settings.server is None:  # serving is when the server's environment is read
+        settings = dataclasses.replace(settings, server=ServerSettings.from_env())
+    if settings.server.allow_update and not settings.server.token:
+        raise UsageError("--allow-update needs a token", hint="pass --token T or set KG_BUILDER_TOKEN")
+    if backend and settings.server.allow_update:
+        raise UsageError("writes (--allow-update) cannot be used with --backend",
+                         hint="write to the external store directly")
     service = Service(store_path, settings, backend=backend)
 
     @asynccontextmanager
@@ -164,42 +172,17 @@ def _add_pages(app: FastAPI, service: Service) -> None:
 
 def serve(
     store_path: str | Path,
+    settings: Settings | None = None,
+    *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    *,
-    timeout: float | None = None,
-    max_rows: int | None = None,
-    allow_update: bool = False,
-    token: str | None = None,
-    allow_service: list[str] | tuple[str, ...] | None = None,
-    cors: list[str] | tuple[str, ...] | None = None,
-    workers: int | None = None,
-    threads: int | None = None,
-    max_body: int | None = None,
-    base: str | None = None,
     backend: str | None = None,
     log_level: str = "info",
     fast_path: bool = True,
 ) -> None:
-    """Run the endpoint until interrupted; options left as None keep Settings' (environment) values."""
-    import dataclasses
-
+    """Run the endpoint of :func:`create_app` until interrupted (``settings.server`` None: the environment's)."""
     import uvicorn
 
-    settings = Settings()
-    overrides = {
-        "timeout": timeout, "max_rows": max_rows, "token": token, "workers": workers, "threads": threads,
-        "max_body": max_body,
-        "allow_service": tuple(allow_service) if allow_service is not None else None,
-        "cors_origins": tuple(o for o in cors if o and o.lower() != "none") if cors is not None else None,
-    }
-    server = dataclasses.replace(settings.server, allow_update=allow_update,
-                                 **{k: v for k, v in overrides.items() if v is not None})
-    if server.allow_update and not server.token:
-        raise UsageError("--allow-update needs a token", hint="pass --token T or set KG_BUILDER_TOKEN")
-    settings = dataclasses.replace(settings, server=server, **({"base": base} if base else {}))
-    if backend and server.allow_update:
-        raise UsageError("--allow-update cannot be used with --backend", hint="write to the external store directly")
     app = create_app(store_path, settings, backend=backend)
     # one server process: parallelism and isolation come from the query worker processes
     asgi = FastPath.over(app) if fast_path else app  # fast_path=False: every request through FastAPI (tests)

@@ -108,7 +108,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it."""
+    """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it.
+
+    ``options`` are :class:`~kg_builder.settings.ServerSettings` fields, or ``backend``,
+    ``log_level`` and ``fast_path`` (:func:`~kg_builder.server.serve`'s own)."""
 
     def __init__(self, store_path: str | Path, **options: object) -> None:
         self.store_path = str(store_path)
@@ -120,7 +123,10 @@ class LiveServer:
     def start(self, wait: float = 30.0) -> LiveServer:
         code = (
             "import sys, json; from kg_builder.server import serve; "
-            "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), **json.loads(sys.argv[3]))"
+            "from kg_builder.settings import ServerSettings, Settings; "
+            "o = json.loads(sys.argv[3]); "
+            "run = {k: o.pop(k) for k in ('backend', 'log_level', 'fast_path') if k in o}; "
+            "serve(sys.argv[1], Settings(server=ServerSettings(**o)), host='127.0.0.1', port=int(sys.argv[2]), **run)"
         )
         import json
 

@@ -23,7 +23,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
-from kg_builder.enrich.places import country_code
+from kg_builder.enrich.places import country_code, trailing_country
 from kg_builder.errors import InputError
 from kg_builder.model import (
     Design,
@@ -38,6 +38,7 @@ from kg_builder.model import (
     Study,
 )
 from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, is_plain_text
+from kg_builder.sources.codes import known_codes
 from kg_builder.sources.outcome_text import split_outcome_cell
 from kg_builder.sources.values import (
     inferred_enrollment_type,
@@ -96,13 +97,14 @@ _COLUMNS: dict[str, str] = {
     "lastupdateposted": "last_update",
     "locations": "locations",
 }
+# Study Design label → (Design field, its code list).
 _DESIGN_KEYS = {
-    "allocation": "allocation",
-    "interventionmodel": "intervention_model",
-    "masking": "masking",
-    "primarypurpose": "primary_purpose",
-    "observationalmodel": "observational_model",
-    "timeperspective": "time_perspective",
+    "allocation": ("allocation", "allocation"),
+    "interventionmodel": ("intervention_model", "intervention-model"),
+    "masking": ("masking", "masking"),
+    "primarypurpose": ("primary_purpose", "primary-purpose"),
+    "observationalmodel": ("observational_model", "observational-model"),
+    "timeperspective": ("time_perspective", "time-perspective"),
 }
 _ZIPLIKE = re.compile(r"\d")
 
@@ -173,6 +175,34 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                 )
 
 
+def _location_cells(cell: str | None, warnings: list[str]) -> list[str]:
+    """The sites of a Locations cell. Sites are joined by ``|``, but a facility name may hold
+    one too ("Hospital A | Unit B, City, Country"): a piece that does not end in a country
+    name joins the next one when it cannot be a whole site of its own — it has fewer parts
+    than facility, city and country, or the ``|`` after it has spaces around it, as the
+    registry's own joins never do. A site whose country still resolves to nothing is kept
+    with a warning."""
+    if not cell:
+        return []
+    raw = cell.split("|")
+    sites: list[str] = []
+    pending = ""
+    for index, piece in enumerate(raw):
+        pending += piece
+        last = index == len(raw) - 1
+        spaced = not last and (pending[-1:].isspace() or raw[index + 1][:1].isspace())
+        fragment = pending.count(",") < 2 or spaced
+        if not last and trailing_country(pending) is None and fragment:
+            pending += "|"
+            continue
+        if pending.strip():
+            if trailing_country(pending) is None:
+                warnings.append(f"Locations: {pending.strip()!r} names no known country; kept as written")
+            sites.append(pending.strip())
+        pending = ""
+    return sites
+
+
 def _site(cell: str) -> Site:
     parts = [part.strip() for part in cell.split(",")]
     parts = [part for part in parts if part]
@@ -232,7 +262,7 @@ def build_row(
         ("other", "other"),
         ("outcomes", "unknown"),
     ):
-        study.outcomes.extend(split_outcome_cell(get(key), kind))  # type: ignore[arg-type]
+        study.outcomes.extend(split_outcome_cell(get(key), kind, study.warnings))  # type: ignore[arg-type]
     _parties(study, get)
     study.phases = phase_codes(get("phases"))
     study.study_type = to_code(get("type"))
@@ -243,10 +273,16 @@ def build_row(
         values = {}
         for item in split_list(design):
             label, _, value = item.partition(":")
-            if (field := _DESIGN_KEYS.get(_norm(label))) is not None:
-                values[field] = to_code(value)
-            else:
+            if (known := _DESIGN_KEYS.get(_norm(label))) is None:
                 study.notes.append(Note("Study Design", item))
+                continue
+            field, scheme = known
+            code, codes = to_code(value), known_codes(scheme)
+            if code is not None and codes and code not in codes:
+                # A cell cut short ("Time Perspective: p") names no code: left out, not invented.
+                study.warnings.append(f"Study Design: {item.strip()!r} is no {scheme} code (cut short?); left out")
+                continue
+            values[field] = code
         study.design = Design(**values)
     ids = split_list(get("ids"))
     if ids:
@@ -264,7 +300,7 @@ def build_row(
             if value is None:
                 study.warnings.append(f"{key}: not a date, got {text!r}")
             setattr(study, attr, value)
-    study.sites = [_site(cell) for cell in split_list(get("locations"))]
+    study.sites = [_site(cell) for cell in _location_cells(get("locations"), study.warnings)]
     sex, ages = (
         to_code(get("sex")),
         tuple(to_code(a) or "" for a in re.split(r"[,|]", get("age") or "") if a.strip()),

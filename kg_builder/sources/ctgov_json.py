@@ -28,6 +28,7 @@ from typing import IO, Any
 import ijson
 
 from kg_builder.model import Provenance, Reject, Study
+from kg_builder.sources import ctgov_v1
 from kg_builder.sources.base import SourceDocument, content_hash, markup_head
 from kg_builder.sources.ctgov_json_build import build_study
 
@@ -77,6 +78,8 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
     """Build one Study (or Reject) from a decoded JSON value; never raises."""
     if not isinstance(obj, dict):
         return Reject(source, position, f"record is a JSON {_json_kind(obj)}, not an object", NAME)
+    if ctgov_v1.is_v1(obj):  # one v1 study in a list or on a line
+        return next(ctgov_v1.rejects(obj, source, NAME, position=position))
     try:
         canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         provenance = Provenance(source, NAME, position, content_hash(canonical))
@@ -139,7 +142,9 @@ def _non_blank_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
 
 
 def _single(name: str, obj: Any) -> Iterator[Study | Reject]:
-    if isinstance(obj, dict) and isinstance(obj.get("studies"), list) and "protocolSection" not in obj:
+    if ctgov_v1.is_v1(obj):  # legacy API v1: each study it holds is a reject that says so
+        yield from ctgov_v1.rejects(obj, name, NAME)
+    elif isinstance(obj, dict) and isinstance(obj.get("studies"), list) and "protocolSection" not in obj:
         for index, item in enumerate(obj["studies"]):  # a page whose first key was not "studies"
             yield record(item, name, f"studies[{index}]")
     elif isinstance(obj, list):

@@ -14,27 +14,27 @@ from typing import Any
 from kg_builder.model import (
     Age,
     Arm,
-    Contact,
     Design,
     Eligibility,
     Enrollment,
     Intervention,
     MeshTerm,
     Note,
-    Organization,
     Outcome,
     OutcomeKind,
-    PartialDate,
     Provenance,
     Reject,
     SecondaryId,
     Site,
     Study,
 )
-from kg_builder.sources.eligibility_text import split_criteria, unescape_commonmark
+from kg_builder.sources.arm_refs import link_references
+from kg_builder.sources.ctgov_json_details import keep_unread, read_details
+from kg_builder.sources.ctgov_json_results import read_results
+from kg_builder.sources.eligibility_text import split_criteria
+from kg_builder.sources.json_reader import JsonReader
 
 _NCT_RE = re.compile(r"^NCT\d{8}$")
-_MISSING = object()
 # Free text without a Study field of its own, kept as notes: (key, note heading).
 _ELIGIBILITY_NOTES = (
     ("studyPopulation", "Study population"),
@@ -48,7 +48,7 @@ _DESIGN_NOTES = (
 
 def build_study(obj: dict[str, Any], provenance: Provenance) -> Study | Reject:
     """The Study in API v2 object ``obj``, or a Reject when it cannot be identified."""
-    reader = _Reader()
+    reader = JsonReader()
     protocol = obj.get("protocolSection")
     ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
     if not isinstance(ident, dict):
@@ -56,6 +56,8 @@ def build_study(obj: dict[str, Any], provenance: Provenance) -> Study | Reject:
         if isinstance(protocol, dict):
             missing += ".identificationModule"
         return _reject(provenance, f"no usable {missing} (missing or not an object)")
+    reader.obj(obj, "protocolSection", "")
+    reader.obj(protocol, "identificationModule", "protocolSection")
     p = "protocolSection.identificationModule"
     nct = reader.code(ident, "nctId", p)
     if nct is not None and not _NCT_RE.match(nct):
@@ -73,7 +75,8 @@ def build_study(obj: dict[str, Any], provenance: Provenance) -> Study | Reject:
         q = f"{p}.secondaryIdInfos[{i}]"
         if (sid := reader.text(info, "id", q)) is not None:
             study.secondary_ids.append(
-                SecondaryId(sid, reader.code(info, "type", q), reader.text(info, "domain", q))
+                SecondaryId(sid, reader.code(info, "type", q), reader.text(info, "domain", q),
+                            reader.code(info, "link", q))
             )
 
     _status(reader, study, reader.obj(protocol, "statusModule", "protocolSection"))
@@ -112,11 +115,14 @@ def build_study(obj: dict[str, Any], provenance: Provenance) -> Study | Reject:
             if mesh_id and term:
                 target.append(MeshTerm(mesh_id, term))
     study.has_results = reader.boolean(obj, "hasResults", "")
+    read_results(reader, study, reader.obj(obj, "resultsSection", ""))
+    read_details(reader, study, obj)
+    keep_unread(reader, study)
     study.warnings = reader.warnings
     return study
 
 
-def _status(reader: _Reader, study: Study, status: dict[str, Any] | None) -> None:
+def _status(reader: JsonReader, study: Study, status: dict[str, Any] | None) -> None:
     p = "protocolSection.statusModule"
     study.overall_status = reader.code(status, "overallStatus", p)
     study.why_stopped = reader.text(status, "whyStopped", p)
@@ -128,7 +134,7 @@ def _status(reader: _Reader, study: Study, status: dict[str, Any] | None) -> Non
     study.last_update_posted_date = reader.date_struct(status, "lastUpdatePostDateStruct", p)
 
 
-def _design(reader: _Reader, study: Study, design: dict[str, Any] | None) -> None:
+def _design(reader: JsonReader, study: Study, design: dict[str, Any] | None) -> None:
     p = "protocolSection.designModule"
     study.study_type = reader.code(design, "studyType", p)
     study.phases = reader.codes(design, "phases", p)
@@ -153,11 +159,10 @@ def _design(reader: _Reader, study: Study, design: dict[str, Any] | None) -> Non
             if (text := reader.text(holder, key, q)) is not None:
                 study.notes.append(Note(heading, text))
     bio = reader.obj(design, "bioSpec", p)
-    if (text := reader.text(bio, "description", f"{p}.bioSpec")) is not None:
-        study.notes.append(Note("Biospecimen description", text))
+    study.details.biospec_description = reader.text(bio, "description", f"{p}.bioSpec")
 
 
-def _arms_interventions(reader: _Reader, study: Study, module: dict[str, Any] | None) -> None:
+def _arms_interventions(reader: JsonReader, study: Study, module: dict[str, Any] | None) -> None:
     p = "protocolSection.armsInterventionsModule"
     for i, item in reader.objs(module, "interventions", p):
         q = f"{p}.interventions[{i}]"
@@ -169,36 +174,25 @@ def _arms_interventions(reader: _Reader, study: Study, module: dict[str, Any] | 
             other_names=tuple(reader.texts(item, "otherNames", q)),
             arm_labels=tuple(reader.texts(item, "armGroupLabels", q)),
         ))
-    names = {i.name for i in study.interventions}
-    folded = {" ".join(n.split()).casefold(): n for n in names}
+    arms: list[tuple[str, str | None, str | None]] = []
+    refs: list[tuple[str, list[str]]] = []
+    paths: list[str] = []
     for i, item in reader.objs(module, "armGroups", p):
         q = f"{p}.armGroups[{i}]"
         if (label := reader.text(item, "label", q)) is None:
             reader.warn(f"{q}.label", "arm without a label, left out", item.get("label"))
             continue
-        linked: list[str] = []
-        for ref in reader.texts(item, "interventionNames", q):
-            name = _match_intervention(ref, names, folded)
-            if name is None:
-                reader.warn(f"{q}.interventionNames", "matches no intervention, link left out", ref)
-            elif name not in linked:
-                linked.append(name)
-        study.arms.append(Arm(label, reader.code(item, "type", q), reader.text(item, "description", q),
-                              tuple(linked)))
+        arms.append((label, reader.code(item, "type", q), reader.text(item, "description", q)))
+        refs.append((label, reader.texts(item, "interventionNames", q)))
+        paths.append(f"{q}.interventionNames")
+    # "Type: name" and the interventions' own armGroupLabels decide which intervention is meant.
+    names = link_references(refs, study.interventions, lambda at, ref, problem: reader.warn(
+        paths[at], f"{problem}, link left out", ref))
+    study.arms.extend(Arm(label, type_, description, linked)
+                      for (label, type_, description), linked in zip(arms, names, strict=True))
 
 
-def _match_intervention(ref: str, names: set[str], folded: dict[str, str]) -> str | None:
-    """The intervention named by arm reference ``ref`` ("Drug: X" → "X")."""
-    if ref in names:
-        return ref
-    _prefix, sep, rest = ref.partition(":")
-    rest = rest.strip()
-    if sep and rest in names:
-        return rest
-    return folded.get(" ".join((rest if sep else ref).split()).casefold())
-
-
-def _eligibility(reader: _Reader, study: Study, protocol: dict[str, Any]) -> None:
+def _eligibility(reader: JsonReader, study: Study, protocol: dict[str, Any]) -> None:
     p = "protocolSection.eligibilityModule"
     module = reader.obj(protocol, "eligibilityModule", "protocolSection")
     if module is None:
@@ -225,7 +219,7 @@ def _eligibility(reader: _Reader, study: Study, protocol: dict[str, Any]) -> Non
             study.notes.append(Note(heading, note))
 
 
-def _parties(reader: _Reader, study: Study, protocol: dict[str, Any]) -> None:
+def _parties(reader: JsonReader, study: Study, protocol: dict[str, Any]) -> None:
     p = "protocolSection.sponsorCollaboratorsModule"
     module = reader.obj(protocol, "sponsorCollaboratorsModule", "protocolSection")
     study.lead_sponsor = reader.organization(reader.obj(module, "leadSponsor", p), f"{p}.leadSponsor")
@@ -235,7 +229,7 @@ def _parties(reader: _Reader, study: Study, protocol: dict[str, Any]) -> None:
     p = "protocolSection.contactsLocationsModule"
     module = reader.obj(protocol, "contactsLocationsModule", "protocolSection")
     study.central_contacts = reader.contacts(module, "centralContacts", p)
-    # Only "locations": AACT fixtures add a duplicate "locations_nested" list.
+    # Only "locations": AACT fixtures add a duplicate "locations_nested" list (skipped in ctgov_json_details).
     for i, loc in reader.objs(module, "locations", p):
         q = f"{p}.locations[{i}]"
         lat = lon = None
@@ -256,146 +250,3 @@ def _parties(reader: _Reader, study: Study, protocol: dict[str, Any]) -> None:
 
 def _reject(provenance: Provenance, reason: str) -> Reject:
     return Reject(provenance.source_file, provenance.position, reason, provenance.format)
-
-
-class _Reader:
-    """Typed access to JSON fields; every mismatch becomes one warning line."""
-
-    __slots__ = ("warnings",)
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def warn(self, path: str, problem: str, value: Any) -> None:
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        self.warnings.append(f"{path.strip('.')}: {problem}, got {shown}")
-
-    def _get(self, parent: dict[str, Any] | None, key: str) -> Any:
-        return _MISSING if parent is None else parent.get(key, _MISSING)
-
-    def obj(self, parent: dict[str, Any] | None, key: str, path: str) -> dict[str, Any] | None:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return None
-        if not isinstance(value, dict):
-            self.warn(f"{path}.{key}", "expected an object", value)
-            return None
-        return value
-
-    def objs(self, parent: dict[str, Any] | None, key: str, path: str) -> list[tuple[int, dict[str, Any]]]:
-        """(index, object) for each object in list ``key``; other entries are warned about."""
-        out = []
-        for i, value in enumerate(self._list(parent, key, path)):
-            if isinstance(value, dict):
-                out.append((i, value))
-            else:
-                self.warn(f"{path}.{key}[{i}]", "expected an object", value)
-        return out
-
-    def _list(self, parent: dict[str, Any] | None, key: str, path: str) -> list[Any]:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return []
-        if not isinstance(value, list):
-            self.warn(f"{path}.{key}", "expected a list", value)
-            return []
-        return value
-
-    def text(self, parent: dict[str, Any] | None, key: str, path: str) -> str | None:
-        """Free text: CommonMark escapes undone, outer whitespace stripped, empty → None."""
-        value = self.code(parent, key, path)
-        return None if value is None else unescape_commonmark(value) or None
-
-    def code(self, parent: dict[str, Any] | None, key: str, path: str) -> str | None:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return None
-        if not isinstance(value, str):
-            self.warn(f"{path}.{key}", "expected text", value)
-            return None
-        return value.strip() or None
-
-    def texts(self, parent: dict[str, Any] | None, key: str, path: str) -> list[str]:
-        return self._strings(parent, key, path, self.text)
-
-    def codes(self, parent: dict[str, Any] | None, key: str, path: str) -> list[str]:
-        return self._strings(parent, key, path, self.code)
-
-    def _strings(self, parent: dict[str, Any] | None, key: str, path: str, read: Any) -> list[str]:
-        values = self._list(parent, key, path)
-        out = []
-        for i, value in enumerate(values):
-            if (item := read({"": value}, "", f"{path}.{key}[{i}]")) is not None:
-                out.append(item)
-        return out
-
-    def count(self, parent: dict[str, Any] | None, key: str, path: str) -> int | None:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.warn(f"{path}.{key}", "expected a non-negative integer", value)
-            return None
-        return value
-
-    def number(self, parent: dict[str, Any] | None, key: str, path: str) -> float | None:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.warn(f"{path}.{key}", "expected a number", value)
-            return None
-        return float(value)
-
-    def boolean(self, parent: dict[str, Any] | None, key: str, path: str) -> bool | None:
-        value = self._get(parent, key)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
-            return value.strip().lower() in ("yes", "true")
-        self.warn(f"{path}.{key}", "expected true or false", value)
-        return None
-
-    def date(
-        self, parent: dict[str, Any] | None, key: str, path: str, kind: str | None
-    ) -> PartialDate | None:
-        raw = self.code(parent, key, path)
-        if raw is None:
-            return None
-        try:
-            return PartialDate.parse(raw, kind)
-        except ValueError:
-            self.warn(f"{path}.{key}", "not a YYYY, YYYY-MM or YYYY-MM-DD date", raw)
-            return None
-
-    def date_struct(self, parent: dict[str, Any] | None, key: str, path: str) -> PartialDate | None:
-        struct = self.obj(parent, key, path)
-        if struct is None:
-            return None
-        return self.date(struct, "date", f"{path}.{key}", self.code(struct, "type", f"{path}.{key}"))
-
-    def organization(self, item: dict[str, Any] | None, path: str) -> Organization | None:
-        name = self.text(item, "name", path)
-        return None if name is None else Organization(name, self.code(item, "class", path))
-
-    def contacts(self, parent: dict[str, Any] | None, key: str, path: str) -> list[Contact]:
-        out = []
-        for i, item in self.objs(parent, key, path):
-            q = f"{path}.{key}[{i}]"
-            name = self.text(item, "name", q)
-            if name is None:  # a phone number without a person is no Contact
-                continue
-            phone = self.text(item, "phone", q)
-            ext = self.text(item, "phoneExt", q)
-            if phone and ext:  # registrants also put country codes here ("+33"), so only digits read "ext."
-                phone = f"{phone} ext. {ext}" if ext.isdigit() else f"{phone} ({ext})"
-            out.append(Contact(name, self.code(item, "role", q), phone, self.text(item, "email", q)))
-        return out

@@ -22,15 +22,18 @@ from kg_builder.model import (
     Organization,
     Outcome,
     OutcomeKind,
-    PartialDate,
     Provenance,
     Reject,
     SecondaryId,
     Site,
     Study,
 )
-from kg_builder.sources.textblock import paragraphs, unwrap
-from kg_builder.sources.values import criteria_from_text, parse_date, phase_codes, to_code, yes_no
+from kg_builder.sources.ctgov_xml_details import keep_unread, read_details
+from kg_builder.sources.ctgov_xml_details import xml_date as _date
+from kg_builder.sources.ctgov_xml_details import xml_text as _para
+from kg_builder.sources.ctgov_xml_results import read_results
+from kg_builder.sources.textblock import unwrap
+from kg_builder.sources.values import criteria_from_text, phase_codes, to_code, yes_no
 
 _NCT = re.compile(r"^NCT\d{8}$")
 _REDACTED = "[Redacted]"
@@ -46,7 +49,6 @@ _NOTES = (  # (path, note heading): free text with no Study field, headings as t
     ("study_design_info/masking_description", "Masking description"),
     ("eligibility/study_pop/textblock", "Study population"),
     ("eligibility/gender_description", "Sex/gender description"),
-    ("biospec_descr/textblock", "Biospecimen description"),
 )
 
 
@@ -64,23 +66,6 @@ def _block(elem: ET.Element, path: str, *, star_bullets: bool = False) -> str | 
     if node is None or node.text is None or node.text.strip() == _REDACTED:
         return None
     return unwrap(node.text, star_bullets=star_bullets)
-
-
-def _para(elem: ET.Element, path: str) -> str | None:
-    node = elem.find(path)
-    if node is None or node.text is None or node.text.strip() == _REDACTED:
-        return None
-    return paragraphs(node.text)
-
-
-def _date(study: Study, elem: ET.Element, path: str) -> PartialDate | None:
-    node = elem.find(path)
-    if node is None or not (node.text or "").strip():
-        return None
-    value = parse_date(node.text, to_code(node.get("type")))
-    if value is None:
-        study.warnings.append(f"{path}: not a date, got {node.text.strip()!r}")
-    return value
 
 
 def _age(study: Study, text: str | None) -> Age | None:
@@ -174,6 +159,9 @@ def build_study(root: ET.Element, provenance: Provenance) -> Study | Reject:
         if text := _block(root, path):
             study.notes.append(Note(heading, text))
     study.has_results = root.find("clinical_results") is not None
+    read_results(study, root)
+    read_details(study, root)
+    keep_unread(study, root)
     return study
 
 

@@ -8,10 +8,14 @@ source escapes its text (API v2 JSON, the CSV download, web pages) call
 
 Rules, in order of precedence:
 
-* **Headings** switch the kind: a line (optionally with a bullet) reading
-  "Inclusion Criteria", "Key Exclusion criteria:", "SUBJECT INCLUSION CRITERIA",
-  "Exclusion Criteria for all groups:", a bare "Inclusion:" … "Eligibility
-  criteria" counts as an inclusion heading (it lists what a participant must meet).
+* **Headings** switch the kind: a short line (optionally with a bullet, emphasis or
+  parentheses) naming one kind with qualifiers before or after it: "Inclusion Criteria",
+  "Phase 1 Key Exclusion criteria:", "SIBLING INCLUSION CRITERIA FOR …", "Exclusion
+  Criteria (patient group):", "Inclusion Criteria - Cohort B:", "(Non inclusion
+  criteria)" (non-inclusion is exclusion), a bare "Inclusion:"; or a line ending in a
+  colon that names criteria and one kind ("… the following criteria will be excluded:").
+  "Eligibility criteria" counts as an inclusion heading (it lists what a participant must
+  meet). A line naming both kinds, or reading as a sentence, is not a heading.
 * **Items** start with a bullet (``*``, ``-``, ``+``, ``•`` …) or an ordinal
   (``1.``, ``1)``, ``(1)``, ``a.``, ``(a)``). A line that is not an item continues
   the open item (joined with one space) when it follows it without a blank
@@ -41,13 +45,32 @@ from kg_builder.model import Criterion, CriterionKind
 # CommonMark: a backslash before any ASCII punctuation character is an escape.
 _ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
-_QUALIFIER = r"(?:(?:key|main|major|general|additional|specific|subject|patient|participant|study)\s+){0,2}"
-_HEADING_RE = re.compile(
-    rf"^{_QUALIFIER}(?P<kind>inclusion|exclusion|eligibility)"
-    r"(?:(?P<crit>\s+criteri(?:a|on))(?P<qual>\s+(?:for|of|in|prior|at|before|during)\b[^.;:]{0,60})?)?"
-    r"\s*(?::\s*(?P<rest>.*))?$",
+# A kind word of a criteria heading, with its "criteria" when it has one. "Non-inclusion" and
+# "ineligibility" are exclusion; "eligibility" needs its "criteria" to count (inclusion).
+_KIND_RE = re.compile(
+    r"\b(?P<word>non[- ]?inclusion|inclusions?|exclusions?|exclusionary|ineligibility|eligibility)\b"
+    r"(?P<crit>\s*criteri(?:a|on)\b)?",
     re.IGNORECASE,
 )
+# "Criteria for (non-)inclusion" puts the kind after the word "criteria".
+_CRITERIA_FOR_RE = re.compile(r"\bcriteri(?:a|on)\s+(?:for|of)\s+(?P<word>non[- ]?inclusion|inclusion|exclusion)\b",
+                              re.IGNORECASE)
+# Words of a sentence (a criterion that mentions criteria), never of a heading's qualifiers.
+_SENTENCE_WORD_RE = re.compile(
+    r"\b(?:must|should|shall|will|would|can|cannot|are|is|was|were|be|been|being|have|has|had|do|does|did"
+    r"|meet|meets|met|meeting|fulfil\w*|satisf\w*|not|no|other|others|apply|applies|according|per|see"
+    r"|listed|above|below|if|who|whom|which|that|than|also|unless|same|as|following)\b",
+    re.IGNORECASE,
+)
+# In a sentence that introduces criteria ("… will be excluded:"), the kind is said by these.
+_INTRO_EXCLUSION_RE = re.compile(
+    r"\b(?:exclu\w*|non[- ]?inclusion|ineligib\w*|not\s+(?:be\s+)?eligible)\b", re.IGNORECASE
+)
+_INTRO_INCLUSION_RE = re.compile(r"\b(?:inclu\w*|eligib\w*)\b", re.IGNORECASE)
+_CRITERIA_WORD_RE = re.compile(r"\bcriteri(?:a|on)\b", re.IGNORECASE)
+_EDGE = " \t*_#>-–—:|/.,;"
+_MAX_HEADING = 160
+_MAX_QUALIFIER_WORDS = 8
 _ITEM_RE = re.compile(
     r"^(?P<marker>[*\-+•◦▪·‣]|o(?=\s)|\(?(?P<ord>\d{1,3}|[a-zA-Z])[.)])(?:\s+(?P<text>.*)|$)"
 )
@@ -97,18 +120,74 @@ class _State:
     blank_before: bool = False
 
 
+def _kind_of(word: str) -> str:
+    word = word.lower().replace("-", " ")
+    if word.startswith(("non", "exclu", "inelig")):
+        return "exclusion"
+    return "eligibility" if word == "eligibility" else "inclusion"
+
+
+def _qualifier(text: str) -> bool:
+    """Whether ``text`` around a kind word can qualify a heading: a few words naming a phase,
+    part, cohort or population ("Phase 1 Key", "- Cohort Expansion Phase", "(patient group)",
+    "for Siblings"), not a sentence."""
+    words = text.strip(_EDGE + "()[]").split()
+    return len(words) <= _MAX_QUALIFIER_WORDS and not _SENTENCE_WORD_RE.search(text)
+
+
 def _heading_kind(line: str) -> tuple[CriterionKind, str] | None:
-    """(kind, inline text after the colon) when ``line`` is a criteria heading."""
+    """(kind, inline text after the colon) when ``line`` is a criteria heading.
+
+    A heading names one kind — inclusion, or exclusion (also "non-inclusion") — with
+    qualifiers before or after it ("Phase 1 Key Exclusion Criteria:", "Inclusion Criteria -
+    Cohort Expansion Phase:", "Exclusion Criteria (patient group):", "Sibling Inclusion
+    Criteria for …"), perhaps in emphasis or parentheses, and text after its colon. A line
+    that names both kinds, or whose words read as a sentence ("Other protocol defined
+    exclusion criteria may apply"), is not a heading — unless it ends with a colon and
+    names criteria and one kind: then it introduces them ("Participants must meet the
+    following exclusion criteria:", "Patients meeting any of these criteria will be
+    excluded:"). Only a heading's first 160 characters are scanned for its kind.
+    """
     match = _ITEM_RE.match(line)
     body = (match.group("text") or "") if match and match.group("marker") in "*-+•" else line
-    heading = _HEADING_RE.match(body.strip())
-    if not heading:
+    text = body.strip().strip("*_#").strip()
+    if not text:
         return None
-    word = heading.group("kind").lower()
-    if word == "eligibility" and not heading.group("crit"):
+    short = len(text) <= _MAX_HEADING
+    if short and text[0] in "([" and text[-1] in ")]":
+        text = text[1:-1].strip()
+    if short and text.endswith(":") and _CRITERIA_WORD_RE.search(text):
+        # A line that ends in a colon and names criteria introduces them ("Participants must meet
+        # the following exclusion criteria:", "… criteria are eligible for inclusion:") when its
+        # words name one kind.
+        excluding = _INTRO_EXCLUSION_RE.search(text)
+        including = _INTRO_INCLUSION_RE.search(_INTRO_EXCLUSION_RE.sub(" ", text))
+        if bool(excluding) != bool(including):
+            return ("exclusion" if excluding else "inclusion"), ""
+    window = text[:_MAX_HEADING]  # the heading itself; text after its colon may be long
+    found = [(m, _kind_of(m.group("word")), bool(m.group("crit"))) for m in _KIND_RE.finditer(window)]
+    found += [(m, _kind_of(m.group("word")), True) for m in _CRITERIA_FOR_RE.finditer(window)]
+    kinds = {kind for _, kind, _ in found}
+    if not found or {"inclusion", "exclusion"} <= kinds:
+        return None
+    chosen = "exclusion" if "exclusion" in kinds else "inclusion" if "inclusion" in kinds else "eligibility"
+    match, _, has_criteria = min((f for f in found if f[1] == chosen), key=lambda f: f[0].start())
+    has_criteria = has_criteria or any(c for _, k, c in found if k == chosen)
+    prefix, after = text[: match.start()], text[match.end():]
+    suffix, colon, rest = after.partition(":")
+    if len(prefix) + len(suffix) > _MAX_HEADING:
+        return None
+    rest = rest.strip().strip("*_").strip()
+    if chosen == "eligibility" and not has_criteria:
         return None  # a bare "Eligibility:" is too vague to be a heading
-    kind: CriterionKind = "exclusion" if word == "exclusion" else "inclusion"
-    return kind, (heading.group("rest") or "").strip()
+    if not (_qualifier(prefix) and _qualifier(suffix)):
+        return None
+    if not has_criteria and suffix.strip(_EDGE + "()[]"):
+        return None  # "Exclusion of patients with …": a criterion, not a heading
+    if not colon and suffix.rstrip().endswith(".") and suffix.strip(_EDGE):
+        return None
+    kind: CriterionKind = "exclusion" if chosen == "exclusion" else "inclusion"
+    return kind, rest
 
 
 def split_criteria(text: str) -> tuple[Criterion, ...]:

@@ -64,8 +64,12 @@ _EXPLANATION = re.compile(
     r"^(?:Review|Get|See|Understand|Dive|Learn|Check|Meet|Identify|Explore|Reach|Find|Additional|Browse"
     r"|Read|View|Discover|Compare|Track|Access|Examine|Look|Consult|Download|Follow)\b.*\.$"
 )
+_ABOUT_STUDY = re.compile(r"\b(?:stud(?:y|ies)|trials?|research|participa\w*|sites?)\b", re.IGNORECASE)
 _PREAMBLE_FIELD = re.compile(r"^([A-Z][A-Za-z ]{1,40}):\s*(.+)$")
 _HEADING_SHAPE = re.compile(r"^[A-Z][A-Za-z&/,' ()-]{1,60}$")
+# Value lines inside sections ("Intervention Type DEVICE", "Group Type OTHER") end in an
+# API v2 code: never a heading, whatever sentence follows them.
+_VALUE_LINE = re.compile(r"\s[A-Z][A-Z_]+$")
 
 
 def _is_explanation(line: str) -> bool:
@@ -79,7 +83,12 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
     for pos, (_, text) in enumerate(non_blank):
         following = non_blank[pos + 1][1] if pos + 1 < len(non_blank) else ""
         explained = _is_explanation(following)
-        if text in KNOWN_HEADINGS or (explained and _HEADING_SHAPE.match(text) and pos > 0):
+        # An unknown heading also needs its sentence to speak of the study: a record's own
+        # imperative text ("Compare active coil with sham coil.") must not open a section.
+        if text in KNOWN_HEADINGS or (
+            explained and _ABOUT_STUDY.search(following) and _HEADING_SHAPE.match(text)
+            and not _VALUE_LINE.search(text) and pos > 0
+        ):
             heading_at[pos] = explained
 
     preamble: list[str] = []

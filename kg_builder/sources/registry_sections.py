@@ -12,18 +12,17 @@ from dataclasses import dataclass, field, replace
 
 from kg_builder.model import (
     Age,
-    Arm,
     Contact,
     Design,
     Eligibility,
     Enrollment,
-    Intervention,
     Note,
     Organization,
     SecondaryId,
-    Site,
     Study,
 )
+from kg_builder.sources.registry_page_groups import read_groups, read_interventions
+from kg_builder.sources.registry_page_sites import read_sites
 from kg_builder.sources.values import (
     criteria_from_text,
     inferred_enrollment_type,
@@ -37,7 +36,6 @@ from kg_builder.sources.values import (
 _NCT = re.compile(r"\bNCT\d{8}\b")
 _PHONE = re.compile(r"^[+(]?\d[\d\s()+\-./]{4,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^\S+@\S+\.\S+$")
-_CRITERIA_HEADING = re.compile(r"^\s*(inclusion|exclusion) criteria\s*:?\s*$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -164,78 +162,6 @@ def _paragraphs(section: Section) -> str | None:
     return "\n\n".join(section.lines) or None
 
 
-def _interventions_by_name(study: Study) -> dict[str, int]:
-    return {item.name: index for index, item in enumerate(study.interventions)}
-
-
-def interventions(study: Study, section: Section) -> None:
-    """Blocks of ``name``, description lines, ``Intervention Type X``."""
-    pending: list[str] = []
-    for line in section.lines:
-        if line.startswith("Intervention Type"):
-            if pending:
-                name, description = pending[0], "\n\n".join(pending[1:]) or None
-                study.interventions.append(
-                    Intervention(name, to_code(line.removeprefix("Intervention Type")), description)
-                )
-            pending = []
-        else:
-            pending.append(line)
-    if pending:
-        study.notes.append(Note(section.heading, "\n".join(pending)))
-
-
-def study_groups(study: Study, section: Section) -> None:
-    """Arms: ``label``, description, ``Group Type X``, then per intervention ``name``,
-    ``Intervention Type X``, description. Read after the Interventions section, whose
-    descriptions tell an intervention's description from the next arm's label."""
-    known = {item.name: item.description for item in study.interventions}
-    arms: list[tuple[str, str | None, str | None, list[str]]] = []
-    pending: list[str] = []
-    last_intervention: str | None = None
-
-    def take_intervention_description() -> None:
-        # With a following label ahead, one leading line is the previous intervention's
-        # description only if it matches the Interventions section (or 3+ lines are pending).
-        if (
-            last_intervention
-            and pending
-            and (pending[0] == known.get(last_intervention) or len(pending) >= 3)
-        ):
-            pending.pop(0)
-
-    for line in section.lines:
-        if line.startswith("Group Type"):
-            take_intervention_description()
-            if pending:
-                arms.append(
-                    (
-                        pending[0],
-                        "\n\n".join(pending[1:]) or None,
-                        to_code(line.removeprefix("Group Type")),
-                        [],
-                    )
-                )
-            pending, last_intervention = [], None
-        elif line.startswith("Intervention Type"):
-            if last_intervention is not None and len(pending) >= 2:
-                pending = pending[-1:]  # the earlier lines described the previous intervention
-            if pending and arms:
-                name = pending[-1]
-                arms[-1][3].append(name)
-                last_intervention = name
-                if name not in known:
-                    study.interventions.append(
-                        Intervention(name, to_code(line.removeprefix("Intervention Type")))
-                    )
-                    known[name] = None
-            pending = []
-        else:
-            pending.append(line)
-    for label, description, type_, names in arms:
-        study.arms.append(Arm(label, type_, description, tuple(dict.fromkeys(names))))
-
-
 def eligibility(study: Study, section: Section) -> None:
     raw = list(section.raw)
     criteria_lines: list[str] = []
@@ -243,10 +169,7 @@ def eligibility(study: Study, section: Section) -> None:
         if line.strip() in _ELIGIBILITY_LABELS:
             raw = raw[index:]
             break
-        # API v2 writes the headings with a colon; so do we, for one criteria text everywhere.
-        if match := _CRITERIA_HEADING.match(line):
-            line = f"{match.group(1).capitalize()} Criteria:"
-        criteria_lines.append(line)
+        criteria_lines.append(line)  # headings too, as written: the page shows the record's own text
     else:
         raw = []
     text = "\n".join(criteria_lines).strip()
@@ -283,33 +206,16 @@ def sponsors(study: Study, section: Section) -> None:
             pending.append(line)
 
 
-def _site(block: list[str], status: str | None) -> Site:
-    facility = block[0] if len(block) > 1 else None
-    parts = [part.strip() for part in block[-1].split(",") if part.strip()]
-    zip_code = next((part for part in parts[1:-1] if re.search(r"\d", part)), None)
-    middle = [part for part in parts[1:-1] if part != zip_code]
-    return Site(
-        facility=facility,
-        city=parts[0] if len(parts) > 1 else None,
-        state=", ".join(middle) or None,
-        zip=zip_code,
-        country=parts[-1] if parts else None,
-        status=status,
-    )
-
-
 def locations(study: Study, section: Section) -> None:
-    """Blocks of facility, ``City, State, Country``, ``Site Status X``."""
-    pending: list[str] = []
-    for line in section.lines:
-        if line.startswith("Site Status"):
-            if pending:
-                study.sites.append(_site(pending, to_code(line.removeprefix("Site Status"))))
-            pending = []
-        else:
-            pending.append(line)
-    if pending:
-        study.sites.append(_site(pending, None))
+    read_sites(study, section.lines)
+
+
+def interventions(study: Study, section: Section) -> None:
+    read_interventions(study, section.lines)
+
+
+def study_groups(study: Study, section: Section) -> None:
+    read_groups(study, section.lines)
 
 
 def countries(study: Study, section: Section) -> None:
@@ -420,13 +326,6 @@ DEFERRED = ("Study Groups", "Countries", "Facility Contacts")
 
 def finish(study: Study) -> None:
     """Cross-section links and inferences once every section is read."""
-    arms_of: dict[str, list[str]] = {}
-    for arm in study.arms:
-        for name in arm.intervention_names:
-            arms_of.setdefault(name, []).append(arm.label)
-    study.interventions[:] = [
-        replace(item, arm_labels=tuple(arms_of.get(item.name, ()))) for item in study.interventions
-    ]
     if study.enrollment is not None and study.enrollment.type is None:
         # The page shows no ACTUAL/ESTIMATED; a study still recruiting shows its anticipated count.
         study.enrollment = Enrollment(study.enrollment.count, inferred_enrollment_type(study.overall_status))

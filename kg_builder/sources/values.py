@@ -31,6 +31,17 @@ _CODE_ALIASES: dict[str, str] = {
     "ESTIMATE": "ESTIMATED",
     "CASE_CONTROL": "CASE_CONTROL",
     "EARLY_PHASE_1": "EARLY_PHASE1",
+    # results: older exports write dispersion, CI sides and analysis codes as labels
+    "80_CONFIDENCE_INTERVAL": "CONFIDENCE_80",
+    "90_CONFIDENCE_INTERVAL": "CONFIDENCE_90",
+    "95_CONFIDENCE_INTERVAL": "CONFIDENCE_95",
+    "97_5_CONFIDENCE_INTERVAL": "CONFIDENCE_975",
+    "99_CONFIDENCE_INTERVAL": "CONFIDENCE_99",
+    "OTHER_CONFIDENCE_INTERVAL_LEVEL": "CONFIDENCE_OTHER",
+    "GEOMETRIC_COEFFICIENT_OF_VARIATION": "GEOMETRIC_COEFFICIENT",
+    "STANDARD_ERROR_OF_THE_MEAN": "STANDARD_ERROR_OF_MEAN",
+    "1_SIDED": "ONE_SIDED",
+    "2_SIDED": "TWO_SIDED",
 }
 _PHASE_RE = re.compile(r"(early\s*phase\s*1|phase\s*[1-4]|\bn/?a\b)", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
@@ -221,3 +232,14 @@ def criteria_from_text(text: str | None) -> tuple[Criterion, ...]:
 def dedupe(items: Iterable[str]) -> list[str]:
     """Items in first-seen order without repeats."""
     return list(dict.fromkeys(items))
+
+
+def canonical_url(url: str | None) -> str | None:
+    """``url`` with its scheme and host in lower case (RFC 3986 §6.2.2.1): the same address, one spelling."""
+    if not url:
+        return None
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return url.strip()
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"

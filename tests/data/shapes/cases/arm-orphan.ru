@@ -1,4 +1,5 @@
 # expect: Violation Arm-study exactly one study
+# expect: Violation ArmMatch-arm-of-study which its study does not list
 PREFIX kg: <https://w3id.org/kg-builder/ontology#>
 PREFIX id: <https://w3id.org/kg-builder/id/>
 PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>

@@ -1,4 +1,5 @@
 # expect: Violation Outcome-study exactly one study
+# expect: Violation OutcomeResult-groups-of-study no result group of the outcome's study
 PREFIX kg: <https://w3id.org/kg-builder/ontology#>
 PREFIX id: <https://w3id.org/kg-builder/id/>
 PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>

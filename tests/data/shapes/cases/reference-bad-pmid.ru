@@ -1,0 +1,9 @@
+# expect: Violation Reference-pmid digits only
+PREFIX kg: <https://w3id.org/kg-builder/ontology#>
+PREFIX id: <https://w3id.org/kg-builder/id/>
+PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>
+PREFIX kgv: <https://w3id.org/kg-builder/vocab/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+
+DELETE DATA { GRAPH id:graph\/NCT01234567 { t:reference\/1 kg:pmid "34542871" } } ; INSERT DATA { GRAPH id:graph\/NCT01234567 { t:reference\/1 kg:pmid "PMID 34542871" } }
