@@ -1,32 +1,41 @@
-"""The ``kg-builder`` command: one thin sub-command per library verb.
+"""The ``kg-builder`` command: a thin client of :class:`kg_builder.graph.KnowledgeGraph`.
 
-Each command opens what it needs, calls one library function, and turns our
-errors into a one-line message and an exit code (no traceback for user mistakes).
+Each command parses its arguments, opens a ``KnowledgeGraph``, calls one method and prints
+the report it returns. Our errors become a one-line message with a hint and an exit code,
+never a traceback. Only the chosen command's options are built, so ``kg-builder --help``
+imports none of the RDF, SHACL or web libraries.
 
-Exit codes: 0 success; 1 failure (nothing built, violations, store error);
-2 usage error (bad arguments, unreadable input, bad query); 3 build partly done
-(some records rejected, the rest built).
+Exit codes: 0 success; 1 failure (nothing built, violations, store error, push mismatches);
+2 usage error (bad arguments, unreadable input, bad query); 3 build partly done (some
+records rejected, the rest built).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg_builder import __version__
-from kg_builder.errors import InputError, KgBuilderError, QueryError, UsageError
-from kg_builder.linking.cli import add_link_parsers
-from kg_builder.store.export import EXPORT_FORMATS
-from kg_builder.store.query_results import RESULT_FORMATS
-from kg_builder.validation.cli import add_validate_parser
+from kg_builder.errors import InputError, KgBuilderError, QueryError, StoreError, UsageError, ValidationError
+
+if TYPE_CHECKING:
+    from kg_builder.graph import KnowledgeGraph
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
-def _progress_printer():
+def _graph(args: argparse.Namespace, **settings: object) -> KnowledgeGraph:
+    """The command's graph, with the environment's settings and the command line's on top."""
+    from kg_builder.graph import KnowledgeGraph
+    from kg_builder.settings import Settings
+
+    return KnowledgeGraph(args.store or ".", settings=Settings.from_env(**settings))
+
+
+def _progress_printer() -> Callable | None:
     """A one-line progress display on a terminal; silent when stderr is not a TTY."""
     if not sys.stderr.isatty():
         return None
@@ -44,16 +53,14 @@ def _progress_printer():
     return show
 
 
+# --- commands ---------------------------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg_builder.build import build, write_rejects
-    from kg_builder.settings import Settings
+    from kg_builder.build import write_rejects
 
     progress = None if args.quiet else _progress_printer()
-    report = build(
-        args.inputs, args.store, settings=Settings.from_env(base=args.base), format=args.format,
-        include_contacts=args.include_contacts, fresh=args.fresh, validate=not args.no_validate,
-        strict=args.strict, stdin=sys.stdin.buffer, progress=progress,
-    )
+    report = _graph(args, base=args.base).build(
+        args.inputs, format=args.format, include_contacts=args.include_contacts, fresh=args.fresh,
+        validate=not args.no_validate, strict=args.strict, stdin=sys.stdin.buffer, progress=progress)
     if progress:
         sys.stderr.write("\n")
     if args.rejects:
@@ -83,15 +90,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if report.outcome == "partial" else EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from kg_builder.store.export import export
+def cmd_validate(args: argparse.Namespace) -> int:
+    if args.examples < 0:
+        raise UsageError("--examples must be at least 0")
+    try:
+        report = _graph(args, shapes_dir=Path(args.shapes) if args.shapes else None).validate(
+            engine=args.engine, workers=args.workers)
+    except (StoreError, ValidationError) as exc:  # a wrong --store or --shapes is a usage error here
+        raise UsageError(exc.message, hint=exc.hint) from exc
+    if args.report:
+        Path(args.report).write_text(report.to_turtle(), encoding="utf-8")
+    rendered = {"turtle": report.to_turtle, "json": lambda: report.to_json(args.examples),
+                "text": lambda: report.to_text(args.examples)}[args.format]()
+    sys.stdout.write(rendered)
+    return EXIT_OK if report.conforms else EXIT_FAILED
 
-    if args.output in (None, "-"):
-        export(args.store, sys.stdout.buffer, args.format, graph=args.graph)
+
+def cmd_export(args: argparse.Namespace) -> int:
+    output = sys.stdout.buffer if args.output in (None, "-") else args.output
+    _graph(args).export(output, format=args.format, graph=args.graph)
+    if output is sys.stdout.buffer:
         sys.stdout.buffer.flush()
-    else:
-        with open(args.output, "wb") as out:
-            export(args.store, out, args.format, graph=args.graph)
     return EXIT_OK
 
 
@@ -106,41 +125,23 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg_builder.settings import Settings
-    from kg_builder.store.generations import open_read_only
-    from kg_builder.store.named_queries import execute_named, named_query, parse_named_query
-    from kg_builder.store.query_results import query_store, write_results
-
-    params = _parse_params(args.param)
-    if args.name:
-        query = named_query(Settings.from_env().queries_dir, args.name)
-    elif args.file:
+    given = [flag for flag, value in (("QUERY", args.query), ("-f", args.file), ("--name", args.name)) if value]
+    if len(given) > 1:
+        raise UsageError(f"give one query, not {' and '.join(given)}", hint="pass QUERY, -f FILE or --name NAME")
+    text = args.query
+    if args.file:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read query file {args.file}: {exc.strerror}") from exc
-    elif args.query:
-        text = args.query
-    else:
-        raise UsageError("no query given", hint="pass QUERY, -f FILE or --name NAME")
-    if not args.name:
-        # an ad-hoc query takes parameters the same way, declared in its own header
-        query = parse_named_query("query", text)
-        if not params:
-            write_results(query_store(args.store, text), sys.stdout.buffer, args.format)
-            sys.stdout.buffer.flush()
-            return EXIT_OK
-    result = execute_named(open_read_only(args.store), query, params)
-    write_results(result, sys.stdout.buffer, args.format)
+    answer = _graph(args).query(text, name=args.name, params=_parse_params(args.param))
+    answer.write(sys.stdout.buffer, args.format)
     sys.stdout.buffer.flush()
     return EXIT_OK
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    from kg_builder.settings import Settings
-    from kg_builder.store.named_queries import load_named_queries
-
-    for query in load_named_queries(Settings.from_env().queries_dir).values():
+    for query in _graph(args).named_queries().values():
         params = " ".join(f"--param {p.name}=…" for p in query.params)
         print(f"{query.name}: {query.title}{'  ' + params if params else ''}")
         if query.description:
@@ -149,35 +150,41 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from kg_builder.store.stats import stats
+    import json
 
-    result = stats(args.store)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return EXIT_OK
-    print(f"studies: {result['studies']}")
-    print(f"named graphs: {result['graphs']}")
-    print(f"triples (quads): {result['triples']}")
-    for name, count in result["classes"].items():
-        print(f"  {name}: {count}")
+    result = _graph(args).stats()
+    sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n" if args.json else result.to_text())
     return EXIT_OK
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """Orphans a build did not make (graphs removed by SPARQL Update, say): a build prunes its own."""
-    from kg_builder.store.generations import open_read_only, writing
-
-    open_read_only(args.store)  # a clear error when there is no store
-    with writing(args.store) as writer:
-        writer.prune()
-    print(f"removed {writer.orphans_removed} shared facts that no study supports any more")
+    removed = _graph(args).prune()
+    print(f"removed {removed} shared facts that no study supports any more")
     return EXIT_OK
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    report = _graph(args, base=args.base).link(args.others, out=args.out, sssom=args.sssom,
+                                              min_confidence=args.min_confidence, store=not args.no_store)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from kg_builder.remote.push import parse_auth
+
+    report = _graph(args).push(args.to, auth=parse_auth(args.auth), changed_only=args.changed_only,
+                               state=args.state, batch_size=args.batch_size, verify=not args.no_verify,
+                               query_url=args.query_url, retries=args.retries)
+    print(f"pushed {len(report.pushed)} graphs, skipped {report.skipped} unchanged, "
+          f"deleted {len(report.deleted)}, retries {report.retries}; verified {report.verified}")
+    for graph, local, remote in report.mismatches[:10]:
+        print(f"  mismatch {graph}: {local} triples here, {remote} on the server", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kg_builder.server import serve
-    from kg_builder.settings import ServerSettings, Settings
-    from kg_builder.store.generations import open_read_only
+    from kg_builder.settings import ServerSettings
 
     if not args.backend and not args.store:
         raise UsageError("nothing to serve", hint="pass --store DIR, or --backend URL for an external store")
@@ -185,32 +192,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = ServerSettings.from_env(
         timeout=args.timeout, max_rows=args.max_rows, workers=args.workers, threads=args.threads,
         max_body=args.max_body, allow_update=args.allow_update or None, token=args.token,
-        allow_service=tuple(args.allow_service) if args.allow_service is not None else None, cors_origins=cors,
-    )
-    settings = Settings.from_env(base=args.base, server=server)
-    if not args.backend:
-        open_read_only(args.store)  # fail now, with a clear message, rather than on the first request
-    source = args.backend or args.store
-    print(f"serving {source} on http://{args.host}:{args.port}/  (Ctrl-C to stop)", file=sys.stderr)
-    serve(args.store or ".", settings, host=args.host, port=args.port, backend=args.backend)
+        allow_service=tuple(args.allow_service) if args.allow_service is not None else None, cors_origins=cors)
+    graph = _graph(args, base=args.base)
+    if not args.backend and graph.generation is None:  # fail now rather than on the first request
+        raise UsageError(f"no graph store at {args.store}",
+                         hint="build one first: kg-builder build INPUT... --store DIR")
+    print(f"serving {args.backend or args.store} on http://{args.host}:{args.port}/  (Ctrl-C to stop)",
+          file=sys.stderr)
+    graph.serve(server, host=args.host, port=args.port, backend=args.backend)
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+# --- arguments --------------------------------------------------------------------------------------
+def _store(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--store", required=required, metavar="DIR", help="graph store directory")
+
+
+def _add_build(p: argparse.ArgumentParser) -> None:
     from kg_builder.settings import setting
     from kg_builder.sources.detect import FORMATS
 
-    parser = argparse.ArgumentParser(
-        prog="kg-builder",
-        description="Clinical-trial registry records to a validated RDF knowledge graph.",
-    )
-    parser.add_argument("--version", action="version", version=f"kg-builder {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("build", help="parse records and build (or update) the graph store")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files, directories, .zip/.gz archives, or - for standard input")
-    p.add_argument("--store", required=True, metavar="DIR", help="graph store directory")
+    _store(p)
     p.add_argument("--base", metavar="IRI", help=setting("base").cli_help())
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (file, position, reason) as TSV")
     p.add_argument("--format", choices=FORMATS, help="force the input layout instead of detecting it")
@@ -221,30 +225,99 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-validate", action="store_true",
                    help="skip the per-study SHACL check during the build (faster; run kg-builder validate later)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
-    p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("export", help="write the graph in an RDF syntax")
-    p.add_argument("--store", required=True, metavar="DIR")
+
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    from kg_builder.settings import setting
+    from kg_builder.validation.engines import ENGINES
+
+    p.description = ("Validate every study graph against the SHACL shapes. Exit 0 when there is no "
+                     "violation (warnings allowed), 1 when there are violations, 2 for a usage error.")
+    _store(p)
+    p.add_argument("--shapes", metavar="DIR", help=setting("shapes_dir").cli_help())
+    p.add_argument("--report", metavar="FILE.ttl", help="also write the full W3C validation report (Turtle)")
+    p.add_argument("--format", default="text", choices=("text", "json", "turtle"),
+                   help="standard output: a summary (text), the summary and all results (json), "
+                        "or the W3C report (turtle)")
+    p.add_argument("--engine", default="sparql", choices=ENGINES,
+                   help="sparql: shapes compiled to SPARQL (fast); native: the same constraints checked "
+                        "in Python over batches of studies; pyshacl: per study; "
+                        "pyshacl-store: whole store at once")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes for the pyshacl engine")
+    p.add_argument("--examples", type=int, default=3, metavar="N", help="example focus nodes per rule")
+
+
+def _add_export(p: argparse.ArgumentParser) -> None:
+    from kg_builder.store.export import EXPORT_FORMATS
+
+    _store(p)
     p.add_argument("--format", required=True, choices=list(EXPORT_FORMATS))
     p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
     p.add_argument("--graph", metavar="IRI", help="export only this named graph")
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("query", help="run a SPARQL query or a named query")
-    p.add_argument("--store", required=True, metavar="DIR")
+
+def _add_query(p: argparse.ArgumentParser) -> None:
+    from kg_builder.store.query_results import RESULT_FORMATS
+
+    _store(p)
     p.add_argument("query", nargs="?", metavar="QUERY", help="SPARQL query text")
     p.add_argument("-f", "--file", metavar="FILE", help="read the query from FILE")
     p.add_argument("--name", metavar="NAME", help="run the named query queries/NAME.rq")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a query parameter, bound as an RDF term (repeatable)")
-    p.add_argument("--format", default="table", choices=RESULT_FORMATS)
-    p.set_defaults(func=cmd_query)
+    p.add_argument("--format", default="table", choices=RESULT_FORMATS,
+                   help="for SELECT and ASK answers (a CONSTRUCT or DESCRIBE graph prints as Turtle)")
 
-    p = sub.add_parser("queries", help="list the named queries and their parameters")
-    p.set_defaults(func=cmd_queries)
 
-    p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint, linked-data pages, query page")
-    p.add_argument("--store", metavar="DIR", help="graph store directory (or --backend)")
+def _add_queries(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(store=None)
+
+
+def _add_stats(p: argparse.ArgumentParser) -> None:
+    _store(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _add_link(p: argparse.ArgumentParser) -> None:
+    _store(p)
+    p.add_argument("others", nargs="+", metavar="OTHER", help="RDF file (any syntax) or SPARQL endpoint URL")
+    p.add_argument("--out", metavar="FILE", help="also write the alignment graph (syntax from the extension)")
+    p.add_argument("--sssom", metavar="FILE.tsv", help="also write the links as an SSSOM TSV")
+    p.add_argument("--min-confidence", type=_confidence, default=0.0, metavar="X",
+                   help="keep only links with confidence ≥ X (0–1)")
+    p.add_argument("--base", metavar="IRI", help="base IRI the store was built with")
+    p.add_argument("--no-store", action="store_true",
+                   help="do not replace the links graph in the store (then --out or --sssom is needed)")
+
+
+def _add_push(p: argparse.ArgumentParser) -> None:
+    _store(p)
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="Graph Store URL, e.g. http://host:7878/store (Oxigraph), http://host:3030/ds/data (Fuseki)")
+    p.add_argument("--auth", metavar="USER:PASSWORD|bearer:TOKEN", help="HTTP credentials")
+    p.add_argument("--changed-only", action="store_true",
+                   help="push only graphs changed since the last push; delete graphs gone from the store")
+    p.add_argument("--state", metavar="FILE", help="push state file (default: in the store directory)")
+    p.add_argument("--batch-size", type=int, default=50, metavar="N", help="graphs per batch (default 50)")
+    p.add_argument("--retries", type=int, default=5, metavar="N", help="retries on transient errors (default 5)")
+    p.add_argument("--query-url", metavar="URL", help="SPARQL query URL used to verify counts (default: guessed)")
+    p.add_argument("--no-verify", action="store_true", help="skip the per-graph triple-count check")
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    from kg_builder.settings import setting
+
+    _store(p, required=False)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help=setting("timeout").cli_help())
@@ -260,24 +333,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", metavar="IRI", help="base IRI the graph was built with (for linked-data paths)")
     p.add_argument("--backend", metavar="URL",
                    help="serve an external store's SPARQL query endpoint instead of --store (read-only)")
-    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("prune", help="remove shared facts (entity graph) that no study supports any more")
-    p.add_argument("--store", required=True, metavar="DIR")
-    p.set_defaults(func=cmd_prune)
 
-    p = sub.add_parser("stats", help="studies, triples and counts per main class")
-    p.add_argument("--store", required=True, metavar="DIR")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_stats)
-    add_link_parsers(sub)
-    add_validate_parser(sub)
+# name → (one-line help, what adds its arguments, what runs it)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+    "build": ("parse records and build (or update) the graph store", _add_build, cmd_build),
+    "validate": ("check the graph against the SHACL shapes", _add_validate, cmd_validate),
+    "export": ("write the graph in an RDF syntax", _add_export, cmd_export),
+    "query": ("run a SPARQL query or a named query", _add_query, cmd_query),
+    "queries": ("list the named queries and their parameters", _add_queries, cmd_queries),
+    "serve": ("serve the graph: SPARQL endpoint, linked-data pages, query page", _add_serve, cmd_serve),
+    "stats": ("studies, triples and counts per main class", _add_stats, cmd_stats),
+    "prune": ("remove shared facts (the entity graph's) that no study supports any more", _store, cmd_prune),
+    "link": ("align the graph with other trial graphs (RDF files or SPARQL endpoints)", _add_link, cmd_link),
+    "push": ("publish the graph to a SPARQL 1.1 Graph Store Protocol endpoint", _add_push, cmd_push),
+}
+
+
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The command line; ``only`` names the one command whose options are built ("" all, None none)."""
+    from kg_builder._version import __version__
+
+    parser = argparse.ArgumentParser(prog="kg-builder",
+                                     description="Clinical-trial registry records to a validated RDF knowledge graph.")
+    parser.add_argument("--version", action="version", version=f"kg-builder {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add_arguments, run) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if only == "" or only == name:
+            add_arguments(p)
+        p.set_defaults(func=run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
         return args.func(args)
     except (UsageError, InputError, QueryError) as exc:

@@ -15,8 +15,7 @@ from functools import lru_cache
 
 from pyoxigraph import NamedNode
 
-from kg_builder.errors import UsageError
-from kg_builder.vocab import DEFAULT_BASE
+from kg_builder.settings import DEFAULT_BASE, check_base
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
@@ -64,17 +63,6 @@ def content_key(*parts: str | None) -> str:
     return "x-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
-_BASE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]$")
-
-
-def check_base(base: str) -> str:
-    """``base`` when it can prefix minted IRIs (absolute, ending with ``/`` or ``#``); UsageError otherwise."""
-    if not _BASE.match(base):
-        raise UsageError(f"base IRI must be absolute and end with '/' or '#': {base!r}",
-                         hint="e.g. --base https://example.org/id/ (or KG_BUILDER_BASE)")
-    return base
-
-
 @dataclass(frozen=True, slots=True)
 class IriMinter:
     """Mints every IRI under one configurable base."""
@@ -120,6 +108,10 @@ class IriMinter:
 
     def target(self, symbol: str) -> NamedNode:
         return self._node(f"target/{slug(symbol)}")
+
+    def payload(self, name: str) -> NamedNode:
+        """An ADC payload (deruxtecan, vedotin …), shared by every ADC that carries it."""
+        return self._node(f"payload/{slug(name)}")
 
     def measure(self, code: str) -> NamedNode:
         return self._node(f"measure/{slug(code)}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,8 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from kg_builder.errors import InputError, UsageError
-from kg_builder.iris import check_base
-from kg_builder.vocab import DEFAULT_BASE
+
+DEFAULT_BASE = "https://w3id.org/kg-builder/id/"
+_BASE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]$")
+
+
+def check_base(base: str) -> str:
+    """``base`` when it can prefix minted IRIs (absolute, ending with ``/`` or ``#``); UsageError otherwise."""
+    if not _BASE.match(base):
+        raise UsageError(f"base IRI must be absolute and end with '/' or '#': {base!r}",
+                         hint="e.g. --base https://example.org/id/ (or KG_BUILDER_BASE)")
+    return base
 
 
 def packaged(name: str) -> Path:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
+from kg_builder.settings import DEFAULT_BASE as DEFAULT_BASE  # the setting's default, for the vocabulary's users
+
 ONTOLOGY = "https://w3id.org/kg-builder/ontology#"
 VOCAB = "https://w3id.org/kg-builder/vocab/"  # concept schemes (codelists), not base-dependent
-DEFAULT_BASE = "https://w3id.org/kg-builder/id/"
 # The one named graph of what shared things ARE (countries, places, facilities, organisations,
 # conditions, drugs, targets, outcome measures, MeSH descriptors): see kg_builder.mapping.entities.
 ENTITY_GRAPH_IRI = "https://w3id.org/kg-builder/graph/entities"

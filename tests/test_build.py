@@ -11,10 +11,10 @@ from helpers_store import EXAMPLES, minimal_study, select, write_json
 from pyoxigraph import Dataset, RdfFormat, parse
 
 from kg_builder.build import build, write_rejects
+from kg_builder.graph import KnowledgeGraph
 from kg_builder.settings import Settings
 from kg_builder.sources.ctgov_json import iter_records
 from kg_builder.sources.inputs import iter_documents
-from kg_builder.store.export import export
 from kg_builder.store.generations import current_generation, open_read_only
 
 
@@ -67,7 +67,7 @@ def test_export_reparses_to_an_isomorphic_dataset(tmp_path: Path) -> None:
     stored = Dataset(open_read_only(tmp_path / "s"))
     for fmt, rdf_format in (("nquads", RdfFormat.N_QUADS), ("trig", RdfFormat.TRIG)):
         out = io.BytesIO()
-        export(tmp_path / "s", out, fmt)
+        KnowledgeGraph(tmp_path / "s").export(out, format=fmt)
         reparsed = Dataset(parse(out.getvalue(), rdf_format))
         reparsed.canonicalize(__import__("pyoxigraph").CanonicalizationAlgorithm.UNSTABLE)
         copy = Dataset(stored)
@@ -79,7 +79,7 @@ def test_export_reparses_to_an_isomorphic_dataset(tmp_path: Path) -> None:
 def test_every_export_syntax_parses_back_to_the_same_triples(tmp_path: Path, fmt: str) -> None:
     build([EXAMPLES / "ctgov-json" / "NCT04129320.json"], tmp_path / "s")
     out = io.BytesIO()
-    export(tmp_path / "s", out, fmt)
+    KnowledgeGraph(tmp_path / "s").export(out, format=fmt)
     rdf_format = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
                   "rdfxml": RdfFormat.RDF_XML}[fmt]
     # JSON-LD keeps the named graphs; the triple syntaxes carry their union
@@ -90,7 +90,7 @@ def test_every_export_syntax_parses_back_to_the_same_triples(tmp_path: Path, fmt
 
 def _sorted_nquads(store: Path) -> bytes:
     out = io.BytesIO()
-    export(store, out, "nquads")
+    KnowledgeGraph(store).export(out, format="nquads")
     return b"\n".join(sorted(out.getvalue().splitlines()))
 
 
@@ -111,7 +111,7 @@ def test_hard_text_round_trips_exactly(tmp_path: Path) -> None:
     for fmt, rdf_format in (("nquads", RdfFormat.N_QUADS), ("turtle", RdfFormat.TURTLE),
                             ("rdfxml", RdfFormat.RDF_XML), ("jsonld", RdfFormat.JSON_LD)):
         out = io.BytesIO()
-        export(tmp_path / "s", out, fmt)
+        KnowledgeGraph(tmp_path / "s").export(out, format=fmt)
         values = {q.object.value for q in parse(out.getvalue(), rdf_format)
                   if q.predicate.value.endswith("#briefSummary")}
         assert values == {TRICKY.strip()}, fmt

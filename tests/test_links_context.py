@@ -9,8 +9,8 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, parse
 
 from kg_builder.build import build
+from kg_builder.graph import KnowledgeGraph
 from kg_builder.settings import Settings
-from kg_builder.store.export import export
 from kg_builder.vocab import ONTOLOGY
 
 RECORDS = Path(__file__).parent / "data" / "link" / "records"
@@ -31,10 +31,10 @@ def test_jsonld_export_is_compact_and_lossless(tmp_path: Path) -> None:
     store = tmp_path / "store"
     build([RECORDS / "NCT03377387.json"], store)
     out = io.BytesIO()
-    export(store, out, "jsonld")
+    KnowledgeGraph(store).export(out, format="jsonld")
     text = out.getvalue().decode("utf-8")
     data = json.loads(text)
     assert "@context" in data and '"registryId": "NCT03377387"' in text and '"ClinicalTrial"' in text
     nquads = io.BytesIO()
-    export(store, nquads, "nquads")
+    KnowledgeGraph(store).export(nquads, format="nquads")
     assert set(parse(out.getvalue(), RdfFormat.JSON_LD)) == set(parse(nquads.getvalue(), RdfFormat.N_QUADS))

@@ -121,3 +121,15 @@ def test_flat_record_outcomes_are_primary_and_an_observational_record_builds() -
     assert study.interventions == []
     assert study.outcomes == [Outcome("primary", "Total sleep time", "Minutes of sleep per night.", "12 months"),
                               Outcome("primary", "Sleep efficiency", None, "12 months")]
+
+
+def test_observational_flat_record_builds_detected_or_forced(tmp_path) -> None:
+    from kg_builder.build import build
+
+    text = ("Sleep in Night-shift Nurses\nThis cohort follows nurses for one year and records their sleep.\n"
+            "Sleep Disorder\n\nTotal sleep time, Minutes of sleep per night., 12 months\n")
+    path = tmp_path / "cohort.txt"
+    path.write_text(text, encoding="utf-8")
+    for forced in (None, "flat-record"):
+        report = build([path], tmp_path / f"store-{forced}", format=forced, validate=False)
+        assert (report.read, report.built, report.rejected) == (1, 1, 0), report.rejects

@@ -16,8 +16,9 @@ from pyoxigraph import Literal, NamedNode, QueryResultsFormat
 
 from kg_builder.build import build
 from kg_builder.errors import QueryError, StoreError
+from kg_builder.graph import KnowledgeGraph
 from kg_builder.remote.endpoint import RemoteStore, substitute
-from kg_builder.remote.push import parse_auth, push
+from kg_builder.remote.push import parse_auth
 from kg_builder.settings import Settings
 from kg_builder.store.generations import open_read_only
 from kg_builder.store.named_queries import execute_named, load_named_queries
@@ -88,20 +89,20 @@ def test_push_interrupted_half_way_resumes_and_counts_match(server: str, store_d
             raise _Interrupt
 
     with pytest.raises(_Interrupt):
-        push(store_dir, server + "/store", state_path=state, batch_size=3, on_graph=stop_half_way)
+        KnowledgeGraph(store_dir).push(server + "/store", state=state, batch_size=3, on_graph=stop_half_way)
     recorded = json.loads(state.read_text())
     assert recorded["run"] is not None and len(recorded["run"]["done"]) >= total // 2 - 3
     remote = RemoteStore(server + "/query")
     assert 0 < len(list(remote.named_graphs())) < total
 
-    report = push(store_dir, server + "/store", state_path=state, batch_size=3)
+    report = KnowledgeGraph(store_dir).push(server + "/store", state=state, batch_size=3)
     assert report.skipped == len(recorded["run"]["done"])  # nothing done before is sent again
     assert len(report.pushed) + report.skipped == total
     assert report.ok and report.verified == total
     assert len(list(remote.named_graphs())) == total
     assert json.loads(state.read_text())["run"] is None
 
-    again = push(store_dir, server + "/store", state_path=state, changed_only=True)
+    again = KnowledgeGraph(store_dir).push(server + "/store", state=state, changed_only=True)
     assert again.pushed == [] and again.skipped == total and again.ok
 
 
@@ -110,10 +111,10 @@ def test_changed_only_pushes_changes_and_deletes_gone_graphs(server: str, tmp_pa
     records = sorted(RECORDS.glob("*.json"))
     build(records[:4], store)
     state = tmp_path / "state.json"
-    first = push(store, server + "/store", state_path=state)
+    first = KnowledgeGraph(store).push(server + "/store", state=state)
     assert first.ok and len(first.pushed) == 6  # four studies, the vocabulary and the entity graph
     build(records[1:5], store, fresh=True)  # one study gone, one new
-    second = push(store, server + "/store", state_path=state, changed_only=True)
+    second = KnowledgeGraph(store).push(server + "/store", state=state, changed_only=True)
     # the shared things of the studies changed with them: the entity graph is pushed again
     assert [g.rsplit("/", 1)[-1] for g in second.pushed] == ["entities", records[4].stem]
     assert [g.rsplit("/", 1)[-1] for g in second.deleted] == [records[0].stem]
@@ -121,7 +122,7 @@ def test_changed_only_pushes_changes_and_deletes_gone_graphs(server: str, tmp_pa
 
 
 def test_named_queries_answer_the_same_on_the_server(server: str, store_dir: Path, tmp_path: Path):
-    assert push(store_dir, server + "/store", state_path=tmp_path / "s.json").ok
+    assert KnowledgeGraph(store_dir).push(server + "/store", state=tmp_path / "s.json").ok
     local, remote = open_read_only(store_dir), RemoteStore(server + "/query")
     queries = load_named_queries(Settings().queries_dir)
     samples = {"nct": "NCT03377387", "condition": "Asthma"}
@@ -155,7 +156,7 @@ def test_transient_errors_are_retried(store_dir: Path, tmp_path: Path):
             return httpx.Response(503, headers={"Retry-After": "0"})
         return httpx.Response(204)
 
-    report = push(store_dir, "http://127.0.0.1:9/store", state_path=tmp_path / "s.json", verify=False,
+    report = KnowledgeGraph(store_dir).push("http://127.0.0.1:9/store", state=tmp_path / "s.json", verify=False,
                   backoff=0.001, transport=httpx.MockTransport(handler))
     assert report.retries == 2 * len(report.pushed) and all(n == 3 for n in calls.values())
 
@@ -163,7 +164,7 @@ def test_transient_errors_are_retried(store_dir: Path, tmp_path: Path):
 def test_permanent_error_stops_and_keeps_state(store_dir: Path, tmp_path: Path):
     transport = httpx.MockTransport(lambda request: httpx.Response(403, text="forbidden"))
     with pytest.raises(StoreError, match="403"):
-        push(store_dir, "http://127.0.0.1:9/store", state_path=tmp_path / "s.json", verify=False,
+        KnowledgeGraph(store_dir).push("http://127.0.0.1:9/store", state=tmp_path / "s.json", verify=False,
              transport=transport)
     assert json.loads((tmp_path / "s.json").read_text())["run"]["done"] == []
 
@@ -188,7 +189,7 @@ def test_serve_backend_answers_like_the_embedded_store(server: str, store_dir: P
     """`kg-builder serve --backend URL`: our endpoint (named queries, limits) over an external store."""
     from kg_builder.server.testing import LiveServer
 
-    push(store_dir, server + "/store", state_path=tmp_path / "state.json")
+    KnowledgeGraph(store_dir).push(server + "/store", state=tmp_path / "state.json")
     with LiveServer(tmp_path / "unused", backend=server + "/query") as live:
         assert httpx.get(live.url + "/health").json()["backend"] == server + "/query"
         ours = httpx.get(live.url + "/queries/sponsors", headers={"Accept": "application/sparql-results+json"})

@@ -167,3 +167,11 @@ def test_criteria_headings_kept_as_written() -> None:
     )
     assert [(c.kind, c.text) for c in study.eligibility.criteria] == [("inclusion", "Adults"),
                                                                       ("exclusion", "Pregnancy")]
+
+
+def test_criteria_that_cannot_be_split_are_kept_as_text_with_a_warning() -> None:
+    study = page(Eligibility_Criteria=["* Adults", "* Not pregnant; exclusion applies to lactation too",
+                                       "Minimum Eligible Age", "18 Years"])
+    assert study.eligibility is not None and study.eligibility.criteria == ()
+    assert study.eligibility.criteria_text is not None and "Adults" in study.eligibility.criteria_text
+    assert any("kept as text only" in w for w in study.warnings)

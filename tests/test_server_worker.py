@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 
 import pytest
 
+from kg_builder.server import execute
 from kg_builder.server.testing import write_store
 from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.store.generations import current_generation
@@ -17,7 +18,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 
 def query_job(generation: str, text: str) -> Job:
-    return Job("run_query", generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
+    return Job(execute.run_query, generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
                                         "max_rows": 100})
 
 
@@ -160,7 +161,7 @@ def test_an_update_stopped_with_another_job_fails_rather_than_run_twice(tmp_path
     async def scenario() -> None:
         async with started_pool(generation, threads=2) as pool:
             update = asyncio.ensure_future(
-                pool.run(Job("update", None, {"store_path": str(tmp_path), "text": slow_update}), 60))
+                pool.run(Job(execute.update, None, {"store_path": str(tmp_path), "text": slow_update}), 60))
             await asyncio.sleep(0.2)
             with pytest.raises(QueryTimeout):
                 await pool.run(query_job(generation, RUNAWAY), 0.5)
@@ -175,7 +176,7 @@ def test_large_answers_come_whole_and_to_the_right_job(generation, run_loop) -> 
     big = "SELECT ?s ?p ?o ?copy WHERE { ?s ?p ?o . VALUES ?copy { 1 2 3 } }"
 
     def job(text: str) -> Job:
-        return Job("run_query", generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
+        return Job(execute.run_query, generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
                                              "max_rows": 0, "union": True})
 
     async def scenario() -> None:

@@ -9,9 +9,10 @@ import pytest
 from pyoxigraph import Store
 
 from kg_builder.build import build
+from kg_builder.cli import main as validate_main
+from kg_builder.graph import KnowledgeGraph
 from kg_builder.store.generations import current_generation, open_read_only
-from kg_builder.validation.cli import main as validate_main
-from kg_builder.validation.engines import StudyValidator, study_graphs, validate
+from kg_builder.validation.engines import StudyValidator, study_graphs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHAPES = "https://w3id.org/kg-builder/shapes#"
@@ -120,11 +121,11 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_all_real_records_have_no_violations(shared_data: Path, tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     build([shared_data, EXAMPLES], store_dir, fresh=True)
-    report = validate(store_dir)
+    report = KnowledgeGraph(store_dir).validate()
     violations = [r for r in report.results if r.severity == "Violation"]
     assert violations == []
     # the build's native engine reports exactly what the compiled SPARQL engine reports, warnings included
-    native = validate(store_dir, engine="native")
+    native = KnowledgeGraph(store_dir).validate(engine="native")
     assert native.engine == "native"
     assert native.results == report.results
 
@@ -134,7 +135,7 @@ def test_build_path_finds_what_store_validation_finds(seeds_store: Path) -> None
     quads = [q for g in study_graphs(store) for q in store.quads_for_pattern(None, None, None, g)]
     per_study = StudyValidator().validate_batch(quads)
     from_batch = sorted(r for study in per_study.values() for r in study.results)
-    assert from_batch == validate(seeds_store).results
+    assert from_batch == KnowledgeGraph(seeds_store).validate().results
     assert from_batch, "000 is incomplete: the seeds must give warnings for this test to compare anything"
     assert all(study.conforms for study in per_study.values())
     assert StudyValidator(engine="sparql").validate_batch(quads) == per_study

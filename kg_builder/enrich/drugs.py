@@ -1,73 +1,74 @@
 """Interventions → the drugs they name, each classified with the rule that decided it.
 
-Evidence, strongest first: (1) class words in the intervention's own name or other
-names, (2) WHO INN stems, (3) the curated lexicon, (4) class words in its description,
-(5) the intervention type. A later rule may only *refine* an earlier one within the
-same family (an ``-mab`` the lexicon knows as bispecific; a small molecule it knows
-as cytotoxic), never overturn it. Every intervention gets a class, "UNKNOWN" at worst.
+Two decisions, kept apart (issue 12):
+
+- the **drug** a component names is described from the drug itself (:mod:`.profile`: lexicon,
+  INN stems, words of its own name); that is what the shared drug node says;
+- the **mention** (this intervention of this study) is classified from everything the record
+  offers, strongest first: (1) class words in the intervention's own name or other names,
+  (2) the lexicon and (3) WHO INN stems of the name, its bracketed aliases and other names,
+  (4) class words in its description, (5) the record's prose about it (titles, summaries, arm
+  descriptions), (6) the record's MeSH index and keywords (:mod:`.record_evidence`), (7) the
+  intervention type. A later rule may only refine an earlier one within its family.
+
+Named combinations (regimen acronyms, fixed-dose brands) expand into their drugs; an ADC's
+payload comes from its INN or the record's words (:mod:`.payloads`). Every mention gets a
+class, "UNKNOWN" at worst.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from kg_builder.enrich import explicit
+from kg_builder.enrich import explicit, record_evidence
 from kg_builder.enrich.inn import classify_inn
-from kg_builder.enrich.lexicon import DrugEntry, lookup_drug
+from kg_builder.enrich.lexicon import DrugEntry, lookup_drug, target_alias_regex
+from kg_builder.enrich.names import (
+    CODE,
+    PAREN,
+    RD_CODE,
+    SENTENCE,
+    STRONG_SPLIT,
+    canonical,
+    head_and_aliases,
+    known,
+    lexicon_tokens,
+    split_components,
+    split_top,
+    unboost,
+    useful,
+)
+from kg_builder.enrich.payloads import Payload, text_payload
+from kg_builder.enrich.profile import EXPLICIT_NAME, INN, LEXICON, NO_EVIDENCE, DrugProfile, decide, drug_profile
+from kg_builder.enrich.record_evidence import RecordEvidence
+from kg_builder.enrich.regimens import Combination, find_combination
 from kg_builder.enrich.targets import find_targets
-from kg_builder.enrich.text import clean, compact, fold
+from kg_builder.enrich.text import clean, compact
 from kg_builder.model import Intervention, MeshTerm
 
-# Rule codes (concepts in ontology/codelists/class-rule.ttl).
-EXPLICIT_NAME, INN, LEXICON = "EXPLICIT_NAME", "INN_STEM", "LEXICON"
 EXPLICIT_DESCRIPTION = "EXPLICIT_DESCRIPTION"
-EXPLICIT_RECORD = "EXPLICIT_RECORD"
-PLACEBO, INTERVENTION_TYPE, NO_EVIDENCE = "PLACEBO", "INTERVENTION_TYPE", "NO_EVIDENCE"
+EXPLICIT_RECORD, RECORD_INDEX = "EXPLICIT_RECORD", "RECORD_INDEX"
+NAMED_COMBINATION = "NAMED_COMBINATION"
+PLACEBO, INTERVENTION_TYPE = "PLACEBO", "INTERVENTION_TYPE"
+__all__ = ["EXPLICIT_NAME", "INN", "LEXICON", "NO_EVIDENCE", "Component", "analyse", "analyse_study"]
 
-_REFINES = {
-    "MONOCLONAL_ANTIBODY": frozenset({"ADC", "BISPECIFIC_ANTIBODY", "RADIOPHARMACEUTICAL", "OTHER_BIOLOGIC"}),
-    "SMALL_MOLECULE": frozenset({"CHEMOTHERAPY", "HORMONAL"}),
-}
 _DRUG_TYPES = frozenset({"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC", "DIETARY_SUPPLEMENT"})
 _NON_DRUG_TYPES = frozenset({"DEVICE", "PROCEDURE", "BEHAVIORAL", "RADIATION", "DIAGNOSTIC_TEST"})
-
-# Component separators at bracket depth 0. "+" (with a space on one side: "hAd5-S+N" is one name)
-# always splits; words and commas split only when every piece names something ("GPC3, Mesothelin …
-# targeting CAR-T cells" is one product, "Surgery or Treatment by Heart Catheter" one procedure).
-_PLUS_SPLIT = re.compile(r"\s+\+\s*|\s*\+\s+")
-_WORD_SPLIT = re.compile(
-    r"\s*[,;]\s+|\s*[,;](?=[A-Za-z])|\s+&\s+|"
-    r"\s+(?:in combination with|combined with|followed by|combined|plus|with|and/or|and|or|vs\.?|versus)\s+",
+# What is left of a class phrase once its class and target words are gone: nothing that names a drug.
+_GENERIC_WORDS = re.compile(
+    r"\b(?:an?|the|anti|standard|of|care|soc|investigator'?s?|physician'?s?|choice|approved|other|any|"
+    r"based|targeted|targeting|inhibitors?|agents?|drugs?|monoclonal|antibod(?:y|ies)|mabs?|moab|"
+    r"chemotherap(?:y|ies)|therap(?:y|ies)|blockade|checkpoint|immune|humanized|human|recombinant|fully|"
+    r"igg\d?|protein)\b",
     re.IGNORECASE,
 )
-_STRONG_SPLIT = re.compile(_PLUS_SPLIT.pattern + "|" + _WORD_SPLIT.pattern, re.IGNORECASE)
-_ALT_SPLIT = re.compile(r"\s*/\s*")
-_DOSE = re.compile(
-    r"\b\d+(?:[.,]\d+)?(?:\s*(?:-|to|~)\s*\d+(?:[.,]\d+)?)?\s*(?:x\s*10\^?\d+\s*)?"
-    r"(?:mg|g|µg|μg|ug|mcg|ng|ml|IU|units?|mCi|MBq|GBq|%|particle units|cells)"
-    r"(?:\s*/\s*(?:kg|m2|m²|m\^2|day|d|ml))?(?![A-Za-z])",
-    re.IGNORECASE,
-)
-_NOISE = re.compile(
-    r"\b(?:for injection|injection|infusion|soft[- ]gel|tablets?|capsules?|oral solution|solution|powder|"
-    r"for suspension|suspension|in parenteral dosage form|formulation|lyophili[sz]ed|sterile|"
-    r"subcutaneous|intravenous|open[- ]label|monotherapy|continuous|intermittent|"
-    r"phase \w+|cohort [\w, ]+|dose level [\w-]+|dose|low|high|standard|usual|study|new|continuation of|"
-    r"treatment|therapy|regimen|arm|group|matching|fixed|combination|iv|sc|po)\b",
-    re.IGNORECASE,
-)
-_TRAILER = re.compile(r"\s+(?:administered|given|combination|for|in|to|as|at|-)\b.*$", re.IGNORECASE)
-_CODE = re.compile(r"^([A-Za-z]{1,7}[- ]?\d{2,}[A-Za-z0-9-]*|[A-Za-z]{2,6}\d[A-Za-z0-9]*-\d+[A-Za-z0-9-]*)")
-_RD_CODE = re.compile(r"(?:R&D code|code name|code)\s*[:：]\s*([A-Za-z0-9][\w-]*[A-Za-z0-9])", re.IGNORECASE)
-_PAREN = re.compile(r"\(([^()]*)\)")
-_SENTENCE = re.compile(r"\b(?:is|are) (?:an?|the)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """One drug (or placebo, or class phrase) named by an intervention."""
+    """One drug (or placebo, or class phrase) named by an intervention, as this record states it."""
 
     text: str  # as written in the intervention
     name: str | None  # canonical drug name; None when it names no drug (placebo, "chemotherapy")
@@ -75,105 +76,77 @@ class Component:
     drug_class: str
     rule: str
     evidence: tuple[str, ...]
-    targets: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()  # what the record's words say this mention acts on
     target_evidence: tuple[str, ...] = ()
     entry: DrugEntry | None = None
+    payload: Payload | None = None  # an ADC mention's payload, from its INN or the record's words
+    supportive: bool = False  # a named combination's supporting drug (leucovorin in FOLFOX)
+    profile: DrugProfile | None = None  # what the named drug itself is (the shared node's facts)
 
 
 def intervention_classes(components: tuple[Component, ...]) -> tuple[str, ...]:
-    """The intervention's class(es): its drugs' classes; placebo only when nothing else."""
-    active = [c.drug_class for c in components if c.kind != "placebo"]
-    chosen = active or [c.drug_class for c in components]
+    """The intervention's class(es): its active drugs' classes; placebo or support only when nothing else."""
+    active = [c.drug_class for c in components if c.kind != "placebo" and not c.supportive]
+    chosen = active or [c.drug_class for c in components if c.kind != "placebo"] or [
+        c.drug_class for c in components]
     return tuple(dict.fromkeys(chosen))
 
 
 def analyse(intervention: Intervention, context: str | None = None) -> tuple[Component, ...]:
-    """The drugs of one intervention; ``context`` is the record's title/summary text, read for
-    what it says about a drug the intervention itself leaves unexplained."""
+    """The drugs of one intervention; ``context`` is the record's prose, read for what it says
+    about a drug the intervention itself leaves unexplained."""
     return _analyse(intervention.name, intervention.type, intervention.description,
                     tuple(intervention.other_names), context)
+
+
+def analyse_study(interventions: list[Intervention], evidence: RecordEvidence) -> list[tuple[Component, ...]]:
+    """Every intervention of a record, the record's index and keywords read for those left UNKNOWN."""
+    analysed = [analyse(i, evidence.context or None) for i in interventions]
+    return _from_index(interventions, analysed, evidence)
 
 
 @lru_cache(maxsize=32768)
 def _analyse(name: str, type_: str | None, description: str | None,
              other_names: tuple[str, ...], context: str | None = None) -> tuple[Component, ...]:
-    name = clean(name)
+    name = unboost(clean(name))
     description = clean(description) if description else None
     others = tuple(clean(o) for o in other_names if o and o.strip())
-    code = _RD_CODE.search(name)
-    sentence = _SENTENCE.search(name)  # "GEN1044 is an IgG1 bispecific antibody targeting CD3 and 5T4."
-    parts = [name] if _known(name) or code or sentence else _split_components(name)
+    code = RD_CODE.search(name)
+    sentence = SENTENCE.search(name)  # "GEN1044 is an IgG1 bispecific antibody targeting CD3 and 5T4."
+    lone_placebo = explicit.is_placebo(name) and len(split_top(name, STRONG_SPLIT)) == 1  # "NaCl 0.9 %"
+    whole = known(name) or code or sentence or lone_placebo
+    parts = [name] if whole else split_components(name)
     single = len(parts) == 1
     components: list[Component] = []
     seen: set[str] = set()
     for part in parts:
-        component = _component(part, type_, description if single else None, others if single else (),
-                               code.group(1) if code else None, description, context)
-        key = component.name or component.text
-        if key in seen:
-            continue
-        seen.add(key)
-        components.append(component)
+        combination = None
+        if type_ in (None, *_DRUG_TYPES):
+            combination = find_combination(part) or find_combination(head_and_aliases(part)[0])
+        if combination is not None and lookup_drug(part) is None:
+            found = _expand(part, combination)
+        else:
+            found = [_component(part, type_, description if single else None, others if single else (),
+                                code.group(1) if code else None, description, context)]
+        for component in found:
+            key = component.name or component.text
+            if key not in seen:
+                seen.add(key)
+                components.append(component)
     return tuple(components)
 
 
-def _known(text: str) -> bool:
-    return lookup_drug(text) is not None or lookup_drug(_head_and_aliases(text)[0]) is not None
-
-
-def _recognisable(part: str) -> bool:
-    head = _head_and_aliases(part)[0] or part
-    return bool(explicit.is_placebo(part) or _known(part) or classify_inn(head) or _CODE.match(head)
-                or explicit.most_specific(part) or _lexicon_tokens(head))
-
-
-def _split_components(name: str) -> list[str]:
-    parts: list[str] = []
-    pieces = []
-    for plus_part in _split_top(_DOSE.sub(" ", name), _PLUS_SPLIT):
-        words = _split_top(plus_part, _WORD_SPLIT)
-        pieces.extend(words if all(_recognisable(w) for w in words) else [plus_part])
-    for strong in pieces:
-        if explicit.is_placebo(strong) or _known(strong):
-            parts.append(strong)
-            continue
-        alternatives = _split_top(strong, _ALT_SPLIT)
-        parts.extend(alternatives if len(alternatives) > 1 and all(_recognisable(a) for a in alternatives)
-                     else [strong])
-    expanded: list[str] = []
-    for part in parts:  # "Chemotherapy (Gemcitabine + Carboplatin or Eribulin)": the bracket lists drugs
-        inner = _PAREN.search(part)
-        if inner and explicit.most_specific(part[: inner.start()]):
-            listed = [p for p in _split_top(inner.group(1), _STRONG_SPLIT) if lookup_drug(p)]
-            if len(listed) > 1:
-                expanded.extend(listed)
-                continue
-        expanded.append(part)
-    return [p for p in expanded if _useful(p) and _useful(_head_and_aliases(p)[0])] or [name]
-
-
-def _useful(part: str) -> bool:
-    return bool(re.search(r"[A-Za-z]{2,}|[A-Za-z]\d", part))
-
-
-def _split_top(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """Split on ``pattern`` outside brackets."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        char = text[i]
-        if char in "([（":
-            depth += 1
-        elif char in ")]）":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            match = pattern.match(text, i)
-            if match and match.end() > i:
-                out.append(text[start:i])
-                start = i = match.end()
-                continue
-        i += 1
-    out.append(text[start:])
-    return [p.strip() for p in out if p.strip()]
+def _expand(text: str, combination: Combination) -> list[Component]:
+    """The drugs of a named regimen or fixed-dose combination, each with the combination as evidence."""
+    listed = " + ".join(combination.components)
+    out = []
+    for drug in combination.components:
+        profile = drug_profile(lookup_drug(drug).name if lookup_drug(drug) else drug)
+        evidence = (f"{combination.kind} {combination.name!r} = {listed} ({combination.source})", *profile.evidence)
+        out.append(Component(text, profile.name, "drug", profile.drug_class, NAMED_COMBINATION, evidence,
+                             entry=profile.entry, payload=profile.payload,
+                             supportive=drug in combination.supportive, profile=profile))
+    return out
 
 
 def _component(text: str, type_: str | None, description: str | None, others: tuple[str, ...],
@@ -181,55 +154,61 @@ def _component(text: str, type_: str | None, description: str | None, others: tu
                context: str | None = None) -> Component:
     if explicit.is_placebo(text):
         return Component(text, None, "placebo", "OTHER", PLACEBO, (f"placebo: {text!r}",))
-    head, aliases = _head_and_aliases(text)
+    head, aliases = head_and_aliases(text)
     head = head or text
     if description is None and whole_description:  # "AZD8205 is an antibody drug conjugate …"
         description = _sentence_about(head, whole_description)
     entry = _lexicon(head, aliases, others, text)
-    candidates: list[tuple[str, str, str]] = []  # (class, rule, evidence) in priority order
+    candidates = _name_candidates(text, head, aliases, others, entry)
+    said_placebo = explicit.describes_placebo(description) if description and not candidates else None
+    if said_placebo and not CODE.match(head):  # "Control": "Saline placebo given as the vaccine"
+        return Component(text, None, "placebo", "OTHER", PLACEBO, (f"placebo: description says {said_placebo!r}",))
+    if description and (type_ is None or type_ in _DRUG_TYPES):
+        found = explicit.earliest(description)
+        if found:
+            candidates.append((found[0], EXPLICIT_DESCRIPTION, f"{found[1]} in description"))
+    called = clause = None  # the name the record gives a code ("Tomivosertib (eFT508)"), what it says of it
+    if not candidates and context and type_ in _DRUG_TYPES:
+        found, called, clause = _from_record(code or head, context)
+        candidates.extend(found)
+    drug_class, rule, evidence = decide(candidates)
+    kind = _kind(head, entry, candidates, drug_class, rule, type_)
+    if rule == NO_EVIDENCE and type_ in _NON_DRUG_TYPES:
+        drug_class, rule, evidence = "OTHER", INTERVENTION_TYPE, (f"intervention type {type_}",)
+    name = None
+    if kind == "drug":
+        name = entry.name if entry else (called or code or canonical(head))
+    said = tuple(t for t in (description, clause) if t)
+    targets, target_evidence = _targets(drug_class, text, others, said)
+    profile = drug_profile(name) if name else None
+    payload = profile.payload if profile is not None and drug_class == "ADC" else None
+    if payload is None and drug_class == "ADC":  # no INN to name it: the record's words may
+        payload = _payload(text, others, said)
+    return Component(text, name, kind, drug_class, rule, evidence, targets, target_evidence, entry, payload,
+                     profile=profile)
+
+
+def _name_candidates(text: str, head: str, aliases: tuple[str, ...], others: tuple[str, ...],
+                     entry: DrugEntry | None) -> list[tuple[str, str, str]]:
+    candidates: list[tuple[str, str, str]] = []
     for source in (text, *others):
         found = explicit.most_specific(source)
         if found:
             where = "name" if source is text else "other name"
             candidates.append((found[0], EXPLICIT_NAME, f"{found[1]} in {where}"))
             break
+    if entry is not None:
+        candidates.append((entry.drug_class, LEXICON, f"lexicon: {entry.name}"))
     # other names are often brands ("CellCept" is no -cept fusion protein): read only without a lexicon hit
     for source in (head, *aliases, *(others if entry is None else ())):
         found = classify_inn(source)
         if found:
             candidates.append((found[0], INN, found[1]))
             break
-    if entry is not None:
-        candidates.append((entry.drug_class, LEXICON, f"lexicon: {entry.name}"))
-    if description and (type_ is None or type_ in _DRUG_TYPES):
-        found = explicit.earliest(description)
-        if found:
-            candidates.append((found[0], EXPLICIT_DESCRIPTION, f"{found[1]} in description"))
-    if not candidates and context and type_ in _DRUG_TYPES:
-        candidates.extend(_from_record(code or head, context))
-    drug_class, rule, evidence = _decide(candidates)
-    kind = _kind(head, entry, candidates, drug_class, rule, type_)
-    if rule == NO_EVIDENCE and type_ in _NON_DRUG_TYPES:
-        drug_class, rule, evidence = "OTHER", INTERVENTION_TYPE, (f"intervention type {type_}",)
-    name = None
-    if kind == "drug":
-        name = entry.name if entry else (code or _canonical(head))
-    targets, target_evidence = _targets(entry, drug_class, text, others, description)
-    return Component(text, name, kind, drug_class, rule, evidence, targets, target_evidence, entry)
-
-
-def _decide(candidates: list[tuple[str, str, str]]) -> tuple[str, str, tuple[str, ...]]:
-    if not candidates:
-        return "UNKNOWN", NO_EVIDENCE, ("no rule matched",)
-    cls, rule, first = candidates[0]
-    evidence = [first]
-    for later_cls, _later_rule, later_evidence in candidates[1:]:
-        if later_cls == cls:
-            evidence.append(later_evidence)
-        elif later_cls in _REFINES.get(cls, ()):
-            cls = later_cls
-            evidence.append(f"refined by {later_evidence}")
-    return cls, rule, tuple(dict.fromkeys(evidence))
+    chemical = explicit.chemical_name(head) if not candidates else None
+    if chemical:
+        candidates.append((chemical[0], EXPLICIT_NAME, chemical[1]))
+    return candidates
 
 
 def _kind(head: str, entry: DrugEntry | None, candidates: list[tuple[str, str, str]], drug_class: str,
@@ -238,47 +217,33 @@ def _kind(head: str, entry: DrugEntry | None, candidates: list[tuple[str, str, s
         return "drug"
     if type_ in _NON_DRUG_TYPES:
         return "non-drug"
-    if _CODE.match(head):
+    if CODE.match(head):
         return "drug"
-    if rule == EXPLICIT_NAME and explicit.is_generic_class(drug_class):
+    if rule == EXPLICIT_NAME and (explicit.is_generic_class(drug_class) or _names_a_class_only(head)):
         return "generic"
-    if rule == EXPLICIT_NAME or (type_ in _DRUG_TYPES and len(head.split()) <= 2 and _useful(head)):
+    if rule == EXPLICIT_NAME or (type_ in _DRUG_TYPES and len(head.split()) <= 2 and useful(head)):
         return "drug"
     return "unrecognised"
 
 
-def _head_and_aliases(text: str) -> tuple[str, tuple[str, ...]]:
-    """The component's own name without doses, formulation words and brackets; bracketed aliases."""
-    aliases = []
-    for inner in _PAREN.findall(text):
-        for alias in re.split(r"\s*[,;]\s*", inner):
-            if (alias and lookup_drug(alias)) or _CODE.fullmatch(alias.strip()):
-                aliases.append(alias.strip())
-    head = _PAREN.sub(" ", text)
-    head = re.sub(r"\s+-\s+.*$", "", head)  # "Abiraterone - Usual"
-    head = _DOSE.sub(" ", head)
-    head = _TRAILER.sub("", head)
-    head = _NOISE.sub(" ", head)
-    head = re.sub(r"\s+", " ", head).strip(" ,;:-.")
-    return head, tuple(aliases)
+def _names_a_class_only(head: str) -> bool:
+    """"An Anti-PD-1 Antibody", "anti-VEGF mAb", "SOC chemotherapies": a class and a target, no drug."""
+    rest = _target_words().sub(" ", re.sub(r"\banti-", "anti ", head, flags=re.IGNORECASE))
+    rest = _GENERIC_WORDS.sub(" ", rest)
+    return not re.search(r"[A-Za-z]{3,}", rest)
 
 
-@lru_cache(maxsize=65536)
-def _lexicon_tokens(head: str) -> DrugEntry | None:
-    """A lexicon drug named by one or two words of a longer name ("Foster BDP", "High dose Aspirin")."""
-    words = fold(head).split()
-    found = {lookup_drug(" ".join(words[i:i + n])) for n in (2, 1) for i in range(len(words) - n + 1)}
-    found.discard(None)
-    return found.pop() if len(found) == 1 else None
+@lru_cache(maxsize=1)
+def _target_words() -> re.Pattern[str]:
+    return re.compile(target_alias_regex())
 
 
-def _lexicon(head: str, aliases: tuple[str, ...], others: tuple[str, ...],
-             text: str = "") -> DrugEntry | None:
+def _lexicon(head: str, aliases: tuple[str, ...], others: tuple[str, ...], text: str = "") -> DrugEntry | None:
     for candidate in (head, *aliases):
         entry = lookup_drug(candidate)
         if entry:
             return entry
-    entry = _lexicon_tokens(head) or _lexicon_tokens(" ".join(_PAREN.findall(text)))
+    entry = lexicon_tokens(head) or lexicon_tokens(" ".join(PAREN.findall(text)))
     if entry:
         return entry
     for other in others:  # other names: brand or INN of a code-named drug
@@ -288,11 +253,12 @@ def _lexicon(head: str, aliases: tuple[str, ...], others: tuple[str, ...],
     return None
 
 
-def _from_record(head: str, context: str) -> list[tuple[str, str, str]]:
-    """What the record's title and summaries say about a drug: "tomivosertib (eFT508)",
-    "HS-20093 is a … antibody-drug conjugate", "the CD73 inhibitor LY3475070"."""
+def _from_record(head: str, context: str) -> tuple[list[tuple[str, str, str]], str | None, str | None]:
+    """What the record's prose says about a drug: "tomivosertib (eFT508)" (then also the name it
+    gives the code), "HS-20093 is a … antibody-drug conjugate" (then also the clause, for its
+    target and payload), "SYS6043 (a B7-H3-targeted ADC)", "the CD73 inhibitor LY3475070"."""
     if len(head) < 3 or head.casefold() not in context.casefold():
-        return []
+        return [], None, None
     name = re.escape(head)
     for pattern in (rf"([A-Za-z][a-z]{{5,}})\s*\(\s*{name}\s*\)",
                     rf"{name}\s*\(\s*([A-Za-z][a-z]{{5,}})\s*\)"):
@@ -300,25 +266,26 @@ def _from_record(head: str, context: str) -> list[tuple[str, str, str]]:
             entry = lookup_drug(alias)
             found = (entry.drug_class, f"lexicon: {entry.name}") if entry else classify_inn(alias)
             if found:
-                return [(found[0], EXPLICIT_RECORD, f"record calls it {alias!r}; {found[1]}")]
+                called = entry.name if entry else alias.lower()
+                return [(found[0], EXPLICIT_RECORD, f"record calls it {alias!r}; {found[1]}")], called, None
     clause = _sentence_about(head, context)
     if clause is None:
-        match = re.search(rf"{name},\s+(?:an?|the)\s+[^.;,]+", context, re.IGNORECASE)
+        match = re.search(rf"{name}(?:,\s+|\s*\(\s*)(?:an?|the)\s+[^.;,()]+", context, re.IGNORECASE)
         clause = match.group(0) if match else None
     if clause:
         found = explicit.earliest(clause)
         if found:
-            return [(found[0], EXPLICIT_RECORD, f"{found[1]} about {head!r} in the record")]
+            return [(found[0], EXPLICIT_RECORD, f"{found[1]} about {head!r} in the record")], None, clause
     match = re.search(rf"((?:\S+\s+){{1,3}}){name}\b", context, re.IGNORECASE)
     if match:
         found = explicit.most_specific(match.group(1))
         if found and found[0] not in ("CHEMOTHERAPY", "HORMONAL"):
-            return [(found[0], EXPLICIT_RECORD, f"{found[1]} before {head!r} in the record")]
-    return []
+            return [(found[0], EXPLICIT_RECORD, f"{found[1]} before {head!r} in the record")], None, None
+    return [], None, None
 
 
 def _sentence_about(head: str, description: str) -> str | None:
-    """The "<name> is a …" clause of a description shared by several drugs, if it has one."""
+    """The "<name> is a …" clause of a text shared by several drugs, if it has one."""
     if len(head) < 3:
         return None
     match = re.search(re.escape(head) + r"\s*(?:\([^)]*\))?\s+(?:is|are)\s+(?:an?|the)\s+[^.;]+",
@@ -326,34 +293,94 @@ def _sentence_about(head: str, description: str) -> str | None:
     return match.group(0) if match else None
 
 
-def _canonical(head: str) -> str:
-    code = _CODE.match(head)
-    if code:
-        return code.group(1).strip()
-    return head
-
-
-def _targets(entry: DrugEntry | None, drug_class: str, text: str, others: tuple[str, ...],
-             description: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if entry is not None and entry.targets:
-        return entry.targets, tuple(f"lexicon: {entry.name}" for _ in entry.targets)
+def _targets(drug_class: str, text: str, others: tuple[str, ...],
+             said: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The targets the record's own words give this mention ("anti-HER2", "a B7-H3 ADC"): its name,
+    other names, description and what the record's prose says of it."""
     if drug_class in ("CHEMOTHERAPY", "HORMONAL", "OTHER"):
         return (), ()
     found: dict[str, str] = {}
     for source, where in ((text, "name"), *((o, "other name") for o in others),
-                          ((description, "description") if description else ("", ""))):
+                          *((t, "the record's words about it") for t in said)):
         for symbol, phrase in find_targets(source):
             found.setdefault(symbol, f"matched {phrase!r} in {where}")
     return tuple(found), tuple(found.values())
+
+
+def _payload(text: str, others: tuple[str, ...], said: tuple[str, ...]) -> Payload | None:
+    """An ADC mention's payload as the record's words name it (its INN, "MMAE", "a topoisomerase I
+    inhibitor payload")."""
+    for source in (text, *others, *said):
+        found = text_payload(source)
+        if found is not None:
+            return found
+    return None
+
+
+def _from_index(interventions: list[Intervention], analysed: list[tuple[Component, ...]],
+                evidence: RecordEvidence) -> list[tuple[Component, ...]]:
+    """The record's MeSH index and keywords, for the one drug they can only be about."""
+    open_ = [(i, k) for i, comps in enumerate(analysed) for k, c in enumerate(comps)
+             if c.drug_class == "UNKNOWN" and c.kind == "drug" and interventions[i].type in (None, *_DRUG_TYPES)]
+    if not open_:
+        return analysed
+    analysed = list(analysed)
+    for i, k in list(open_):  # a keyword that names the drug and says what it is: "NKTR-255 (IL-15 agonist)"
+        said = _keyword_about(analysed[i][k], evidence.keywords)
+        if said is not None:
+            analysed[i] = _replaced(analysed[i], k, said)
+            open_.remove((i, k))
+    if not open_:
+        return analysed
+    decided = {c.drug_class for comps in analysed for c in comps if c.kind in ("drug", "generic")
+               and c.drug_class not in ("UNKNOWN", "OTHER")}
+    headings = [
+        *record_evidence.mesh_classes(evidence.meshes, "term"),
+        *record_evidence.mesh_classes(evidence.ancestors, "ancestor"),
+        *record_evidence.mesh_classes(tuple(("browse leaf", leaf) for leaf in evidence.leaves), "browse leaf"),
+        *record_evidence.keyword_classes(evidence.keywords),
+    ]
+    if len(evidence.meshes) == 1:  # the record's one intervention term, and its ancestors, name one drug
+        term = evidence.meshes[0][1]
+        named = [(i, k) for i, k in open_ if compact(term) in _keys(analysed[i][k])]
+        if len(named) == 1:
+            open_, decided = named, set()
+    chosen = record_evidence.most_specific(record_evidence.unexplained(headings, decided))
+    if chosen is None or len(open_) != 1:
+        return analysed
+    i, k = open_[0]
+    analysed[i] = _replaced(analysed[i], k, (chosen.cls, (chosen.evidence, "the record's one drug left unclassified")))
+    return analysed
+
+
+def _keyword_about(component: Component, keywords: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
+    for keyword in keywords:
+        match = re.match(rf"\s*{re.escape(component.name or component.text)}\s*(?:\(([^()]+)\)|[:,-]\s+(.+))\s*$",
+                         keyword, re.IGNORECASE)
+        found = explicit.most_specific(match.group(1) or match.group(2)) if match else None
+        if found:
+            return found[0], (f"record keyword {keyword!r}: {found[1]}",)
+    return None
+
+
+def _replaced(components: tuple[Component, ...], k: int, decided: tuple[str, tuple[str, ...]]) -> tuple[Component, ...]:
+    cls, evidence = decided
+    updated = replace(components[k], drug_class=cls, rule=RECORD_INDEX, evidence=evidence)
+    return tuple(updated if n == k else c for n, c in enumerate(components))
+
+
+def _keys(component: Component) -> set[str]:
+    keys = {compact(component.text), compact(component.name or "")}
+    if component.entry is not None:
+        keys.update(compact(s) for s in (component.entry.name, *component.entry.synonyms))
+    return keys
 
 
 def mesh_for(component: Component, meshes: list[MeshTerm]) -> list[MeshTerm]:
     """The record's intervention MeSH terms that name this drug (name or lexicon synonym)."""
     if component.name is None:
         return []
-    keys = {compact(component.name), compact(component.text)}
-    if component.entry is not None:
-        keys.update(compact(s) for s in (component.entry.name, *component.entry.synonyms))
+    keys = _keys(component)
     out = []
     for mesh in meshes:
         if compact(mesh.term) in keys:

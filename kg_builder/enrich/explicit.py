@@ -12,11 +12,25 @@ import re
 
 _I = re.IGNORECASE
 
-# radionuclide labels: "177Lu-", "68Ga ", "Ga-68", "18F-", "131I-", "gallium Ga 68", "Lu-PSMA"
+# radionuclide labels: "177Lu-", "68Ga ", "Ga-68", "18F-", "131I-", "gallium Ga 68", "Lu-PSMA". A mass
+# number has two or three digits and stands alone: "IL-7Ra" and "IL-12Ra" are receptors, not radium.
 _RADIO = (
-    r"(?<![A-Za-z0-9])(?:\d{1,3}m?(?:Lu|Ga|Cu|Zr|Tc|In|Ac|Y|Ra|Pb|Sm|Sr|F|I|Re|Ho|Tb)(?![a-z])"
+    r"(?<![A-Za-z0-9-])(?:\d{2,3}m?(?:Lu|Ga|Cu|Zr|Tc|In|Ac|Y|Ra|Pb|Sm|Sr|F|I|Re|Ho|Tb)(?![a-z])"
     r"|(?:Lu|Ga|Cu|Zr|Tc|Sn)[- ]?\d{1,3}m?(?![0-9])|(?:In|Ac|Ra|Pb)-\d{1,3}m?(?![0-9])|Ga-PSMA|Lu-PSMA)"
 )
+
+# two targets crossed: "CD3 x CD20", "PD-1×CTLA-4", "CD3xGPC3" (a bispecific's format name)
+# (symbols end in a capital or a digit, so "complex" and "max" are no pairs)
+_TARGET_PAIR = r"(?-i:\b[A-Z0-9][A-Za-z0-9-]{0,10}[A-Z0-9]\s?[x×]\s?[A-Z0-9][A-Za-z0-9.-]{0,12})"
+
+# Allergen immunotherapy products: extracts, allergoids, SLIT/SCIT tablets and drops. An "allergy
+# vaccine" is one of these, not a vaccine against an infection or a tumour.
+_ALLERGEN = re.compile(
+    r"allergen|allergoid|pollen|house[- ]dust[- ]mite|\bHDM\b|dermatophagoides|\bSLIT\b|\bSCIT\b|"
+    r"sublingual immunotherapy|subcutaneous immunotherapy|allergen immunotherapy|\bAIT\b|"
+    r"venom immunotherapy|allerg(?:y|ic) (?:vaccine|immunotherapy)|\b(?:cat|dog) dander|ragweed|"
+    r"timothy grass|birch|\bpeanut (?:protein|flour|powder)",
+    _I)
 
 # (pattern, class, label); order = specificity for names.
 PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
@@ -25,16 +39,19 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
                 r"PET (?:tracer|imaging agent)", _I), "RADIOPHARMACEUTICAL", "radiopharmaceutical"),
     (re.compile(r"antibod(?:y|ies)[- ]?drug[- ]?conjugat|\bADCs?\b|antibody conjugate|"
                 r"drug[- ]conjugated|immunoconjugate", _I), "ADC", "antibody-drug conjugate"),
-    (re.compile(r"\b(?:bi|tri|multi)-?specific|\bT[- ]cell engager|(?-i:\bBiTE\b|\bDART\b|TriTAC)", _I),
+    (re.compile(r"\b(?:bi|tri|multi|dual)-?specific|\bT[- ]cell[- ]engag|\bT[- ]cell[- ]redirect|"
+                r"(?-i:\bBiTE\b|\bDART\b|TriTAC|\bTCE\b|\bbsAbs?\b|\bBsAbs?\b|DuoBody|CrossMab)|"
+                + _TARGET_PAIR + r"[\w\s()-]{0,30}?\b(?:antibod|mAb|IgG|engager|molecule)", _I),
      "BISPECIFIC_ANTIBODY", "bispecific"),
-    (re.compile(r"fusion protein|immunocytokine|immunotoxin|antibody-cytokine", _I),
-     "OTHER_BIOLOGIC", "fusion protein"),
+    (re.compile(r"fusion protein|immunocytokine|immunotoxin|antibody-cytokine|"
+                r"\b(?:IL|interleukin)-?\d+\s*(?:super-?|receptor )?agonist|recombinant (?:human )?interleukin", _I),
+     "OTHER_BIOLOGIC", "fusion protein or cytokine"),
     (re.compile(r"\bU?CAR[- .]?T\b|\bCAR-?T-?cells?|\bCART\b|chimeric antigen receptor|"
                 r"\bCAR\b[\w\s-]*\bcells?\b|T[- ]lymphocyte|\bNK[- ]cells?\b|\bTILs?\b|cell therapy|"
                 r"gene therapy|\bAAV\d*|adeno-associated|oncolytic|transduced|autologous[\w\s-]*cells",
                 _I), "CELL_GENE_THERAPY", "cell/gene therapy"),
+    (_ALLERGEN, "OTHER_BIOLOGIC", "allergen extract"),
     (re.compile(r"vaccin", _I), "VACCINE", "vaccine"),
-    (re.compile(r"allergen|pollen|house dust mite", _I), "OTHER_BIOLOGIC", "allergen extract"),
     (re.compile(r"monoclonal antibod|\bmAbs?\b|\bMoAb\b|humani[sz]ed (?:\w+ )?antibod|"
                 r"\bIgG\d?\b[\w\s()-]*antibod", _I), "MONOCLONAL_ANTIBODY", "monoclonal antibody"),
     (re.compile(r"\bantibod(?:y|ies)\b", _I), "MONOCLONAL_ANTIBODY", "antibody"),
@@ -50,9 +67,17 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 _PLACEBO = re.compile(r"\bplacebos?\b|\bvehicle\b|\bsham\b|\bdummy\b", _I)
-_SALINE = re.compile(r"\bsaline\b", _I)
+_SALINE = re.compile(
+    r"\bsaline\b|\b(?:sodium chloride|NaCl)\b(?=[^.;]*\b0?\.9\s*%)|(?<=0\.9% )(?:sodium chloride|NaCl)\b", _I)
 # Saline is an inert comparator only when isotonic: hyper-/hypotonic saline (3 %, 7 %) is a treatment.
 _NOT_ISOTONIC = re.compile(r"\bhyper-?tonic\b|\bhypo-?tonic\b|(?<![\d.])(?!0?\.9\b)\d+(?:\.\d+)?\s*%", _I)
+# A description that says the intervention itself is the comparator: "Saline placebo given as the
+# vaccine", "Placebo: matching tablets", "Inactive substance …". Its first clause decides, so that
+# "Drug X; participants in the other arm receive placebo" stays a description of drug X.
+_DESCRIBED_PLACEBO = re.compile(
+    r"^\W*(?:(?:an?|the|sterile|matching|identical|normal|inactive|isotonic|0\.9\s*%)\s+)*"
+    r"(?:placebos?|saline|vehicle|sham|dummy|sodium chloride|NaCl|inactive substance|"
+    r"substance containing no (?:medicine|active))\b(?![-\w])", _I)
 _SPECIFIC_ANTIBODY_FORMS = frozenset({"ADC", "BISPECIFIC_ANTIBODY", "RADIOPHARMACEUTICAL", "OTHER_BIOLOGIC"})
 _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 
@@ -60,11 +85,23 @@ _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 def is_placebo(text: str) -> bool:
     """Whether a name names an inert comparator: a placebo, vehicle, sham or dummy anywhere in it
     ("ACU-D1 Ointment Vehicle", "Sham TMS", "Aspirin placebo, Vitamin D"), or isotonic saline
-    ("Normal Saline", "Saline 0.9%"; not "Hypertonic saline 7%", a treatment). The one rule for the
-    build (drug mentions) and for linking (placebos are not matched to drug concepts)."""
+    ("Normal Saline", "Saline 0.9%", "Sodium chloride 0.9%"; not "Hypertonic saline 7%", a treatment). The one
+    rule for the build (drug mentions) and for linking (placebos are not matched to drug concepts)."""
     if _PLACEBO.search(text):
         return True
-    return bool(_SALINE.search(text)) and not _NOT_ISOTONIC.search(text)
+    return bool(_SALINE.search(text)) and not _NOT_ISOTONIC.search(text.replace("0.9 %", "0.9%")
+                                                                     .replace("0,9", "0.9"))
+
+
+def describes_placebo(description: str) -> str | None:
+    """The words by which a description says its intervention is a placebo or saline, or None."""
+    match = _DESCRIBED_PLACEBO.match(description)
+    if match is None:
+        return None
+    first_clause = re.split(r"[.;:]\s|,\s", description, maxsplit=1)[0]
+    if re.search(r"\bhyper-?tonic\b|\bhypo-?tonic\b", first_clause, _I):
+        return None
+    return match.group(0).strip()
 
 
 def most_specific(text: str) -> tuple[str, str] | None:
@@ -87,11 +124,34 @@ def earliest(text: str) -> tuple[str, str] | None:
         return None
     # "a humanized IgG1 antibody-drug conjugate": the head noun decides, not the first word of the phrase
     end = best[0] + len(best[3])
+    if best[2] == "VACCINE":  # "an allergy vaccine of grass pollen extract" is an allergen extract
+        sentence = re.split(r"(?<=[.;])\s", text[best[0]:], maxsplit=1)[0]
+        start = text.rfind(".", 0, best[0]) + 1
+        allergen = _ALLERGEN.search(text[start:best[0]] + " " + sentence)
+        if allergen:
+            return "OTHER_BIOLOGIC", f"matched {allergen.group(0)!r} (an allergen 'vaccine' is an allergen extract)"
     for pattern, cls, _label in PATTERNS[: best[1]]:
         match = pattern.search(text, best[0], end + 40)
         if match and cls in _SPECIFIC_ANTIBODY_FORMS and best[2] == "MONOCLONAL_ANTIBODY":
             return cls, f"matched {match.group(0)!r}"
     return best[2], f"matched {best[3]!r}"
+
+
+# Chemical nomenclature in a drug's own name ("squaric acid dibutyl ester", "magnesium sulfate",
+# "potassium chloride"): a small molecule; polymers named like acids are not.
+_CHEMICAL = re.compile(
+    r"\b(?:acids?|esters?|chloride|sulfate|sulphate|bicarbonate|carbonate|phosphate|citrate|gluconate|"
+    r"hydroxide|nitrate|bromide|iodide|fluoride|oxide)\b", _I)
+_POLYMER = re.compile(r"hyaluron|nucleic|poly|alginic|amino acid sequence|vaccin|antibod|protein|cells?\b|"
+                      r"peptide|extract", _I)
+
+
+def chemical_name(text: str) -> tuple[str, str] | None:
+    """(SMALL_MOLECULE, evidence) when a name is a chemical name, else None."""
+    match = _CHEMICAL.search(text)
+    if match is None or _POLYMER.search(text) or is_placebo(text):
+        return None
+    return "SMALL_MOLECULE", f"chemical name: {match.group(0)!r}"
 
 
 def is_generic_class(cls: str) -> bool:

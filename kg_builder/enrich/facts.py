@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from kg_builder.enrich import conditions as cond
 from kg_builder.enrich.doses import Dose, doses_in
-from kg_builder.enrich.drugs import Component, analyse, intervention_classes, mesh_for
+from kg_builder.enrich.drugs import Component, analyse_study, intervention_classes, mesh_for
 from kg_builder.enrich.eligibility import Ecog, Recist, ecog_range, recist
 from kg_builder.enrich.outcomes import OutcomeFacts, classify_outcome
 from kg_builder.enrich.places import country_code, geonames_city
+from kg_builder.enrich.record_evidence import evidence_of
 from kg_builder.enrich.text import fold
 from kg_builder.enrich.time_frames import TimeFrame, parse_time_frame
 from kg_builder.model import MeshTerm, Study
@@ -45,9 +46,9 @@ class StudyFacts:
 
 
 def record_context(study: Study) -> str:
-    """The record's own prose about its drugs: titles and summaries."""
+    """The record's own prose about its drugs: titles, summaries and arm descriptions."""
     return "\n".join(t for t in (study.brief_title, study.official_title, study.brief_summary,
-                                 study.detailed_description) if t)
+                                 study.detailed_description, *(a.description for a in study.arms)) if t)
 
 
 def arm_links(study: Study) -> set[tuple[int, int]]:
@@ -82,9 +83,8 @@ def arm_links(study: Study) -> set[tuple[int, int]]:
 
 def enrich(study: Study) -> StudyFacts:
     facts = StudyFacts()
-    context = record_context(study)
-    for index, intervention in enumerate(study.interventions):
-        components = analyse(intervention, context)
+    analysed = analyse_study(study.interventions, evidence_of(study, record_context(study)))
+    for index, components in enumerate(analysed):
         mesh = tuple((k, m) for k, c in enumerate(components) for m in mesh_for(c, study.intervention_meshes))
         facts.interventions.append(InterventionFacts(index, components, intervention_classes(components), mesh))
     facts.arm_links = arm_links(study)

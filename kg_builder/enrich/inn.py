@@ -1,10 +1,13 @@
 """WHO INN naming: what a drug's name says about what it is.
 
-Stems after the WHO INN programme's stem book: ``-mab`` antibodies and, from 2022,
-``-tug`` (unmodified immunoglobulins), ``-bart`` (artificial/engineered), ``-mig``
-(multi-specific) and ``-ment`` (fragments). An antibody INN followed by a payload
-word names an antibody–drug conjugate; the other second words that follow antibody
-names (``pasudotox``, ``tiuxetan``, ``pegol``) are not payloads.
+Stems after the WHO INN programme's stem book: ``-mab`` antibodies and, from 2022 (WHO INN
+Working Document 22-542), ``-tug`` (unmodified immunoglobulins), ``-bart`` (artificial/engineered),
+``-mig`` (bi- and multi-specific immunoglobulins) and ``-ment`` (fragments). Before 2022 a
+bispecific kept ``-mab``; its name says so only through the source substem ``-axo-`` (rat-mouse
+hybrid, the quadroma that makes trifunctional bispecifics: catumaxomab, ertumaxomab), otherwise
+the lexicon or the record must. An antibody INN followed by a payload word (``payloads.py``)
+names an antibody–drug conjugate; the other second words that follow antibody names
+(``pasudotox``, ``tiuxetan``, ``pegol``) are not payloads.
 """
 
 from __future__ import annotations
@@ -12,16 +15,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kg_builder.enrich.payloads import Payload, inn_payload
 from kg_builder.enrich.text import fold
 
 _ANTIBODY = re.compile(r"^[a-z]{3,}(mab|tug|bart|mig|ment)$")
-# Payload words seen after antibody INNs: auristatins (-dotin), maytansinoids (-tansine),
-# camptothecins (-tecan), calicheamicins (ozogamicin), PBD dimers (tesirine, talirine).
-_PAYLOAD = re.compile(
-    r"^(vedotin|mafodotin|pelidotin|[a-z]*dotin|emtansine|mertansine|soravtansine|ravtansine|[a-z]*tansine|"
-    r"deruxtecan|govitecan|rezetecan|[a-z]*tecan|ozogamicin|[a-z]*amicin|tesirine|talirine|duocarmazine|"
-    r"[a-z]*duocarmazine|zovodotin|[a-z]*statin)$"
-)
 _IMMUNOTOXIN = re.compile(r"^([a-z]*sudotox|[a-z]*aritox|[a-z]*tox)$")
 _RADIO_CHELATOR = re.compile(r"^(tiuxetan|tetraxetan|pendetide|[a-z]*xetan)$")
 # English words that end like the 2022 fragment stem.
@@ -60,7 +57,7 @@ _STEMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"(gestrel|gestrol|gestone)", "HORMONAL", "progestin"),
         (r"(leucel|[a-z]{6,}cel)", "CELL_GENE_THERAPY", "cell therapy"),
         (r"(parvovec|repvec|[a-z]{4,}vec|[a-z]{6,}gene)", "CELL_GENE_THERAPY", "gene therapy vector"),
-        (r"cept", "OTHER_BIOLOGIC", "receptor fusion protein"),
+        (r"(cept|fusp)", "OTHER_BIOLOGIC", "receptor or fusion protein"),
         (r"(leukin|ermin|poetin|grastim|gramostim|kinra)", "OTHER_BIOLOGIC", "recombinant cytokine"),
         (r"(teplase|uricase|sidase|dornase|[a-z]{4,}lipase)", "OTHER_BIOLOGIC", "enzyme"),
         (r"nib", "SMALL_MOLECULE", "kinase inhibitor"),
@@ -68,7 +65,7 @@ _STEMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
          "enzyme/receptor inhibitor"),
         (r"(pril|sartan|olol|dipine|prazole|setron|gliptin|gliflozin|vastatin|triptan|oxetine|azepam|"
          r"afil|profen|coxib|semide|thiazide|dronate|caine|quine|bendazole|conazole|floxacin|cillin|"
-         r"cycline|[a-z]{3,}vir|glinide|formin|tadine|mastine|olamine)", "SMALL_MOLECULE",
+         r"cycline|[a-z]{3,}vir|glinide|formin|tadine|mastine|olamine|[a-z]{3,}terol|capone)", "SMALL_MOLECULE",
          "small-molecule drug stem"),
     )
 )
@@ -83,7 +80,7 @@ def classify_inn(name: str) -> tuple[str, str] | None:
         if not _is_antibody(token):
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if following and _PAYLOAD.match(following):
+        if following and inn_payload(following) is not None:
             return "ADC", f"INN: antibody '{token}' + payload '{following}'"
         if following and _IMMUNOTOXIN.match(following):
             return ("OTHER_BIOLOGIC",
@@ -94,6 +91,9 @@ def classify_inn(name: str) -> tuple[str, str] | None:
         stem = _ANTIBODY.match(token).group(1)  # type: ignore[union-attr]
         if stem == "mig":
             return "BISPECIFIC_ANTIBODY", f"INN stem -mig (multi-specific antibody): '{token}'"
+        if stem == "mab" and token.endswith("axomab"):
+            return ("BISPECIFIC_ANTIBODY",
+                    f"INN source substem -axo- (rat-mouse hybrid, a trifunctional bispecific): '{token}'")
         note = " (PEGylated, not an ADC)" if following == "pegol" else ""
         return "MONOCLONAL_ANTIBODY", f"INN stem -{stem}{note}: '{token}'"
     for index, token in enumerate(tokens):
@@ -117,5 +117,10 @@ def _is_antibody(token: str) -> bool:
     return not (match.group(1) == "ment" and token in _MENT_WORDS)
 
 
-def is_payload_word(token: str) -> bool:
-    return bool(_PAYLOAD.match(fold(token)))
+def adc_payload(name: str) -> Payload | None:
+    """The payload an ADC's INN names in its second word ("trastuzumab deruxtecan"), or None."""
+    tokens = [t for t in re.split(r"[\s/]+", fold(name).replace("-", " ")) if t]
+    for index, token in enumerate(tokens[:-1]):
+        if _is_antibody(token):
+            return inn_payload(tokens[index + 1])
+    return None

@@ -51,7 +51,8 @@ class Target:
     source: str
 
 
-def _rows(filename: str) -> list[dict[str, str]]:
+def data_rows(filename: str) -> list[dict[str, str]]:
+    """The rows of one CSV file of kg_builder/data, cells stripped."""
     with resources.files("kg_builder.data").joinpath(filename).open(encoding="utf-8") as handle:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
@@ -63,7 +64,7 @@ def _split(value: str) -> tuple[str, ...]:
 @cache
 def drug_entries() -> tuple[DrugEntry, ...]:
     entries = []
-    for row in _rows("drug_lexicon.csv"):
+    for row in data_rows("drug_lexicon.csv"):
         if row["class"] not in DRUG_CLASSES:
             raise ValueError(f"drug_lexicon.csv: {row['name']!r} has unknown class {row['class']!r}")
         ids: list[tuple[str, str]] = []
@@ -112,7 +113,7 @@ def lookup_drug(name: str) -> DrugEntry | None:
 @cache
 def targets() -> dict[str, Target]:
     found: dict[str, Target] = {}
-    for row in _rows("targets.csv"):
+    for row in data_rows("targets.csv"):
         hgnc = row["hgnc_id"] or None
         if hgnc and not row["source"]:
             raise ValueError(f"targets.csv: {row['symbol']} has an HGNC id but no source")

@@ -32,8 +32,6 @@ from kg_builder.iris import IriMinter
 from kg_builder.linking.match import Profile, Similarity, keys, profiles, tokens
 from kg_builder.linking.relations import relation_quads
 from kg_builder.remote.endpoint import RemoteStore
-from kg_builder.settings import Settings
-from kg_builder.store.generations import open_read_only, writing
 from kg_builder.vocab import OWL, RDF_TYPE, SKOS, XSD, Namespace
 
 SSSOM = Namespace("https://w3id.org/sssom/")
@@ -259,40 +257,51 @@ def write_sssom(links: list[Link], output: IO[str], base: str) -> None:
                          f"{link.confidence:.3f}", link.kind, link.comment])
 
 
-def link(
-    store_dir: str | Path,
-    others: list[str],
-    *,
-    out: str | Path | None = None,
-    sssom: str | Path | None = None,
-    min_confidence: float = 0.0,
-    base: str | None = None,
-    save: bool = True,
-) -> list[Link]:
-    """Align the store with ``others``; store the alignment graph (replacing the last one) and write files."""
+@dataclass
+class LinkReport:
+    """An alignment: the links, the graph they go in and its quads (links plus derived relations)."""
+
+    links: list[Link]
+    graph: NamedNode
+    quads: list[Quad]
+    base: str
+    stored: bool = False  # set once the store's links graph holds it
+
+    def counts(self) -> dict[str, int]:
+        """Links per predicate local name (``sameAs``, ``exactMatch``, ``closeMatch``)."""
+        found: dict[str, int] = {}
+        for item in self.links:
+            name = item.predicate.value.rsplit("#", 1)[-1]
+            found[name] = found.get(name, 0) + 1
+        return dict(sorted(found.items()))
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {name}" for name, n in self.counts().items()) or "no links"
+        return f"{len(self.links)} links: {counts}" + (" (stored in the store's links graph)" if self.stored else "")
+
+    def write_rdf(self, path: str | Path) -> None:
+        """The alignment graph as RDF, in the syntax of ``path``'s extension (Turtle when unknown)."""
+        rdf_format = RdfFormat.from_extension(Path(path).suffix.lstrip(".")) or RdfFormat.TURTLE
+        with open(path, "wb") as handle:
+            if rdf_format.supports_datasets:
+                serialize(self.quads, handle, rdf_format)
+            else:
+                serialize([Triple(q.subject, q.predicate, q.object) for q in self.quads], handle, rdf_format,
+                          prefixes={"owl": OWL.base, "skos": SKOS.base, "sssom": SSSOM.base,
+                                    "semapv": SEMAPV.base})
+
+    def write_sssom(self, path: str | Path) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            write_sssom(self.links, handle, self.base)
+
+
+def link(our_store: Store, others: list[str], *, minter: IriMinter, min_confidence: float = 0.0) -> LinkReport:
+    """Align ``our_store`` with ``others`` (RDF files or SPARQL endpoint URLs); nothing is written here."""
     if not others:
         raise UsageError("give at least one other graph (RDF file or SPARQL endpoint URL)")
     if not 0.0 <= min_confidence <= 1.0:
         raise UsageError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
-    minter = IriMinter(base or Settings().base)
-    our_store = open_read_only(store_dir)
     links = align(our_store, [open_other(o) for o in others], min_confidence=min_confidence)
     graph = minter.graph(LINKS_GRAPH_KEY)
     quads = alignment_quads(links, graph, minter) + relation_quads(our_store, minter.base, graph)
-    del our_store  # release the read handle before writing a new generation
-    if save:
-        with writing(store_dir) as writer:
-            writer.replace_graphs([graph], quads)
-    if out:
-        rdf_format = RdfFormat.from_extension(Path(out).suffix.lstrip(".")) or RdfFormat.TURTLE
-        triples = [Triple(q.subject, q.predicate, q.object) for q in quads]
-        with open(out, "wb") as handle:
-            if rdf_format.supports_datasets:
-                serialize(quads, handle, rdf_format)
-            else:
-                serialize(triples, handle, rdf_format, prefixes={"owl": OWL.base, "skos": SKOS.base,
-                                                                 "sssom": SSSOM.base, "semapv": SEMAPV.base})
-    if sssom:
-        with open(sssom, "w", encoding="utf-8", newline="") as handle:
-            write_sssom(links, handle, minter.base)
-    return links
+    return LinkReport(links, graph, quads, minter.base)

@@ -1,11 +1,12 @@
-"""Quads for the facts derived by :mod:`kg_builder.enrich`: drug classes, targets, external ids,
-doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST.
+"""Quads for the facts derived by :mod:`kg_builder.enrich`: drug classes, targets, payloads, external
+ids, doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST.
 
 Node IRIs are the core mapper's (interventions, arms, outcomes, criteria) plus study-local
-mention and dose nodes under the intervention or arm they belong to; shared drugs, targets,
-measures and conditions are described by :mod:`kg_builder.mapping.shared` from the thing
-itself. What this record's own text decides (a drug's class from its description, a target
-it names) stays on the record's mention node, with its rule (a concept) and its evidence (text).
+mention, payload and dose nodes under the intervention or arm they belong to; shared drugs,
+targets, payloads, measures and conditions are described by :mod:`kg_builder.mapping.shared`
+from the thing itself, in the entity graph. What this record's own text decides (a drug's class
+from its description, a target or payload it names) stays on the record's mention node, with
+its rule (a concept) and its evidence (text).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None =
 
 
 def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dict[int, list[NamedNode]]:
+    """Each intervention's mentions, as this record states them (class, rule, evidence, the targets and
+    payload its words name), and the drugs they name, described from the drugs themselves."""
     drug_nodes: dict[int, list[NamedNode]] = {}
     for item in facts.interventions:
         node = ctx.intervention(item.index)
@@ -51,19 +54,24 @@ def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dic
             out.add(mention, KG.classRule, concept("class-rule", component.rule))
             for evidence in component.evidence:
                 out.text(mention, KG.classEvidence, evidence)
-            for symbol in component.targets:  # what this record says the drug acts on (or the lexicon)
+            for symbol, evidence in zip(component.targets, component.target_evidence, strict=True):
                 out.add(mention, KG.target, shared.target(ctx.minter, out.entities, symbol))
-            for evidence in component.target_evidence:
                 out.text(mention, KG.targetEvidence, evidence)
-            if component.name is None:
+            profile = component.profile
+            if component.payload is not None and (profile is None or component.payload != profile.payload):
+                # the record's own payload words: a node of its own mention, in its own graph
+                shared.payload(out, mention, component.payload,
+                               ctx.part("intervention", item.index + 1, "drug", k + 1, "payload"))
+            if component.name is None or profile is None:
                 continue
-            drug = shared.drug(ctx.minter, out.entities, component.name)
+            drug = shared.drug(ctx.minter, out.entities, component.name, profile)
             nodes.append(drug)
             out.add(mention, KG.mentionOf, drug)
             out.add(node, KG.drug, drug)
         for k, mesh in item.mesh:  # the drug's name is the descriptor's heading (or a lexicon synonym of it)
-            if item.components[k].name is not None:
-                drug = shared.drug(ctx.minter, out.entities, item.components[k].name)
+            component = item.components[k]
+            if component.name is not None and component.profile is not None:
+                drug = shared.drug(ctx.minter, out.entities, component.name, component.profile)
                 for iri in external_iris("mesh", mesh.id, joins=False):
                     shared.name_match(out.entities, drug, SKOS.exactMatch, iri)
     return drug_nodes

@@ -8,8 +8,9 @@ Every fact here is a function of the thing's key and packaged data, never of a r
   the city, else the city's key recased (:func:`display_name`); the state likewise;
 * facility and organisation: the name key (case, width, spacing and hyphens folded) recased;
 * condition: the canonical name (spelling variants folded), its facets and base disease;
-* drug: the lexicon's name, class, targets and identifiers; else the WHO INN stem's class;
-  else UNKNOWN (what one record's text says stays on its mention node);
+* drug: its profile (:mod:`kg_builder.enrich.profile`: the lexicon's class, targets and identifiers,
+  class words in its name, the WHO INN stem; UNKNOWN when none speaks), its ADC payload; what one
+  record's text says stays on its mention node;
 * target: the target table; outcome measure: its code; MeSH descriptor: its NLM id (in
   NLM's form, :func:`kg_builder.external_ids.mesh_id`) and NLM's heading for it.
 
@@ -25,14 +26,16 @@ from functools import lru_cache
 from pyoxigraph import Literal, NamedNode
 
 from kg_builder.enrich.conditions import analyse_condition, canonical_condition
-from kg_builder.enrich.inn import classify_inn
 from kg_builder.enrich.lexicon import lookup_drug, targets
 from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
+from kg_builder.enrich.payloads import PAYLOAD_CLASS_LABELS, Payload
 from kg_builder.enrich.places import country_name, geonames_city
+from kg_builder.enrich.profile import DrugProfile, drug_profile
 from kg_builder.external_ids import external_iris, mesh_id
 from kg_builder.iris import IriMinter, name_key, normalize_label
 from kg_builder.mapping import terms
 from kg_builder.mapping.entities import EntitySink
+from kg_builder.mapping.sink import QuadSink
 from kg_builder.vocab import DCTERMS, KG, MESH, RDFS, SCHEMA, SKOS, concept
 
 _ID_PREFIX = {"drugbank": "drugbank", "chebi": "chebi", "wikidata": "wikidata", "ncit": "ncit", "atc": "atc"}
@@ -150,36 +153,45 @@ def drug_label(name: str) -> str:
     return key.upper() if _CODE_NAME.match(key) else key
 
 
-@lru_cache(maxsize=65536)
-def drug_classes(name: str) -> tuple[str, ...]:
-    """What a drug is, from the drug itself: the lexicon's class, with an INN stem's class beside it
-    when the stem says more (a bispecific ADC), else the INN stem's class, else UNKNOWN."""
-    entry = lookup_drug(name)
-    inn = classify_inn(entry.name if entry else name)
-    if entry is None:
-        return (inn[0],) if inn else ("UNKNOWN",)
-    if inn is None or inn[0] == entry.drug_class or inn[0] == "MONOCLONAL_ANTIBODY":
-        return (entry.drug_class,)
-    return (entry.drug_class, inn[0])
-
-
-def drug(minter: IriMinter, facts: EntitySink, name: str) -> NamedNode:
+def drug(minter: IriMinter, facts: EntitySink, name: str, profile: DrugProfile | None = None) -> NamedNode:
+    """The shared drug node: its class, targets and payload from the drug itself (:mod:`kg_builder.enrich.profile`:
+    the lexicon, class words in its name, WHO INN stems), so the same from every record that names it."""
     node = minter.drug(name)
     if facts.first(node):
-        entry = lookup_drug(name)
+        profile = profile if profile is not None else drug_profile(name)
         facts.typed(node, KG.Drug, SCHEMA.Drug)
         facts.label(node, drug_label(name))
-        for cls in drug_classes(name):
-            facts.add(node, KG.drugClass, concept("drug-class", cls))
+        facts.add(node, KG.drugClass, concept("drug-class", profile.drug_class))
+        facts.add(node, KG.classRule, concept("class-rule", profile.rule))
+        for evidence in profile.evidence:
+            facts.text(node, KG.classEvidence, evidence)
+        for symbol, evidence in zip(profile.targets, profile.target_evidence, strict=True):
+            facts.add(node, KG.target, target(minter, facts, symbol))
+            facts.text(node, KG.targetEvidence, f"{symbol}: {evidence}")
+        if profile.payload is not None:
+            key = profile.payload.name or profile.payload.payload_class
+            shared_payload = minter.payload(key)
+            payload(facts, node, profile.payload, shared_payload, describe=facts.first(shared_payload))
+        entry = profile.entry
         if entry is not None:
-            for symbol in entry.targets:
-                facts.add(node, KG.target, target(minter, facts, symbol))
             for scheme, value in entry.ids:
                 for iri in external_iris(_ID_PREFIX[scheme], value, joins=False):
                     facts.add(node, SKOS.exactMatch, iri)
             if entry.ids:
                 facts.text(node, DCTERMS.source, f"kg_builder drug lexicon ({entry.source})")
     return node
+
+
+def payload(out: QuadSink | EntitySink, holder: NamedNode, found: Payload, node: NamedNode, *,
+            describe: bool = True) -> None:
+    """An ADC's payload on ``holder``: a shared payload node (a drug's, in the entity graph) or the
+    mention's own node when the record names only the payload's class (in the study's graph)."""
+    out.add(holder, KG.payload, node)
+    out.text(holder, KG.payloadEvidence, found.evidence)
+    if describe:
+        out.typed(node, KG.Payload)
+        out.label(node, found.name or f"unnamed {PAYLOAD_CLASS_LABELS[found.payload_class]}")
+        out.add(node, KG.payloadClass, concept("payload-class", found.payload_class))
 
 
 def target(minter: IriMinter, facts: EntitySink, symbol: str) -> NamedNode:

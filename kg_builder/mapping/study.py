@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import Quad
 
-from kg_builder import __version__
+from kg_builder._version import __version__
 from kg_builder.enrich.facts import enrich
 from kg_builder.enrich.result_groups import result_groups
 from kg_builder.iris import IriMinter, normalize_label

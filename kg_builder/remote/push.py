@@ -37,7 +37,6 @@ from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, Triple, pars
 
 from kg_builder.errors import StoreError, UsageError
 from kg_builder.remote.endpoint import RemoteStore
-from kg_builder.store.generations import open_read_only
 from kg_builder.vocab import PROV
 
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -193,12 +192,12 @@ def _batches(items: list, size: int) -> Iterable[list]:
 
 
 def push(
-    store_dir: str | Path,
+    store: Store,
     to: str,
     *,
+    state_path: str | Path,
     auth: httpx.Auth | None = None,
     changed_only: bool = False,
-    state_path: str | Path | None = None,
     batch_size: int = 50,
     concurrency: int = 4,
     retries: int = 5,
@@ -209,13 +208,12 @@ def push(
     transport: httpx.BaseTransport | None = None,
     on_graph: Callable[[str], None] | None = None,
 ) -> PushReport:
-    """Push every named graph of the store at ``store_dir`` to the Graph Store endpoint ``to``."""
+    """Push every named graph of ``store`` to the Graph Store endpoint ``to``; ``state_path`` records progress."""
     if not to.startswith(("http://", "https://")):
         raise UsageError(f"--to must be an http(s) Graph Store URL, not {to!r}")
     if batch_size < 1 or concurrency < 1:
         raise UsageError("batch size and concurrency must be at least 1")
-    store = open_read_only(store_dir)
-    state_file = Path(state_path) if state_path else default_state_path(store_dir, to)
+    state_file = Path(state_path)
     state = _load_state(state_file, to)
     report = PushReport()
     graphs = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)

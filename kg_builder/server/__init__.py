@@ -1,4 +1,4 @@
-"""The SPARQL endpoint: ``create_app(store_path, settings)`` and ``serve(store_path, host, port, ...)``.
+"""The SPARQL endpoint: ``create_app(store_path, settings)`` and ``serve(store_path, settings, *, host, port)``.
 
 Imported lazily so that a query worker process (which imports
 :mod:`kg_builder.server.worker`) does not load the web framework.

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from kg_builder.errors import KgBuilderError, UsageError
+from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
 from kg_builder.server.cors import cors_options
 from kg_builder.server.errors import (
@@ -33,7 +34,7 @@ from kg_builder.server.errors import (
     handle_validation_error,
 )
 from kg_builder.server.fast_path import FastPath
-from kg_builder.server.limits import BodyLimitMiddleware
+from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
 from kg_builder.server.pages import EntityView, message_page, resource_href
 from kg_builder.server.service import Service
 from kg_builder.settings import ServerSettings, Settings
@@ -79,6 +80,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     app.state.service = service
     app.add_exception_handler(HttpError, handle_http_error)
     app.add_exception_handler(KgBuilderError, handle_domain_error)
+    app.add_exception_handler(BodyTooLarge, _pass_to_body_limit)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
     cors = cors_options(settings.server)
@@ -92,6 +94,11 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     routes.add_sparql_routes(app, service)
     _add_pages(app, service)
     return app
+
+
+async def _pass_to_body_limit(_request: Request, exc: Exception) -> Response:
+    """A body over the limit is BodyLimitMiddleware's to answer (413, before any response): not a domain error."""
+    raise exc
 
 
 def _add_pages(app: FastAPI, service: Service) -> None:
@@ -130,7 +137,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
                             hint="acceptable: " + ", ".join(f.media_type for f in neg.ENTITY_FORMATS))
         if fmt is neg.HTML:
             try:
-                reply = await service.run("entity", iri=iri)
+                reply = await service.run(execute.entity, iri=iri)
             except HttpError as exc:
                 if exc.status != 404:
                     raise
@@ -140,7 +147,7 @@ def _add_pages(app: FastAPI, service: Service) -> None:
             formats = [(f.name, f"{quote(here)}?{urlencode({**extra, 'format': f.aliases[0]})}")
                        for f in neg.GRAPH_FORMATS]
             return HTMLResponse(view.page(reply.data, formats), headers={"Vary": "Accept"})
-        reply = await service.run("describe", iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
+        reply = await service.run(execute.describe, iri=iri, format=fmt.name, max_rows=service.limits.max_rows)
         return service.respond(reply)
 
     @app.get("/resource", tags=["linked data"])

@@ -13,10 +13,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from kg_builder.errors import KgBuilderError, QueryError, StoreError, UsageError
+from kg_builder.errors import KgBuilderError, QueryError, ServiceError, StoreError, UsageError
 
 
-class HttpError(Exception):
+class HttpError(ServiceError):
     """A failure with its HTTP status and a message for the client."""
 
     def __init__(
@@ -29,11 +29,9 @@ class HttpError(Exception):
         position: dict | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, hint=hint)
         self.status = status
         self.code = code
-        self.message = message
-        self.hint = hint
         self.position = position
         self.headers = headers or {}
 

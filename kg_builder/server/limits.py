@@ -6,9 +6,14 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kg_builder.errors import ServiceError
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(ServiceError):
+    """The request body grew past the limit while it streamed in (answered 413)."""
+
+    def __init__(self, message: str = "the request body is larger than the limit") -> None:
+        super().__init__(message)
 
 
 class BodyLimitMiddleware:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kg_builder.server import execute, protocol
 from kg_builder.server import negotiation as neg
-from kg_builder.server import protocol
 from kg_builder.server.dataset import service_description
 from kg_builder.server.errors import HttpError
 from kg_builder.server.service import Service
@@ -102,7 +102,7 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
         fmt = neg.choose(request.headers.get("accept"), format, neg.GRAPH_FORMATS, neg.TURTLE)
         if fmt is None:
             raise HttpError(406, "not-acceptable", "graphs are served as Turtle, N-Triples, JSON-LD or RDF/XML")
-        reply = await service.run("graph", graph=name, format=fmt.name, max_rows=service.limits.max_rows)
+        reply = await service.run(execute.graph, graph=name, format=fmt.name, max_rows=service.limits.max_rows)
         return service.respond(reply, head=request.method == "HEAD")
 
     @app.api_route("/rdf-graphs", methods=["PUT", "POST", "DELETE"], tags=["graph store"])
@@ -112,7 +112,7 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
         name = _graph_target(request.query_params.get("graph"), request.query_params.get("default"))
         data = protocol.decode(await request.body()) if request.method != "DELETE" else None
         op = (request.method, name, data, _media_type(request) or "text/turtle")
-        await service.run("update", store_path=str(service.store_path), graph_op=op)
+        await service.run(execute.update, store_path=str(service.store_path), graph_op=op)
         return Response(status_code=204)
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from fastapi.responses import Response
 
 from kg_builder.errors import QueryError
+from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
 from kg_builder.server.errors import HttpError
 from kg_builder.server.execute import Reply
@@ -69,9 +71,9 @@ class Service:
                             hint="build one: kg-builder build INPUT... --store DIR", headers={"Retry-After": "5"})
         return generation
 
-    async def run(self, action: str, **params: object) -> Reply:
+    async def run(self, action: Callable[..., Reply], **params: object) -> Reply:
         """Run one job on a worker within the time limit; HttpError for every failure."""
-        job = Job(action, None if action == "update" else self.generation(), params)
+        job = Job(action, None if action is execute.update else self.generation(), params)
         limit = self.limits.timeout
         try:
             reply = await self.pool.run(job, limit)
@@ -136,7 +138,7 @@ class Service:
                 raise HttpError(406, "not-acceptable", f"cannot answer a {kind} query in {wanted}",
                                 hint="acceptable: " + ", ".join(f.media_type for f in offers))
         return await self.run(
-            "run_query",
+            execute.run_query,
             query=text,
             formats={k: f.name if f else None for k, f in formats.items()},
             max_rows=self.limits.max_rows,
@@ -164,7 +166,7 @@ class Service:
         analysis = analyze(text)
         self.check_remote(analysis.loads, "LOAD")
         self.check_remote(analysis.services, "SERVICE")
-        await self.run("update", store_path=str(self.store_path), text=text)
+        await self.run(execute.update, store_path=str(self.store_path), text=text)
         return Response(status_code=204)
 
     # ---- named queries ------------------------------------------------------------------------
@@ -193,7 +195,7 @@ class Service:
         if task is None or (task.done() and task.exception() is not None):
             # a full scan of a large store can take minutes: it runs on a process of its own with its own
             # deadline, so it neither occupies a query worker nor is cut by the query time limit
-            job = Job("statistics", generation, {"base": self.base})
+            job = Job(execute.statistics, generation, {"base": self.base})
             task = asyncio.ensure_future(self.pool.run_apart(job, max(self.limits.timeout, _STATS_LIMIT)))
             self._stats = {generation: task}
         try:

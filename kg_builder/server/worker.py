@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from kg_builder.errors import ServiceError
+from kg_builder.server import execute
 from kg_builder.server.execute import Reply
 
 # spawn, not fork: the server process has threads (and RocksDB state) a fork would copy half-way
@@ -45,20 +47,26 @@ def _dumps(message: object) -> bytes:
 
 @dataclass(slots=True)
 class Job:
-    action: str  # a function name of kg_builder.server.execute
+    action: Callable[..., Reply]  # a function of kg_builder.server.execute (pickled by reference)
     generation: str | None  # the generation directory to read, None for writes
     params: dict
 
 
-class QueryTimeout(Exception):
+class QueryTimeout(ServiceError):
     """The job ran past its deadline; its worker was killed."""
 
+    def __init__(self, message: str = "the query ran past its time limit") -> None:
+        super().__init__(message)
 
-class PoolBusy(Exception):
+
+class PoolBusy(ServiceError):
     """No worker became free before the deadline."""
 
+    def __init__(self, message: str = "every query worker stayed busy") -> None:
+        super().__init__(message)
 
-class WorkerCrashed(Exception):
+
+class WorkerCrashed(ServiceError):
     """The worker died while running the job (out of memory, a crash in the store)."""
 
 
@@ -101,13 +109,11 @@ class _OpenStore:
 
 
 def _run_job(job: Job, stores: _OpenStore) -> Reply:
-    from kg_builder.server import execute
-
     try:
-        if job.action == "update":
+        if job.action is execute.update:
             stores.forget()  # a write makes a new generation; read it afresh next time
             return execute.update(**job.params)
-        return getattr(execute, job.action)(stores.get(job.generation), **job.params)
+        return job.action(stores.get(job.generation), **job.params)
     except Exception as exc:  # a bug in one job must not take the worker down
         return Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
 
@@ -255,8 +261,10 @@ class WorkerPool:
     # ---- jobs ----------------------------------------------------------------------------------
     async def run(self, job: Job, timeout: float) -> Reply:
         """Run ``job`` on a worker within ``timeout`` seconds (waiting for a free thread included)."""
-        assert self._loop is not None, "start() the pool first"
+        if self._loop is None:  # an app mounted in another app gets no lifespan of its own: start on first use
+            self.start()
         loop = self._loop
+        assert loop is not None
         pending = _Pending(job, loop.create_future())
         pending.timer = loop.call_later(timeout, self._expire, pending)
         self._waiting.append(pending)
@@ -372,7 +380,7 @@ class WorkerPool:
         running it again could apply it twice; it fails instead.
         """
         for other in reversed(self._take_jobs(worker)):
-            if other.job.action != "update":
+            if other.job.action is not execute.update:
                 self._waiting.appendleft(other)
             else:
                 self._fail(other, WorkerCrashed("stopped with another job that ran past its time limit"))
@@ -388,8 +396,10 @@ class WorkerPool:
 
     async def run_apart(self, job: Job, timeout: float) -> Reply:
         """Run a long housekeeping ``job`` (dataset statistics) on a process of its own, never a pool worker."""
-        assert self._loop is not None, "start() the pool first"
+        if self._loop is None:  # an app mounted in another app gets no lifespan of its own: start on first use
+            self.start()
         loop = self._loop
+        assert loop is not None
         worker = await loop.run_in_executor(None, _Worker)
         worker.watch(loop, self._readable)
         pending = _Pending(job, loop.create_future(), job_id=next(self._ids), worker=worker)

@@ -42,14 +42,28 @@ def split_reference(ref: str) -> tuple[str | None, str]:
     return None, ref.strip()
 
 
-def resolve(ref: str, label: str, items: Sequence[Intervention]) -> tuple[list[int], str | None]:
+class _Index:
+    """The interventions by exact and by folded name, built once per study."""
+
+    def __init__(self, items: Sequence[Intervention]) -> None:
+        self.exact: dict[str, list[int]] = {}
+        self.folded: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            self.exact.setdefault(item.name, []).append(index)
+            self.folded.setdefault(fold(item.name), []).append(index)
+
+    def named(self, name: str) -> list[int]:
+        return self.exact.get(name) or self.folded.get(fold(name), [])
+
+
+def resolve(ref: str, label: str, items: Sequence[Intervention],
+            index: _Index | None = None) -> tuple[list[int], str | None]:
     """The intervention indexes arm ``label``'s reference ``ref`` means, and a problem (or None)."""
+    index = index or _Index(items)
     type_, name = split_reference(ref)
-    named = [i for i, item in enumerate(items) if item.name == name] or [
-        i for i, item in enumerate(items) if fold(item.name) == fold(name)
-    ]
+    named = index.named(name)
     if not named and type_ is not None:  # a name that itself starts "Word: …"
-        named = [i for i, item in enumerate(items) if fold(item.name) == fold(ref)]
+        named = index.named(ref)
     if not named:
         return [], "matches no intervention"
     typed = [i for i in named if items[i].type == type_] if type_ else named
@@ -74,16 +88,17 @@ def link_references(labels_and_refs: Sequence[tuple[str, Sequence[str]]], items:
     interventions (first-seen order, no repeats), and updates ``items`` in place.
     """
     names: list[tuple[str, ...]] = []
+    index = _Index(items)  # names never change below: only arm labels are added
     for position, (label, refs) in enumerate(labels_and_refs):
         linked: list[str] = []
         for ref in refs:
-            found, problem = resolve(ref, label, items)
+            found, problem = resolve(ref, label, items, index)
             if problem is not None:
                 warn(position, ref, problem)
-            for index in found:
-                item = items[index]
+            for at in found:
+                item = items[at]
                 if not any(fold(x) == fold(label) for x in item.arm_labels):
-                    items[index] = replace(item, arm_labels=(*item.arm_labels, label))
+                    items[at] = replace(item, arm_labels=(*item.arm_labels, label))
                 if item.name not in linked:
                     linked.append(item.name)
         names.append(tuple(linked))

@@ -352,22 +352,23 @@ def _no_bonus(entry: _Entry, title: int, frame: int) -> float:
 def _consistency(entries: list[_Entry]) -> Callable[[_Entry, int, int], float]:
     """A bonus for splits shaped like the other entries' best splits in the same cell (their
     titles one piece or more, descriptions and time frames present or not), and for a first
-    piece that other entries share as theirs: a title repeated with different descriptions."""
+    piece that other entries share as theirs: a title repeated with different descriptions.
+    The cell's totals are counted once; each entry takes its own shape out of them."""
     split = [e for e in entries if e.scored]
     shapes = {id(e): e.shape(e.scored[0][1], e.scored[0][2]) for e in split}
+    totals = [sum(shape[feature] for shape in shapes.values()) for feature in range(3)]
     firsts: dict[str, int] = {}
     for e in split:
         firsts[e.pieces[0].text] = firsts.get(e.pieces[0].text, 0) + 1
 
     def bonus(entry: _Entry, title: int, frame: int) -> float:
-        others = [shapes[id(e)] for e in split if e is not entry]
-        score = 0.0
-        if title == 1 and firsts.get(entry.pieces[0].text, 0) > 1:
-            score += _REPEATED_TITLE
+        own = shapes[id(entry)]
+        others = len(split) - 1
+        score = _REPEATED_TITLE if title == 1 and firsts.get(entry.pieces[0].text, 0) > 1 else 0.0
         if others:
-            weight = _CONSISTENCY * min(1.0, len(others) / 3)
+            weight = _CONSISTENCY * min(1.0, others / 3)
             for feature, has in enumerate(entry.shape(title, frame)):
-                share = sum(shape[feature] for shape in others) / len(others)
+                share = (totals[feature] - own[feature]) / others
                 score += weight * (share if has else 1 - share)
         return score
 

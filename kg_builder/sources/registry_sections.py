@@ -174,9 +174,13 @@ def eligibility(study: Study, section: Section) -> None:
         raw = []
     text = "\n".join(criteria_lines).strip()
     values = {label: value for label, value in _pairs([line.strip() for line in raw if line.strip()])}
+    criteria = criteria_from_text(text)
+    if text and not criteria:
+        study.warnings.append("Eligibility Criteria: inclusion and exclusion cannot be told apart (no heading "
+                              "names them); the criteria are kept as text only")
     study.eligibility = Eligibility(
         criteria_text=text or None,
-        criteria=criteria_from_text(text),
+        criteria=criteria,
         min_age=_age(study, values.get("Minimum Eligible Age", "")),
         max_age=_age(study, values.get("Maximum Eligible Age", "")),
         sex=to_code(values.get("Eligible Sex")),

@@ -136,16 +136,16 @@ def named_query(directory: Path, name: str) -> NamedQuery:
     return queries[name]
 
 
-def execute_named(store: Store, query: NamedQuery, values: dict[str, str], **options):
-    """Run ``query`` with ``values`` bound as terms over the union of graphs.
+def execute_named(store: Store, query: NamedQuery, values: dict[str, str], *,
+                  prefixes: dict[str, str] | None = None):
+    """Run ``query`` with ``values`` bound as terms over the union of graphs (``prefixes`` predeclared).
 
     Returns pyoxigraph results; for SELECT, the parameter columns are removed.
-    ``options`` go to ``Store.query`` (e.g. ``default_graph``).
     """
     substitutions = query.substitutions(values)
-    options.setdefault("use_default_graph_as_union", "default_graph" not in options)
     try:
-        result = store.query(query.text, substitutions=substitutions or None, **options)
+        result = store.query(query.text, substitutions=substitutions or None, use_default_graph_as_union=True,
+                             prefixes=prefixes)
     except SyntaxError as exc:
         raise QueryError(f"named query {query.name!r} is not valid SPARQL: {exc}") from exc
     except RuntimeError as exc:

@@ -1,8 +1,8 @@
-"""Run a query on the store and write its results as a table, JSON, CSV or TSV."""
+"""Run a query on the store; its answer, written as a table, JSON, CSV or TSV (a graph as Turtle)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import IO
 
 from pyoxigraph import (
@@ -15,12 +15,12 @@ from pyoxigraph import (
     QueryTriples,
     RdfFormat,
     Store,
+    Triple,
     Variable,
     serialize,
 )
 
-from kg_builder.errors import QueryError
-from kg_builder.store.generations import open_read_only
+from kg_builder.errors import QueryError, UsageError
 from kg_builder.vocab import PREFIXES
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv")
@@ -46,10 +46,6 @@ def query_union(
         raise QueryError(f"invalid SPARQL: {exc}", hint="check the query near the position given") from exc
 
 
-def query_store(store_path: str | Path, text: str, **kwargs) -> QueryResult:
-    return query_union(open_read_only(store_path), text, **kwargs)
-
-
 def _cell(term: object) -> str:
     if term is None:
         return ""
@@ -64,25 +60,63 @@ def solutions_as_rows(solutions: QuerySolutions) -> tuple[list[str], list[list[s
     return columns, [[_cell(row[c]) for c in columns] for row in solutions]
 
 
-def write_results(result: QueryResult, out: IO[bytes], format: str = "table") -> None:
-    """Write ``result``: solutions in ``format``, CONSTRUCT/DESCRIBE triples as Turtle."""
-    if format not in RESULT_FORMATS:
-        raise QueryError(f"unknown result format {format!r}", hint=f"use one of: {', '.join(RESULT_FORMATS)}")
-    if isinstance(result, QueryTriples):
-        triples = list(result)
-        serialize(triples, out, RdfFormat.TURTLE, prefixes=PREFIXES)
-        return
-    if isinstance(result, QueryBoolean):
-        if format == "table":
+class QueryAnswer:
+    """One query's answer: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT, DESCRIBE).
+
+    The answer streams from the store and is read once: :meth:`rows`, :meth:`triples`,
+    iterating, or :meth:`write`.
+    """
+
+    def __init__(self, result: QueryResult) -> None:
+        self.result = result
+
+    @property
+    def kind(self) -> str:
+        """``solutions``, ``boolean`` or ``graph``."""
+        if isinstance(self.result, QueryBoolean):
+            return "boolean"
+        return "graph" if isinstance(self.result, QueryTriples) else "solutions"
+
+    @property
+    def columns(self) -> list[str]:
+        return [v.value for v in self.result.variables] if isinstance(self.result, QuerySolutions) else []
+
+    def __iter__(self) -> Iterator:
+        return iter(self.result)  # QuerySolution or Triple
+
+    def __bool__(self) -> bool:
+        """ASK's answer; for the other kinds, whether there is an answer at all (always true)."""
+        return bool(self.result) if isinstance(self.result, QueryBoolean) else True
+
+    def rows(self) -> list[dict[str, str]]:
+        """SELECT solutions as ``{column: text}`` (IRIs and literal values; unbound columns left out)."""
+        if not isinstance(self.result, QuerySolutions):
+            raise QueryError(f"a {self.kind} answer has no rows", hint="rows() is for SELECT queries")
+        columns = self.columns
+        return [{c: _cell(row[c]) for c in columns if row[c] is not None} for row in self.result]
+
+    def triples(self) -> list[Triple]:
+        if not isinstance(self.result, QueryTriples):
+            raise QueryError(f"a {self.kind} answer has no triples", hint="triples() is for CONSTRUCT and DESCRIBE")
+        return list(self.result)
+
+    def write(self, out: IO[bytes], format: str = "table") -> None:
+        """Write the answer: solutions and booleans in ``format``, a graph as Turtle (``table``, the default)."""
+        if format not in RESULT_FORMATS:
+            raise UsageError(f"unknown result format {format!r}", hint=f"use one of: {', '.join(RESULT_FORMATS)}")
+        result = self.result
+        if isinstance(result, QueryTriples):
+            if format != "table":
+                raise UsageError(f"--format {format} is for SELECT and ASK answers; this query returns a graph",
+                                 hint="leave --format out to print the graph as Turtle")
+            serialize(list(result), out, RdfFormat.TURTLE, prefixes=PREFIXES)
+        elif isinstance(result, QueryBoolean) and format == "table":
             out.write(b"true\n" if bool(result) else b"false\n")
-        else:
+        elif format != "table":
             result.serialize(out, _SERIALIZED[format])
-        return
-    if format != "table":
-        result.serialize(out, _SERIALIZED[format])
-        return
-    columns, rows = solutions_as_rows(result)
-    out.write(format_table(columns, rows).encode("utf-8"))
+        else:
+            columns, rows = solutions_as_rows(result)
+            out.write(format_table(columns, rows).encode("utf-8"))
 
 
 def format_table(columns: list[str], rows: list[list[str]], max_width: int = 60) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 from pyoxigraph import Store
 
-from kg_builder.store.generations import open_read_only
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 
 _CLASSES = (
@@ -23,15 +22,26 @@ _QUERY = (
 )
 
 
-def store_stats(store: Store) -> dict[str, object]:
-    """``{"studies", "graphs", "triples", "classes": {name: count}}``."""
+@dataclass(frozen=True)
+class StoreStats:
+    """Studies, named graphs (the vocabulary's left out), quads and instances per main class."""
+
+    studies: int
+    graphs: int
+    triples: int
+    classes: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"studies": self.studies, "graphs": self.graphs, "triples": self.triples, "classes": self.classes}
+
+    def to_text(self) -> str:
+        lines = [f"studies: {self.studies}", f"named graphs: {self.graphs}", f"triples (quads): {self.triples}"]
+        return "\n".join(lines + [f"  {name}: {count}" for name, count in self.classes.items()]) + "\n"
+
+
+def store_stats(store: Store) -> StoreStats:
     graphs = sum(1 for g in store.named_graphs() if g != VOCABULARY_GRAPH)
-    triples = len(store)
     counts = {c: 0 for c in _CLASSES}
     for row in store.query(_QUERY, use_default_graph_as_union=True):
         counts[row["class"].value.rsplit("#", 1)[1]] = int(row["n"].value)
-    return {"studies": counts["ClinicalTrial"], "graphs": graphs, "triples": triples, "classes": counts}
-
-
-def stats(store_path: str | Path) -> dict[str, object]:
-    return store_stats(open_read_only(store_path))
+    return StoreStats(counts["ClinicalTrial"], graphs, len(store), counts)

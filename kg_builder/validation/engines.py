@@ -19,24 +19,23 @@ When the shapes use SHACL the compiler does not cover, ``sparql`` falls back to 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, Store
 from rdflib.plugins.sparql import processor as _sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg_builder.errors import ValidationError
-from kg_builder.settings import Settings
+from kg_builder.errors import UsageError, ValidationError
+from kg_builder.settings import packaged
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.validation.native import NativeValidator
+from kg_builder.validation.report import StudyValidation, ValidationReport, study_sources
 from kg_builder.validation.sparql import (
     CompiledConstraint,
     UnsupportedShapes,
@@ -44,68 +43,12 @@ from kg_builder.validation.sparql import (
     compile_specs,
     run_compiled,
 )
-from kg_builder.validation.terms import SH, ValidationResult, ox_key, ox_to_rdflib, rdflib_key, report_quads
+from kg_builder.validation.terms import SH, ValidationResult, ox_key, ox_to_rdflib, rdflib_key
 from kg_builder.vocab import ENTITY_GRAPH, RDF_TYPE
 
 ENGINES = ("sparql", "native", "pyshacl", "pyshacl-store")
 _NATIVE_CHUNK = 500  # study graphs per native batch when validating a whole store
 _SH = rdflib.Namespace(SH)
-
-
-# --- results ------------------------------------------------------------------------------------
-
-@dataclass
-class StudyValidation:
-    """The results for one study graph."""
-
-    graph: str
-    results: list[ValidationResult] = field(default_factory=list)
-
-    @property
-    def violations(self) -> list[ValidationResult]:
-        return [r for r in self.results if r.severity == "Violation"]
-
-    @property
-    def conforms(self) -> bool:
-        return not self.violations
-
-
-@dataclass
-class ValidationReport:
-    """What a validation run found, with the counts a summary needs."""
-
-    results: list[ValidationResult]
-    studies: int
-    engine: str
-    seconds: float = 0.0
-    shape_names: dict[str, str] = field(default_factory=dict)  # shape IRI → sh:name
-    note: str | None = None  # e.g. why the requested engine was not used
-
-    @property
-    def conforms(self) -> bool:
-        return not any(r.severity == "Violation" for r in self.results)
-
-    def counts(self) -> dict[str, int]:
-        found = Counter(r.severity for r in self.results)
-        return {s: found.get(s, 0) for s in ("Violation", "Warning", "Info")}
-
-    def by_study(self) -> dict[str, StudyValidation]:
-        studies: dict[str, StudyValidation] = {}
-        for result in self.results:
-            studies.setdefault(result.graph or "", StudyValidation(result.graph or "")).results.append(result)
-        return studies
-
-    def to_turtle(self) -> str:
-        """The W3C SHACL validation report, in Turtle."""
-        quads = report_quads(self.results, self.conforms)
-        prefixes = {"sh": SH, "kgsh": "https://w3id.org/kg-builder/shapes#",
-                    "kg": "https://w3id.org/kg-builder/ontology#"}
-        return serialize([q.triple for q in quads], format=RdfFormat.TURTLE, prefixes=prefixes).decode()
-
-    def raise_for_violations(self) -> None:
-        if not self.conforms:
-            raise ValidationError(f"{self.counts()['Violation']} SHACL violation(s)",
-                                  hint="kg-builder validate --store DIR lists them")
 
 
 # --- shapes -------------------------------------------------------------------------------------
@@ -121,7 +64,7 @@ def shapes_files(shapes_dir: Path) -> list[Path]:
 
 def load_shapes(shapes_dir: str | Path | None = None) -> rdflib.Graph:
     """Every shapes file of ``shapes_dir`` (default: the settings' shapes directory) in one graph."""
-    directory = Path(shapes_dir) if shapes_dir is not None else Settings().shapes_dir
+    directory = Path(shapes_dir) if shapes_dir is not None else packaged("shapes")
     files = shapes_files(directory)
     return _load_shapes(tuple((str(p), p.stat().st_mtime_ns) for p in files))
 
@@ -260,29 +203,24 @@ def _native_studies(store: Store, graphs: list[NamedNode], shapes: rdflib.Graph)
 
 # --- entry points -------------------------------------------------------------------------------
 
-def _open(store_or_path: Store | str | Path) -> tuple[Store, str | None]:
-    if isinstance(store_or_path, Store):
-        return store_or_path, None
-    from kg_builder.store.generations import current_generation, open_read_only
-
-    store = open_read_only(store_or_path)
-    return store, str(current_generation(store_or_path))
-
-
 def validate(
-    store_or_path: Store | str | Path,
+    store: Store,
     shapes_dir: str | Path | None = None,
     *,
     engine: str = "sparql",
     workers: int = 1,
-    raise_on_violation: bool = False,
+    generation: str | Path | None = None,
 ) -> ValidationReport:
-    """Validate every study graph of a store (an open Store or a store directory)."""
+    """Validate every study graph of ``store``; the report says what fails (see ``raise_for_violations``).
+
+    ``generation`` (the store's directory on disk) lets the pyshacl engine run in ``workers`` processes.
+    """
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; one of {', '.join(ENGINES)}")
+        raise UsageError(f"unknown validation engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1, not {workers}")
     started = time.perf_counter()
     shapes = load_shapes(shapes_dir)
-    store, generation = _open(store_or_path)
     graphs = study_graphs(store)
     note = None
     if engine == "sparql":
@@ -299,17 +237,14 @@ def validate(
         if workers > 1 and generation is not None and len(graphs) > workers:
             chunks = [[g.value for g in graphs[i::workers * 4]] for i in range(workers * 4)]
             with ProcessPoolExecutor(workers, initializer=_worker_init,
-                                     initargs=(generation, str(shapes_dir) if shapes_dir else None)) as pool:
+                                     initargs=(str(generation), str(shapes_dir) if shapes_dir else None)) as pool:
                 results = [r for part in pool.map(_worker_run, chunks) for r in part]
         else:
             results = _pyshacl_studies(store, graphs, shapes)
     elif engine == "pyshacl-store":
         results = pyshacl_graph(_rdflib_triples(store.quads_for_pattern(None, None, None, None)), shapes, None)
-    report = ValidationReport(sorted(results), len(graphs), engine, time.perf_counter() - started,
-                              shape_names(shapes), note)
-    if raise_on_violation:
-        report.raise_for_violations()
-    return report
+    return ValidationReport(sorted(results), len(graphs), engine, time.perf_counter() - started,
+                            shape_names(shapes), note, study_sources(store))
 
 
 class StudyValidator:
@@ -323,7 +258,7 @@ class StudyValidator:
     def __init__(self, shapes_dir: str | Path | None = None, ontology_dir: str | Path | None = None,
                  *, engine: str = "native") -> None:
         self.shapes = load_shapes(shapes_dir)
-        self.vocabulary = list(ontology_quads(Path(ontology_dir) if ontology_dir else Settings().ontology_dir))
+        self.vocabulary = list(ontology_quads(Path(ontology_dir) if ontology_dir else packaged("ontology")))
         self.scratch = self._fresh_store()
         self.engine = engine
         self.constraints: list[CompiledConstraint] | None = None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import rdflib
 from pyoxigraph import Literal, NamedNode, Store
 
+from kg_builder.errors import ValidationError
 from kg_builder.validation.terms import SH, ValidationResult, display, ox_key
 from kg_builder.vocab import ENTITY_GRAPH_IRI
 
@@ -44,7 +45,7 @@ _NODE_PARAMS = {"targetClass", "property", "sparql", "name", "message", "severit
 _SELECT_VARS = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?((?:[?$]\w+\s*)+)WHERE", re.I | re.S)
 
 
-class UnsupportedShapes(Exception):
+class UnsupportedShapes(ValidationError):
     """The shapes use SHACL this compiler does not translate; use pyshacl instead."""
 
 
