@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo demo-build test install install-test lint bench clean
+.PHONY: demo demo-build test install install-test lint bench clean vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 $(TEST_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # tests/test_wheel.py builds with the venv's own
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
@@ -52,6 +52,13 @@ lint: $(TEST_STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/build.py
+
+## vendor: refresh the browser libraries of the query and landscape pages from npm (pins: web/package.json and
+## web/package-lock.json) into kg_builder/server/static/vendor/, licenses and MANIFEST.json included. Needs node + npm;
+## the result is committed (package data), node_modules is not.
+vendor:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	node web/vendor.mjs
 
 clean:
 	rm -rf $(DEMO_STORE) $(DEMO_STORE).rejects.tsv .pytest_cache .ruff_cache

@@ -17,7 +17,8 @@ from kg_builder.vocab import DEFAULT_BASE, PREFIXES
 DATA = Path(__file__).parent / "data" / "link"
 OTHER = DATA / "other-trials.ttl"
 SHORT = {"owl:sameAs": PREFIXES["owl"] + "sameAs", "skos:exactMatch": PREFIXES["skos"] + "exactMatch",
-         "skos:closeMatch": PREFIXES["skos"] + "closeMatch"}
+         "skos:closeMatch": PREFIXES["skos"] + "closeMatch", "skos:narrowMatch": PREFIXES["skos"] + "narrowMatch",
+         "skos:broadMatch": PREFIXES["skos"] + "broadMatch"}
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +69,31 @@ def test_similar_labels_never_give_same_as(store_dir: Path) -> None:
 
 
 def test_distractors_link_to_nothing(store_dir: Path) -> None:
-    objects = {x.object.value for x in align(open_read_only(store_dir), [open_other(str(OTHER))])}
+    links = align(open_read_only(store_dir), [open_other(str(OTHER))])
+    objects = {x.object.value for x in links}
     for name in ("trial-0901", "trial-0902", "drug-vitamin-d", "drug-placebo-tablet", "disease-lung-cancer",
-                 "disease-breast-cancer-pain", "disease-solid-tumors", "org-jh-public-health",
-                 "org-roche-diagnostics", "org-research-hospital", "disease-allergic-asthma"):
+                 "disease-breast-cancer-pain", "disease-solid-tumors", "org-roche-diagnostics",
+                 "org-research-hospital", "disease-allergic-asthma"):
         assert "http://trials.example.org/resource/" + name not in objects
+    # a school of our university is a part of it: narrower, never the same organisation nor a close match
+    school = [x for x in links if x.object.value.endswith("org-jh-public-health")]
+    assert [(x.subject.value.rsplit("/", 1)[-1], x.predicate.value.rsplit("#", 1)[-1]) for x in school] == [
+        ("johns-hopkins-university", "narrowMatch")]
+
+
+def test_drug_links_reach_the_other_graphs_drug_nodes_not_its_trials_mentions(store_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    """Another kg-builder graph of the same records, under another base: every drug link of ours points
+    at one of its shared drug nodes (or a vocabulary IRI), never at a trial's mention of a drug."""
+    from kg_builder.settings import Settings
+
+    other_store, dump = tmp_path / "other-store", tmp_path / "other.nq"
+    build([DATA / "records"], other_store, settings=Settings(base="https://other.example.org/id/"))
+    KnowledgeGraph(other_store).export(dump, format="nquads")
+    drug_links = [x for x in align(open_read_only(store_dir), [open_other(str(dump))]) if x.kind == "drug"]
+    assert len(drug_links) >= 20
+    assert not [x.object.value for x in drug_links if "/trial/" in x.object.value]
+    assert not [x.subject.value for x in drug_links if "/trial/" in x.subject.value]
 
 
 def test_other_graph_in_another_syntax_and_min_confidence(store_dir: Path, tmp_path: Path) -> None:
@@ -102,6 +123,29 @@ def test_alignment_graph_stored_replaced_and_exported(store_dir: Path, tmp_path:
     assert len(rows) == len(first.links)
     assert {"subject_id", "predicate_id", "object_id", "mapping_justification", "confidence"} <= set(rows[0])
     assert all(r["mapping_justification"].startswith("semapv:") for r in rows)
+
+
+def test_the_sssom_file_is_read_and_validated_by_sssom_py(store_dir: Path, tmp_path: Path) -> None:
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+    from sssom_schema import EntityTypeEnum
+
+    path = tmp_path / "links.sssom.tsv"
+    links = KnowledgeGraph(store_dir).link([str(OTHER)], sssom=path, store=False).links
+    msdf = parse_sssom_table(path)  # the YAML header parses
+    assert msdf.metadata["mapping_set_id"] == f"{DEFAULT_BASE}{LINKS_GRAPH_KEY}/sssom"
+    assert msdf.metadata["license"].startswith("https://creativecommons.org/")
+    frame = msdf.df
+    assert len(frame) == len(links)
+    entity_types = {e for e in vars(EntityTypeEnum) if not e.startswith("_")}
+    assert set(frame["subject_type"]) <= entity_types and set(frame["object_type"]) <= entity_types
+    prefixes = set(msdf.converter.prefix_map)
+    for column in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
+        for value in frame[column]:  # CURIEs whose prefix the curie_map defines, never full IRIs
+            prefix, _, local = str(value).partition(":")
+            assert prefix in prefixes and local and not local.startswith("//"), value
+    reports = validate(msdf, fail_on_error=False)
+    assert all(report.results == [] for report in reports.values()), reports
 
 
 def test_drug_condition_relation_keeps_arm_role_and_purpose(store_dir: Path) -> None:

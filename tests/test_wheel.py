@@ -116,7 +116,8 @@ def test_build_validate_queries_and_serve(installed) -> None:
                            headers={"Accept": "application/sparql-results+json"}, timeout=30)
         assert answer.status_code == 200, answer.text
         assert answer.json()["results"]["bindings"][0]["phase"]["value"] == "PHASE3"
-        assert httpx.get(url + "/static/app.js", timeout=10).status_code == 200
+        for asset in ("/static/query.js", "/static/vendor/yasgui/yasgui.min.js", "/static/vendor/MANIFEST.json"):
+            assert httpx.get(url + asset, timeout=10).status_code == 200, asset  # the pages' files, vendored ones too
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

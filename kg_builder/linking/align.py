@@ -4,10 +4,10 @@ Other graphs come as RDF files (any syntax pyoxigraph or rdflib reads) or SPARQL
 endpoint URLs. The matching rules are in :mod:`kg_builder.linking.match`. The result
 is an alignment graph, stored in its own named graph of the store
 (:data:`LINKS_GRAPH_KEY` under the base) so it can be dropped or replaced, and
-optionally written as RDF and as an SSSOM TSV.
+optionally written as RDF and as an SSSOM TSV (:mod:`kg_builder.linking.sssom`).
 
-Each link is one direct triple (``ours owl:sameAs|skos:exactMatch|skos:closeMatch
-theirs``) plus a mapping node, reified the OWL-axiom way SSSOM/RDF uses
+Each link is one direct triple (``ours owl:sameAs|skos:exactMatch|skos:closeMatch|
+skos:broadMatch|skos:narrowMatch theirs``) plus a mapping node, reified the OWL-axiom way SSSOM/RDF uses
 (``owl:annotatedSource/Property/Target``), carrying ``sssom:mapping_justification``
 (a semapv term), ``sssom:confidence``, both labels and a comment saying which
 identifier or label decided it. Mapping node IRIs are hashes of the triple: no
@@ -16,21 +16,20 @@ blank nodes, and rerunning gives the same IRIs.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from kg_builder.enrich.explicit import is_placebo
 from kg_builder.errors import InputError, UsageError
-from kg_builder.external_ids import converter
 from kg_builder.iris import IriMinter
 from kg_builder.linking.match import Profile, Similarity, keys, profiles, tokens
+from kg_builder.linking.qualifiers import condition_close, org_hierarchy
 from kg_builder.linking.relations import relation_quads
+from kg_builder.linking.sssom import write_sssom
 from kg_builder.remote.endpoint import RemoteStore
 from kg_builder.vocab import OWL, RDF_TYPE, SKOS, XSD, Namespace
 
@@ -174,13 +173,36 @@ def _concept_links(ours: list[Profile], theirs: list[Profile]) -> list[Link]:
             p = concept_ours[i]
             if p.node.value in decided:
                 continue
-            score = max((sim.score(a, b) for a in p.labels | p.synonyms for b in other.labels | other.synonyms),
-                        default=0.0)
-            if score >= CLOSE_THRESHOLD:
+            link = _similar(p, other, sim)
+            if link is not None:
                 decided.add(p.node.value)
-                links.append(_concept(p, other, round(0.9 * score, 3), "LexicalSimilarityThresholdMatching",
-                                      f"weighted label similarity {score:.2f}", close=True))
+                links.append(link)
     return links
+
+
+def _similar(p: Profile, other: Profile, sim: Similarity) -> Link | None:
+    """Rule 4: similar names. Conditions must agree on their qualifiers (negations, histology, stage);
+    an organisation and a school or hospital of it are broader and narrower, never close; other
+    organisations with merely similar names are not linked."""
+    scored = sorted(((sim.score(a, b), a, b) for a in p.labels | p.synonyms for b in other.labels | other.synonyms),
+                    reverse=True)
+    if p.kind == "organization":
+        for a in sorted(p.labels):
+            for b in sorted(other.labels):
+                if (side := org_hierarchy(a, b)) != 0:
+                    predicate = SKOS.broadMatch if side > 0 else SKOS.narrowMatch
+                    part, whole = (a, b) if side > 0 else (b, a)
+                    return Link(p.node, predicate, other.node, "LexicalMatching", 0.8, p.label, other.label,
+                                p.kind, f"{part!r} names a part of {whole!r}")
+        return None
+    for score, a, b in scored:
+        if score < CLOSE_THRESHOLD:
+            return None
+        if p.kind == "condition" and not condition_close(a, b)[0]:
+            continue
+        return _concept(p, other, round(0.9 * score, 3), "LexicalSimilarityThresholdMatching",
+                        f"weighted label similarity {score:.2f}", close=True)
+    return None
 
 
 def _concept(p: Profile, other: Profile, confidence: float, method: str, comment: str,
@@ -231,32 +253,6 @@ def alignment_quads(links: list[Link], graph: NamedNode, minter: IriMinter) -> l
     return quads
 
 
-def write_sssom(links: list[Link], output: IO[str], base: str) -> None:
-    """The links as an SSSOM TSV: a YAML metadata header (``#`` lines), then one row per link."""
-    curies = converter()
-    prefixes = {"owl": OWL.base, "skos": SKOS.base, "semapv": SEMAPV.base, "kgid": base,
-                **{p: curies.expand(f"{p}:") or "" for p in curies.get_prefixes()}}
-
-    def curie(iri: str) -> str:
-        for prefix, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if namespace and iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
-
-    output.write("# curie_map:\n")
-    for prefix, namespace in sorted(prefixes.items()):
-        if namespace:
-            output.write(f"#   {prefix}: {namespace}\n")
-    output.write(f"# mapping_tool: {TOOL}\n# license: https://creativecommons.org/publicdomain/zero/1.0/\n")
-    writer = csv.writer(output, delimiter="\t", lineterminator="\n")
-    writer.writerow(["subject_id", "subject_label", "predicate_id", "object_id", "object_label",
-                     "mapping_justification", "confidence", "subject_type", "comment"])
-    for link in links:
-        writer.writerow([curie(link.subject.value), link.subject_label, curie(link.predicate.value),
-                         curie(link.object.value), link.object_label, f"semapv:{link.justification}",
-                         f"{link.confidence:.3f}", link.kind, link.comment])
-
-
 @dataclass
 class LinkReport:
     """An alignment: the links, the graph they go in and its quads (links plus derived relations)."""
@@ -291,8 +287,10 @@ class LinkReport:
                                     "semapv": SEMAPV.base})
 
     def write_sssom(self, path: str | Path) -> None:
+        """The links as an SSSOM mapping set (:mod:`kg_builder.linking.sssom`)."""
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            write_sssom(self.links, handle, self.base)
+            write_sssom(self.links, handle, self.base, mapping_set_id=f"{self.base}{LINKS_GRAPH_KEY}/sssom",
+                        tool=TOOL)
 
 
 def link(our_store: Store, others: list[str], *, minter: IriMinter, min_confidence: float = 0.0) -> LinkReport:

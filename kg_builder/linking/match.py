@@ -102,6 +102,7 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
     result = store.query("SELECT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
     assert isinstance(result, QuerySolutions)
     types: dict[str, list[str]] = defaultdict(list)
+    mentions: set[str] = set()  # nodes that mention a drug (a trial's use of it), not the drug
     intervention_types: dict[str, str] = {}
     secondary_edges: list[tuple[str, str]] = []
     for row in result:
@@ -117,6 +118,8 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
         elif isinstance(obj, NamedNode):
             if pname == "interventionType":
                 intervention_types[subject.value] = local_name(obj.value)
+            elif pname == "mentionOf":
+                mentions.add(subject.value)
             elif pname == "secondaryIdentifier":
                 secondary_edges.append((subject.value, obj.value))
             parsed = parse_external(obj.value)
@@ -137,8 +140,10 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
             profile.kind = None  # a site record (facility in a city), not the organisation itself
         if ours and "OrganizationMention" in types.get(iri, ()):
             profile.kind = None  # one record's spelling of its sponsor: the shared organisation stands for it
-        if ours and "DrugMention" in types.get(iri, ()):
-            profile.kind, profile.local = "drug", True
+        elif iri in mentions or any(t.endswith("Mention") for t in types.get(iri, ())):
+            # a trial's mention of a drug (ours or another kg-builder graph's): the drug is the node it
+            # mentions; ours may stand in for a drug when a graph has no drug nodes, theirs never does
+            profile.kind, profile.local = ("drug", True) if ours else (None, True)
         if ours and "Intervention" in types.get(iri, ()):
             # study-local: a drug only when the registry says so; never more than a close match
             profile.kind = "drug" if intervention_types.get(iri) in ("DRUG", "BIOLOGICAL") else None

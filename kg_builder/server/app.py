@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -25,6 +25,7 @@ from starlette.middleware.cors import CORSMiddleware
 from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
+from kg_builder.server.browse import STATIC, add_browse_routes, entity_view
 from kg_builder.server.cors import cors_options
 from kg_builder.server.errors import (
     HttpError,
@@ -35,13 +36,10 @@ from kg_builder.server.errors import (
 )
 from kg_builder.server.fast_path import FastPath
 from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
-from kg_builder.server.pages import EntityView, message_page, resource_href
+from kg_builder.server.pages import description_page, message_page, wants_html
 from kg_builder.server.service import Service
 from kg_builder.settings import ServerSettings, Settings
 from kg_builder.store.generations import current_generation
-from kg_builder.vocab import sparql_prefixes
-
-STATIC = Path(__file__).parent / "static"
 
 
 def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:
@@ -102,18 +100,9 @@ async def _pass_to_body_limit(_request: Request, exc: Exception) -> Response:
 
 
 def _add_pages(app: FastAPI, service: Service) -> None:
-    view = EntityView(link=lambda iri: service.local_path(iri) or resource_href(iri),
-                      is_local=service.is_local)
+    view = entity_view(service)
 
-    @app.get("/", include_in_schema=False)
-    def query_page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
-
-    @app.get("/config.json", include_in_schema=False)
-    def page_config() -> dict:
-        """What the query page needs: prefixes to preload, the base, the limits."""
-        return {"prefixes": sparql_prefixes(), "base": service.base, "max_rows": service.limits.max_rows,
-                "timeout": service.limits.timeout}
+    add_browse_routes(app, service)
 
     @app.get("/health", tags=["service"])
     def health() -> JSONResponse:
@@ -158,12 +147,20 @@ def _add_pages(app: FastAPI, service: Service) -> None:
 
     @app.get("/.well-known/void", tags=["service"])
     async def void(request: Request, format: str | None = None) -> Response:
-        fmt = neg.choose(request.headers.get("accept"), format, neg.GRAPH_FORMATS, neg.TURTLE)
+        """VoID of the dataset: RDF for clients, a page for browsers."""
+        accept = request.headers.get("accept")
+        html = wants_html(accept, format, neg.GRAPH_FORMATS)
+        fmt = neg.TURTLE if html else neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
         if fmt is None:
             raise HttpError(406, "not-acceptable", "VoID is served as Turtle, N-Triples, JSON-LD or RDF/XML")
         root = str(request.base_url)
         body = await service.void(dataset_iri=root + ".well-known/void#dataset", endpoint=root + "sparql",
-                            fmt=fmt.name)
+                                  fmt=fmt.name)
+        if html:
+            formats = [(f.name, f"/.well-known/void?format={f.aliases[0]}") for f in neg.GRAPH_FORMATS]
+            return HTMLResponse(description_page(view, "The dataset (VoID)", "What this endpoint serves: its size, "
+                                                 "classes and links to other datasets, in the VoID vocabulary.",
+                                                 body, formats), headers={"Vary": "Accept"})
         return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
     # Last: IRIs minted under the base resolve at the base's path on this server.

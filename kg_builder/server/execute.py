@@ -71,8 +71,11 @@ def run_query(
     named_graphs: list[str] | None = None,
     substitutions: dict | None = None,
 ) -> Reply:
-    """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``)."""
-    options: dict = {}
+    """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
+
+    The project's prefixes are predeclared, as ``kg-builder query`` does (the query page relies on it).
+    """
+    options: dict = {"prefixes": PREFIXES}
     if default_graphs:
         options["default_graph"] = [DefaultGraph() if g == "" else NamedNode(g) for g in default_graphs]
     elif union:

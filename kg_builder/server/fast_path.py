@@ -57,7 +57,8 @@ class FastPath:
         path, method = scope["path"], scope["method"]
         if path == _SPARQL and method in _SPARQL_METHODS:
             named = None
-        elif path.startswith(_NAMED) and method == "GET" and path[len(_NAMED):] and "/" not in path[len(_NAMED):]:
+        elif path.startswith(_NAMED) and method == "GET" and path[len(_NAMED):] and "/" not in path[len(_NAMED):] \
+                and not _wants_page(scope):
             named = path[len(_NAMED):]  # what the route /queries/{name} matches (the path comes decoded)
         else:
             await self.app(scope, receive, send)
@@ -142,6 +143,12 @@ def _read(scope: Scope, headers: dict[bytes, bytes], body: bytes) -> protocol.Pr
         return None  # updates, and the 415 for what no handler reads
     asked = protocol.read_post(media, body, scope["query_string"].decode())
     return asked if asked.query is not None and asked.update is None else None
+
+
+def _wants_page(scope: Scope) -> bool:
+    """Perhaps a browser asking for a named query's page: left to the app's route, which negotiates for real."""
+    accept = next((v for k, v in scope["headers"] if k == b"accept"), None)
+    return b"html" in scope["query_string"] or (accept is not None and b"html" in accept)
 
 
 def _text(value: bytes | None) -> str | None:

@@ -7,10 +7,11 @@ a change to one is a change to the other.
 from __future__ import annotations
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from kg_builder.server import execute, protocol
+from kg_builder.server import execute, pages, protocol
 from kg_builder.server import negotiation as neg
+from kg_builder.server.browse import entity_view
 from kg_builder.server.dataset import service_description
 from kg_builder.server.errors import HttpError
 from kg_builder.server.service import Service
@@ -34,16 +35,20 @@ def _media_type(request: Request) -> str:
 def add_sparql_routes(app: FastAPI, service: Service) -> None:
     def describe_service(request: Request, format: str | None) -> Response:
         accept = request.headers.get("accept")
-        fmt = neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
-        # a browser asking for the endpoint itself wants the query page, not Turtle
-        if not format and neg.negotiate(accept, (neg.HTML, *neg.GRAPH_FORMATS), neg.TURTLE) is neg.HTML:
-            return RedirectResponse("/", status_code=303)
+        html = pages.wants_html(accept, format, neg.GRAPH_FORMATS)
+        fmt = neg.TURTLE if html else neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE)
         if fmt is None:
             raise HttpError(406, "not-acceptable", "the service description is served as RDF",
                             hint="acceptable: " + ", ".join(f.media_type for f in neg.GRAPH_FORMATS))
         root = str(request.base_url)
         body = service_description(root + "sparql", root + ".well-known/void",
                                    allow_update=service.limits.allow_update, fmt=fmt.name)
+        if html:  # a browser at the endpoint's address: what it is, and the way to the query page
+            formats = [(f.name, f"/sparql?format={f.aliases[0]}") for f in neg.GRAPH_FORMATS]
+            return HTMLResponse(pages.description_page(
+                entity_view(service), "The SPARQL endpoint", 'This is the SPARQL 1.1 endpoint; send it queries, '
+                'or write them in <a href="/">the query page</a>. Its service description:', body, formats),
+                headers={"Vary": "Accept"})
         return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
     # parameters read straight from the query string (documented in _GET_PARAMETERS), as the fast path reads
@@ -71,9 +76,11 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
             asked.query, accept=request.headers.get("accept"), format=asked.format,
             default_graphs=asked.default_graphs, named_graphs=asked.named_graphs))
 
-    @app.get("/queries", tags=["named queries"])
-    def list_queries(request: Request) -> list[dict]:
-        """The named queries with their descriptions and parameters."""
+    @app.get("/queries", tags=["named queries"], response_model=list[dict])
+    def list_queries(request: Request, format: str | None = None) -> list[dict] | HTMLResponse:
+        """The named queries with their descriptions and parameters (JSON; a page for browsers)."""
+        if pages.wants_html(request.headers.get("accept"), format, (neg.RESULTS_JSON,)):
+            return HTMLResponse(pages.named_queries_page(service.named_queries.values()), headers={"Vary": "Accept"})
         root = str(request.base_url).rstrip("/")
         return [
             {"name": q.name, "title": q.title, "description": q.description, "url": f"{root}/queries/{q.name}",
@@ -85,6 +92,8 @@ def add_sparql_routes(app: FastAPI, service: Service) -> None:
     @app.get("/queries/{name}", tags=["named queries"])
     async def run_named(request: Request, name: str, format: str | None = None) -> Response:
         """Run a named query; its parameters come from the query string and are bound as RDF terms."""
+        if pages.wants_html(request.headers.get("accept"), format, neg.RESULT_FORMATS):
+            return HTMLResponse(pages.named_query_page(service.named_query(name)), headers={"Vary": "Accept"})
         values = {k: v for k, v in request.query_params.items() if k not in protocol.RESERVED}
         text, substitutions = service.bind_named(name, values)
         return service.respond(await service.query_reply(text, accept=request.headers.get("accept"), format=format,

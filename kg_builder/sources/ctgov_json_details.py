@@ -166,6 +166,8 @@ def _references(reader: JsonReader, study: Study, module: Obj) -> None:
         reference = Reference(reader.code(item, "type", q), pmid, reader.text(item, "citation", q), tuple(retractions))
         if reference.pmid or reference.citation:
             d.references.append(reference)
+        else:
+            reader.warn(q, "reference without a PubMed id or a citation, left out", item)
     for i, item in reader.objs(module, "seeAlsoLinks", p):
         q = f"{p}.seeAlsoLinks[{i}]"
         if (url := reader.code(item, "url", q)) is not None:

@@ -94,6 +94,8 @@ def read_details(study: Study, root: ET.Element) -> None:
             reference = Reference(kind, _pmid(study, xml_text(node, "PMID"), f"{tag}/PMID"), xml_text(node, "citation"))
             if reference.pmid or reference.citation:
                 d.references.append(reference)
+            else:
+                study.warnings.append(f"{tag}: reference without a PubMed id or a citation, left out")
     d.see_also = [WebLink(url, xml_text(n, "description")) for n in root.findall("link") if (url := xml_text(n, "url"))]
     d.available_ipds = [AvailableIpd(xml_text(n, "doc_type"), xml_text(n, "doc_id"), xml_text(n, "doc_url"),
                                      xml_text(n, "doc_comment")) for n in root.findall("study_docs/study_doc")]
