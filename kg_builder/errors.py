@@ -6,6 +6,7 @@ hint, exit 2 for the user's mistakes, 1 otherwise; the server: the JSON error sh
     KgBuilderError
     ├── InputError                an input path or stream cannot be read (missing, unreadable, wrong type)
     ├── StoreError                the store cannot be opened, locked or swapped
+    │   └── GraphFailed           (remote.push) one graph still failed transiently after every retry
     ├── QueryError                a query is malformed, unknown, or given bad parameters
     ├── ValidationError           shapes cannot be loaded (a bad graph is a report, not an error)
     │   ├── UnsupportedShapes     (validation.sparql) shapes the compiled engines cannot run: pyshacl does

@@ -14,7 +14,7 @@ import re
 
 from pyoxigraph import Literal, NamedNode
 
-from kg_builder.external_ids import external_iris, mesh_id
+from kg_builder.external_ids import external_iris
 from kg_builder.mapping import shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.organizations import _contact
@@ -22,7 +22,7 @@ from kg_builder.mapping.results import count
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import MeshTerm, PartialDate, Study
 from kg_builder.model_record import DatedEvent, MeshTree
-from kg_builder.vocab import KG, MESH, SCHEMA, SKOS, XSD, concept
+from kg_builder.vocab import KG, SCHEMA, SKOS, XSD, concept
 
 _CODE = re.compile(r"^[A-Za-z0-9_]+$")
 _OVERSIGHT = (("has_dmc", KG.hasDataMonitoringCommittee), ("fda_regulated_drug", KG.fdaRegulatedDrug),
@@ -43,9 +43,13 @@ def shared_fact(out: QuadSink, subject: NamedNode, predicate: NamedNode, obj: Na
         out.entities.add(subject, predicate, obj)
 
 
-def mesh_node(descriptor: str) -> NamedNode:
-    """The MeSH descriptor's IRI, as the core mapper mints it for the study's own MeSH terms (NLM's form)."""
-    return MESH[mesh_id(descriptor)]
+def mesh_node(descriptor: str, out: QuadSink) -> NamedNode | None:
+    """The MeSH descriptor's IRI, as the core mapper mints it for the study's own MeSH terms; None
+    with a warning when the record's id is no MeSH identifier."""
+    node = terms.mesh(descriptor)
+    if node is None:
+        out.warnings.append(f"MeSH tree: id {descriptor[:40]!r} is not a MeSH identifier; left out")
+    return node
 
 
 def _flag(out: QuadSink, node: NamedNode, predicate: NamedNode, value: bool | None) -> None:
@@ -126,12 +130,15 @@ def _tree(kind: str, meshes: list[MeshTerm], tree: MeshTree, ctx: MappingContext
     ancestor = KG.conditionAncestor if kind == "condition" else KG.interventionAncestor
     nodes = []
     for descriptor, term in tree.ancestors:
-        mesh = shared.mesh(out.entities, descriptor, term)
+        mesh = mesh_node(descriptor, out)
+        if mesh is None:
+            continue
+        shared.mesh(out.entities, descriptor, term)  # NLM's heading for it, in the entity graph, once
         nodes.append(mesh)
         out.add(ctx.study, ancestor, mesh)
     if len(meshes) == 1:  # the ancestors of the study's only descriptor are that descriptor's own
-        own = mesh_node(meshes[0].id)
-        for mesh in nodes:
+        own = terms.mesh(meshes[0].id)  # an odd id was warned about with the study's own MeSH terms
+        for mesh in nodes if own is not None else ():
             shared_fact(out, own, KG.meshAncestor, mesh)
     leaf_predicate = KG.conditionBrowseLeaf if kind == "condition" else KG.interventionBrowseLeaf
     for k, leaf in enumerate(tree.leaves):

@@ -31,12 +31,12 @@ from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
 from kg_builder.enrich.payloads import PAYLOAD_CLASS_LABELS, Payload
 from kg_builder.enrich.places import country_name, geonames_city
 from kg_builder.enrich.profile import DrugProfile, drug_profile
-from kg_builder.external_ids import external_iris, mesh_id
+from kg_builder.external_ids import external_iris
 from kg_builder.iris import IriMinter, name_key, normalize_label
 from kg_builder.mapping import terms
 from kg_builder.mapping.entities import EntitySink
 from kg_builder.mapping.sink import QuadSink
-from kg_builder.vocab import DCTERMS, KG, MESH, RDFS, SCHEMA, SKOS, concept
+from kg_builder.vocab import DCTERMS, KG, RDFS, SCHEMA, SKOS, concept
 
 _ID_PREFIX = {"drugbank": "drugbank", "chebi": "chebi", "wikidata": "wikidata", "ncit": "ncit", "atc": "atc"}
 # words a proper name keeps in lower case inside it (English, French, Spanish, Italian, Portuguese, German)
@@ -129,10 +129,11 @@ def condition(minter: IriMinter, facts: EntitySink, name: str) -> NamedNode:
     return node
 
 
-def mesh(facts: EntitySink, identifier: str, heading: str | None) -> NamedNode:
-    """A MeSH descriptor or supplementary concept, by its id in NLM's form, labelled with NLM's heading."""
-    node = MESH[mesh_id(identifier)]
-    if heading and facts.first(node, "label"):
+def mesh(facts: EntitySink, identifier: str, heading: str | None) -> NamedNode | None:
+    """A MeSH descriptor or supplementary concept, by its id in NLM's form, labelled with NLM's heading;
+    None when ``identifier`` is no MeSH identifier (the caller warns)."""
+    node = terms.mesh(identifier)
+    if node is not None and heading and facts.first(node, "label"):
         facts.add(node, RDFS.label, Literal(heading))
     return node
 

@@ -150,7 +150,12 @@ def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     for predicate, meshes in ((KG.conditionMesh, study.condition_meshes),
                               (KG.interventionMesh, study.intervention_meshes)):
         for mesh in meshes:
-            out.add(node, predicate, shared.mesh(out.entities, mesh.id, mesh.term))
+            mesh_node = shared.mesh(out.entities, mesh.id, mesh.term)  # only from a MeSH identifier's own form
+            if mesh_node is None:
+                out.warnings.append(f"MeSH id {mesh.id[:40]!r} is not a MeSH identifier; its term "
+                                    f"{mesh.term[:60]!r} is left out")
+                continue
+            out.add(node, predicate, mesh_node)
 
 
 def _map_provenance(study: Study, ctx: MappingContext, out: QuadSink, build_time: str) -> None:
