@@ -118,3 +118,42 @@ def test_trailing_country_is_a_name_never_a_code() -> None:
 def test_site_parts_are_read_from_their_words(cell: str, expected: tuple) -> None:
     study = _row(locations=cell)
     assert [(s.facility, s.city, s.state, s.zip, s.country) for s in study.sites] == [expected]
+
+
+def _age_row(age: str) -> Study:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["NCT Number", "Study Title", "Age"])
+    writer.writerow(["NCT09990004", "An age case", age])
+    data = out.getvalue().encode()
+    (study,) = iter_records(SourceDocument("ages.csv", lambda: io.BytesIO(data)))
+    assert isinstance(study, Study), study
+    return study
+
+
+# Older downloads write the age limits before the standard age groups; neither may become a code
+# that does not exist ('18_YEARS_TO_75_YEARS').
+@pytest.mark.parametrize(("cell", "low", "high", "groups"), [
+    ("18 Years to 75 Years   (Adult, Older Adult)", (18, "years"), (75, "years"), ("ADULT", "OLDER_ADULT")),
+    ("21 Years and older   (Adult, Older Adult)", (21, "years"), None, ("ADULT", "OLDER_ADULT")),
+    ("up to 16 Years   (Child)", None, (16, "years"), ("CHILD",)),
+    ("3 Months to 12 Years   (Child)", (3, "months"), (12, "years"), ("CHILD",)),
+    ("CHILD, ADULT", None, None, ("CHILD", "ADULT")),
+    ("Older Adult", None, None, ("OLDER_ADULT",)),
+])
+def test_age_cell_limits_and_groups(cell: str, low: tuple | None, high: tuple | None, groups: tuple) -> None:
+    study = _age_row(cell)
+    assert study.eligibility is not None
+    got = study.eligibility
+    assert ((got.min_age.value, got.min_age.unit) if got.min_age else None) == low
+    assert ((got.max_age.value, got.max_age.unit) if got.max_age else None) == high
+    assert got.std_ages == groups
+    assert study.warnings == []
+
+
+@pytest.mark.parametrize("cell", ["18 Years to 65 Years   (Adult, Older Ad", "sometime soon (Adult)"])
+def test_age_cell_that_cannot_be_read_is_a_warning(cell: str) -> None:
+    study = _age_row(cell)
+    assert study.eligibility is not None
+    assert set(study.eligibility.std_ages) <= {"CHILD", "ADULT", "OLDER_ADULT"}
+    assert any(w.startswith("Age:") for w in study.warnings)

@@ -11,7 +11,8 @@ entities and CommonMark escapes, and join several values with ``|``:
 * outcome cells ``title, description, time frame`` — split by :mod:`outcome_text`;
 * Study Design ``Allocation: RANDOMIZED|Intervention Model: PARALLEL|…``;
 * Other IDs: the first is the sponsor's own (org study id), the rest secondary ids;
-* Age holds the standard age groups (``ADULT, OLDER_ADULT``), not limits.
+* Age holds the standard age groups (``ADULT, OLDER_ADULT``); older downloads put the age
+  limits before them (``18 Years to 75 Years   (Adult, Older Adult)``).
 
 Dates may be ISO or re-saved by a spreadsheet as ``4/11/2022``. The download has no
 enrollment type; a study still recruiting gets ESTIMATED (see ``values``).
@@ -43,6 +44,7 @@ from kg_builder.sources.base import ParseResult, SourceDocument, content_hash, i
 from kg_builder.sources.codes import known_codes
 from kg_builder.sources.outcome_text import split_outcome_cell
 from kg_builder.sources.values import (
+    age_cell,
     inferred_enrollment_type,
     parse_date,
     parse_int,
@@ -348,13 +350,12 @@ def build_row(
                 study.warnings.append(f"{key}: not a date, got {text!r}")
             setattr(study, attr, value)
     study.sites = [_site(cell) for cell in _location_cells(get("locations"), study.warnings)]
-    sex, ages = (
-        to_code(get("sex")),
-        tuple(to_code(a) or "" for a in re.split(r"[,|]", get("age") or "") if a.strip()),
-    )
-    if sex or ages:
-        study.eligibility = Eligibility(sex=sex, std_ages=ages)
+    sex = to_code(get("sex"))
+    min_age, max_age, ages = age_cell(get("age"), study.warnings)
+    if sex or ages or min_age or max_age:
+        study.eligibility = Eligibility(sex=sex, std_ages=ages, min_age=min_age, max_age=max_age)
     return study
+
 
 
 def _parties(study: Study, get: Callable[[str], str | None]) -> None:

@@ -12,7 +12,8 @@ import html
 import re
 from collections.abc import Iterable
 
-from kg_builder.model import Criterion, Intervention, PartialDate
+from kg_builder.model import Age, Criterion, Intervention, PartialDate
+from kg_builder.sources.codes import known_codes
 
 # Label spellings whose code is not simply the label upper-cased with "_" for gaps.
 _CODE_ALIASES: dict[str, str] = {
@@ -243,3 +244,43 @@ def canonical_url(url: str | None) -> str | None:
         return url.strip()
     host, slash, path = rest.partition("/")
     return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+_AGE_LIMITS = re.compile(
+    r"^(?:(?P<low>\d+(?:\.\d+)?\s*[A-Za-z]+)\s+(?:to\s+(?P<high>\d+(?:\.\d+)?\s*[A-Za-z]+)|and\s+(?:older|over))"
+    r"|up\s+to\s+(?P<only_high>\d+(?:\.\d+)?\s*[A-Za-z]+))$", re.IGNORECASE)
+
+
+def age_cell(cell: str | None, warnings: list[str]) -> tuple[Age | None, Age | None, tuple[str, ...]]:
+    """A CSV download's Age cell: today's download holds the standard age groups ("ADULT, OLDER_ADULT"); older
+    downloads put the limits before them ("18 Years to 75 Years   (Adult, Older Adult)", "18 Years
+    and older …", "up to 17 Years …"). Limits are read as ages; a group that is no code of the
+    age-group list, and limits that read as neither, are warnings, never codes."""
+    if not cell or not cell.strip():
+        return None, None, ()
+    text = cell.strip()
+    limits, _, groups = text.partition("(")
+    if not groups and not re.search(r"\d", text):
+        limits, groups = "", text  # groups only
+    low = high = None
+    if limits.strip():
+        match = _AGE_LIMITS.match(" ".join(limits.split()))
+        try:
+            if match is None:
+                raise ValueError(limits)
+            low = Age.parse(match["low"]) if match["low"] else None
+            high = Age.parse(match["high"] or match["only_high"]) if (match["high"] or match["only_high"]) else None
+        except ValueError:
+            warnings.append(f"Age: age limits not understood: {limits.strip()!r}; left out")
+            low = high = None
+    known = known_codes("age-group")
+    ages: list[str] = []
+    for item in re.split(r"[,|]", groups.rstrip().removesuffix(")")):
+        code = to_code(item)
+        if not code:
+            continue
+        if known and code not in known:
+            warnings.append(f"Age: {item.strip()!r} is no standard age group; left out")
+        else:
+            ages.append(code)
+    return low, high, tuple(ages)
