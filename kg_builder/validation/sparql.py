@@ -56,6 +56,8 @@ class CompiledConstraint:
     path: str | None  # N-Triples key of the shape's path
     query: str
     sparql_vars: tuple[str, ...] = ()  # for SPARQL constraints: variables a message may quote
+    select: str = ""  # for SPARQL constraints: the SELECT with its prefixes (the native engine plans it)
+    classes: tuple[str, ...] = ()  # for SPARQL constraints: the focus classes, subclasses included
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class _Compiler:
             for prop in sorted(self.g.objects(shape, _SH.property)):
                 self._property(prop, target, classes)
             for constraint in self.g.objects(shape, _SH.sparql):
-                self._sparql(shape, constraint, target)
+                self._sparql(shape, constraint, target, classes)
         return self.out
 
     # --- property shapes ------------------------------------------------------------------------
@@ -254,7 +256,7 @@ class _Compiler:
 
     # --- SPARQL-based constraints ---------------------------------------------------------------
 
-    def _sparql(self, shape, constraint, target: str) -> None:
+    def _sparql(self, shape, constraint, target: str, classes: list[str]) -> None:
         select = str(self.g.value(constraint, _SH.select) or "")
         match = _SELECT_VARS.match(select)
         if not match:
@@ -270,7 +272,8 @@ class _Compiler:
         query = f"{prefixes}SELECT DISTINCT ?g ?this {projected} WHERE {{ {target} GRAPH ?g {{ {select} }} }}"
         self.out.append(CompiledConstraint(
             shape=str(shape), component="SPARQLConstraintComponent", severity=self._severity(shape),
-            message=self._message(shape), path=None, query=query, sparql_vars=names))
+            message=self._message(shape), path=None, query=query, sparql_vars=names, select=prefixes + select,
+            classes=tuple(classes)))
 
 
 def _datatype_ok(datatype) -> str:
