@@ -49,8 +49,9 @@ class _Batch:
     """
 
     def __init__(self, quads: Iterable[Quad], routes: dict[str, int], *, keep: bool) -> None:
-        self.forward: dict[str, defaultdict] = {p: defaultdict(list) for p, how in routes.items() if how & _FORWARD}
-        self.inverse: dict[str, defaultdict] = {p: defaultdict(list) for p, how in routes.items() if how & _INVERSE}
+        # plain dicts: set operations with a plain dict reuse the hashes it keeps
+        self.forward: dict[str, dict] = {p: {} for p, how in routes.items() if how & _FORWARD}
+        self.inverse: dict[str, dict] = {p: {} for p, how in routes.items() if how & _INVERSE}
         tables = {p: (self.forward.get(p), self.inverse.get(p)) for p in routes}
         self.by_class: dict[str, list[tuple]] = defaultdict(list)
         self.graphs: list = []
@@ -73,10 +74,27 @@ class _Batch:
             if found is not None:
                 forward, inverse = found
                 if forward is not None:
-                    forward[key].append(obj)
+                    values = forward.get(key)
+                    if values is None:
+                        forward[key] = [obj]
+                    else:
+                        values.append(obj)
                 if inverse is not None:
-                    inverse[(graph, obj)].append(last_subject)
+                    values = inverse.get(inverse_key := (graph, obj))
+                    if values is None:
+                        inverse[inverse_key] = [last_subject]
+                    else:
+                        values.append(last_subject)
         self._focus: dict[tuple[str, ...], frozenset] = {}
+        self._several: dict[tuple[str, bool], list[tuple]] = {}
+
+    def several(self, predicate: str, inverse: bool) -> list[tuple]:
+        """The (key, values) of ``predicate`` with more than one value."""
+        found = self._several.get((predicate, inverse))
+        if found is None:
+            table = (self.inverse if inverse else self.forward)[predicate]
+            found = self._several[(predicate, inverse)] = [item for item in table.items() if len(item[1]) > 1]
+        return found
 
     def focus(self, classes: tuple[str, ...]) -> frozenset:
         """The (graph, node) pairs typed with one of ``classes`` in their own graph."""
@@ -137,11 +155,11 @@ class NativeValidator:
             focus = batch.focus(spec.classes)
             if focus:
                 checked.append(self._counts(spec, test_ids, focus, batch, results))
-        self._decide({(test_id, value) for having, distinct in checked for test_id in distinct
-                      for value in distinct[test_id]})
-        for (spec, test_ids, having), distinct in checked:
+        self._decide({(test_id, value) for _check, deferred in checked for test_id, values in deferred.items()
+                      for value in values})
+        for (spec, test_ids, having, distinct), _deferred in checked:
             for test_id, test in zip(test_ids, spec.tests, strict=True):
-                self._tests(spec, test_id, test, having, distinct.get(test_id), batch, results)
+                self._tests(spec, test_id, test, having, distinct, batch, results)
         for constraint, plan in self.plans:
             focus = batch.focus(constraint.classes)
             if focus:
@@ -152,65 +170,58 @@ class NativeValidator:
 
     def _counts(self, spec: PropertySpec, test_ids: tuple, focus: frozenset, batch: _Batch,
                 results: list[ValidationResult]) -> tuple[tuple, dict]:
-        """A property shape's count results; the focus nodes with values, and the distinct values each
-        Oxigraph-decided test must judge."""
+        """A property shape's count results; the focus nodes with values and their distinct values, and
+        the distinct values each Oxigraph-decided test must judge."""
         table = (batch.inverse if spec.inverse else batch.forward)[spec.predicate]
+        without = focus.difference(table)  # fast: a set and a plain dict compare by the hashes they keep
         for component, op, limit in spec.counts:
             if op == "<" and limit == 1:  # a node in the table has a value: the common case
-                failing = [key for key in focus if key not in table]
+                failing = without
             elif op == "<":
                 failing = [key for key in focus if len(set(table.get(key, ()))) < limit]
-            else:
-                failing = [key for key, values in table.items()
+            else:  # from a limit of one, through the nodes with several values (found once per predicate)
+                items = batch.several(spec.predicate, spec.inverse) if limit >= 1 else table.items()
+                failing = [key for key, values in items
                            if len(values) > limit and key in focus and len(set(values)) > limit]
             for graph, node in failing:
                 results.append(ValidationResult(batch.graphs[graph].value, ox_key(node), spec.shape, component,
                                                 spec.severity, spec.path, None, spec.message))
-        having: list[tuple] = []
-        distinct: dict[str, set] = {}
-        if spec.tests:
-            # the focus nodes that have values, through the smaller of the two
-            if len(focus) < len(table):
-                having = [(key, values) for key in focus if (values := table.get(key))]
-            else:
-                having = [(key, values) for key, values in table.items() if key in focus]
-            deferred = [test_id for test_id in test_ids if test_id is not None]
-            if deferred and having:
-                values = {value for _key, found in having for value in found}
-                distinct = dict.fromkeys(deferred, values)
-        return (spec, test_ids, having), distinct
+        if not spec.tests or len(without) == len(focus):
+            return (spec, test_ids, (), set()), {}
+        if len(focus) - len(without) == len(table):  # every node with the property is a focus node: common
+            having = table.items()
+            distinct = {value for values in table.values() for value in values}
+        else:
+            having = [(key, table[key]) for key in focus.difference(without)]
+            distinct = {value for _key, values in having for value in values}
+        return (spec, test_ids, having, distinct), dict.fromkeys([i for i in test_ids if i is not None], distinct)
 
-    def _tests(self, spec: PropertySpec, test_id: str | None, test: ValueTest, having: list[tuple],
-               distinct: set | None, batch: _Batch, results: list[ValidationResult]) -> None:
+    def _tests(self, spec: PropertySpec, test_id: str | None, test: ValueTest, having, distinct: set,
+               batch: _Batch, results: list[ValidationResult]) -> None:
         """One value test over the focus nodes with values: judged once per distinct value (per graph and
         value for ``sh:class``), then reported for each node holding a failing value."""
-        if not having:
+        if not distinct:
             return
         if test_id is not None:
             decided = self._decided
             failing = {value for value in distinct if decided[(test_id, value)]}
-            fails = failing.__contains__
+        elif test.native[0] == "class":
+            # a value is an instance when typed in its own graph (with a class or a subclass) or in the vocabulary
+            arg, vocabulary = test.native[1], self.vocabulary_types
+            pairs = {(graph, value) for (graph, _node), values in having for value in values}
+            failing_pairs = {(graph, value) for graph, value in pairs.difference(batch.focus(tuple(sorted(arg))))
+                             if not arg.intersection(vocabulary.get(value, ()))}
+            for (graph, node), values in having if failing_pairs else ():
+                for value in dict.fromkeys(values):
+                    if (graph, value) in failing_pairs:
+                        results.append(self._result(batch.graphs[graph], node, value, spec, test))
+            return
         else:
             kind, arg = test.native
-            if kind == "class":
-                members = batch.focus(tuple(sorted(arg)))
-                vocabulary = self.vocabulary_types
-
-                def fails(value, graph=None) -> bool:
-                    return (graph, value) not in members and not arg.intersection(vocabulary.get(value, ()))
-
-                for (graph, node), values in having:
-                    for value in dict.fromkeys(values):
-                        if fails(value, graph):
-                            results.append(self._result(batch.graphs[graph], node, value, spec, test))
-                return
-            failing = {value for _key, values in having for value in values if self._fails_natively(kind, arg, value)}
-            fails = failing.__contains__
-        if not failing:
-            return
-        for (graph, node), values in having:
+            failing = {value for value in distinct if self._fails_natively(kind, arg, value)}
+        for (graph, node), values in having if failing else ():
             for value in dict.fromkeys(values):
-                if fails(value):
+                if value in failing:
                     results.append(self._result(batch.graphs[graph], node, value, spec, test))
 
     @staticmethod

@@ -21,7 +21,8 @@ graph, joined with the focus nodes, DISTINCT). What this module cannot translate
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 import rdflib
 from pyoxigraph import Literal, NamedNode, Quad, Store
@@ -110,6 +111,12 @@ class _Op:
     def rows(self, index: Index, expressions: Expressions) -> list[dict]:
         raise NotImplementedError
 
+    def bgps(self) -> Iterator[_BGP]:
+        """The triple patterns it evaluates (to know which lookups its index needs)."""
+        for child in (getattr(self, "p", None), *getattr(self, "parts", ())):
+            if child is not None:
+                yield from child.bgps()
+
 
 class _Unit(_Op):
     bound = names = frozenset()
@@ -123,14 +130,16 @@ class _BGP(_Op):
     or ``("const", term)``, joined in an order fixed here: each next pattern reached from a bound subject
     (a forward lookup) where it can be, from a bound object (an inverse lookup) otherwise."""
 
-    def __init__(self, patterns: list[tuple]) -> None:
+    def __init__(self, patterns: list[tuple], *, given: frozenset[str] = frozenset()) -> None:
+        """``given``: variables every row it extends already binds (none: it starts from the empty row)."""
+        self.patterns = patterns
         found: set[str] = set()
         for s, _preds, o, pvar in patterns:
             found |= {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
         self.bound = self.names = frozenset(found)
         objects = {o[1] for _s, _p, o, _v in patterns if o[0] == "var"}
         self.steps: list[tuple[str, tuple]] = []  # ("scan" | "forward" | "inverse", pattern)
-        bound: set[str] = set()
+        bound: set[str] = set(given) | ({G} if given else set())
         todo = list(patterns)
         while todo:
             kind, chosen = _next_step(todo, bound, objects)
@@ -140,8 +149,12 @@ class _BGP(_Op):
             bound |= {G} | {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
         self.inverse = frozenset(p for kind, pattern in self.steps if kind == "inverse" for p in pattern[1])
 
-    def rows(self, index, expressions):
-        rows = [{}]
+    def bgps(self):
+        yield self
+
+    def rows(self, index, expressions, rows: list[dict] | None = None):
+        """Its solutions, or with ``rows`` (binding ``given``), their extensions by its solutions."""
+        rows = rows if rows is not None else [{}]
         for kind, pattern in self.steps:
             if not rows:
                 break
@@ -210,8 +223,8 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
     return out
 
 
-def _key(row: dict, names: tuple[str, ...]) -> tuple:
-    return (row[G], *(row[n] for n in names))
+class _Origin:
+    """A row key no variable can clash with."""
 
 
 class _Join(_Op):
@@ -223,22 +236,45 @@ class _Join(_Op):
         self.shared = tuple(sorted(shared))
         self.bound = left.bound if optional else left.bound | right.bound
         self.names = left.names | right.names
+        self.get = itemgetter(G, *self.shared)
+        # triple patterns each reached from the left rows' variables: extend those rows (a lookup per row)
+        # rather than find all their solutions and join (an OPTIONAL label would read every label)
+        self.seeded = None
+        if isinstance(right, _BGP):
+            seeded = _BGP(right.patterns, given=left.bound)
+            if all(kind != "scan" for kind, _pattern in seeded.steps):
+                self.seeded = seeded
+
+    def bgps(self):
+        yield from self.left.bgps()
+        yield from self.right.bgps() if self.seeded is None else (self.seeded,)
 
     def rows(self, index, expressions):
         left = self.left.rows(index, expressions)
         if not left:
             return []
+        if self.seeded is not None:
+            return self._extend(left, index, expressions)
+        get = self.get
         by_key: dict[tuple, list[dict]] = defaultdict(list)
         for row in self.right.rows(index, expressions):
-            by_key[_key(row, self.shared)].append(row)
+            by_key[get(row)].append(row)
         out = []
         for row in left:
-            matches = by_key.get(_key(row, self.shared))
+            matches = by_key.get(get(row))
             if matches:
                 out += [{**row, **other} for other in matches]
             elif self.optional:
                 out.append(row)
         return out
+
+    def _extend(self, left: list[dict], index, expressions) -> list[dict]:
+        if not self.optional:
+            return self.seeded.rows(index, expressions, left)
+        origin = _Origin()  # which left row each extension came from
+        extended = self.seeded.rows(index, expressions, [{**row, origin: i} for i, row in enumerate(left)])
+        found = {row[origin] for row in extended}
+        return extended + [row for i, row in enumerate(left) if i not in found]
 
 
 class _Union(_Op):
@@ -259,15 +295,21 @@ class _Exists(_Op):
         # variable is bound on both sides
         if not shared <= (p.bound & pattern.bound):
             raise Unsupported("EXISTS over a variable that may be unbound")
-        self.p, self.pattern, self.keep, self.shared = p, pattern, keep, tuple(sorted(shared))
+        self.p, self.pattern, self.keep = p, pattern, keep
+        self.get = itemgetter(G, *sorted(shared))
         self.bound, self.names = p.bound, p.names
+
+    def bgps(self):
+        yield from self.p.bgps()
+        yield from self.pattern.bgps()
 
     def rows(self, index, expressions):
         rows = self.p.rows(index, expressions)
         if not rows:
             return rows
-        found = {_key(row, self.shared) for row in self.pattern.rows(index, expressions)}
-        return [row for row in rows if (_key(row, self.shared) in found) == self.keep]
+        get, keep = self.get, self.keep
+        found = {get(row) for row in self.pattern.rows(index, expressions)}
+        return [row for row in rows if (get(row) in found) == keep]
 
 
 class _Members(_Op):
@@ -337,7 +379,6 @@ def _predicates(node) -> tuple[str, ...]:
 class _Compiler:
     def __init__(self) -> None:
         self.predicates: set[str] = set()  # every predicate a plan reads (by subject)
-        self.inverse: set[str] = set()  # the predicates it also reads by object
 
     def op(self, node, restrict: dict[str, frozenset] | None = None) -> _Op:
         """``restrict``: predicate variables a FILTER limits to listed IRIs."""
@@ -385,7 +426,6 @@ class _Compiler:
         bgp = _BGP(patterns)
         for pattern in patterns:
             self.predicates.update(pattern[1])
-        self.inverse |= bgp.inverse
         return bgp
 
     def _filter(self, node) -> _Op:
@@ -529,7 +569,7 @@ class Plan:
         if "this" not in self.projected or "this" not in self.root.bound:
             raise Unsupported("$this not bound by every solution")
         self.predicates = frozenset(compiler.predicates)
-        self.inverse = frozenset(compiler.inverse)
+        self.inverse = frozenset(p for bgp in self.root.bgps() for p in bgp.inverse)
 
     def solutions(self, index: Index, expressions: Expressions, focus: Callable[[object, object], bool]) -> list[dict]:
         """Distinct solutions (graph and projected variables) whose ``$this`` is a focus node of its graph."""
