@@ -8,7 +8,7 @@ DEMO_STORE ?= demo-store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo demo-build test install install-test lint bench clean vendor
+.PHONY: demo demo-build test install install-test lint bench clean vendor fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ test: $(TEST_STAMP)
 	bash .ci/install-browser.sh
 	$(BIN)/ruff check kg_builder tests bench
 	$(BIN)/pytest
+
+## fuzz: the long fuzz run: FUZZ_EXAMPLES mutated real records per layout (FUZZ_LAYOUTS: a pytest -k
+## expression), read = built + rejected and no record over FUZZ_TIME_BOUND CPU seconds; figures at the end.
+## Memory is capped (ulimit -v, KiB) so that a blow-up fails the run instead of the machine.
+FUZZ_EXAMPLES ?= 10000
+FUZZ_TIME_BOUND ?= 1
+FUZZ_LAYOUTS ?= every
+FUZZ_MEMORY ?= 6000000
+fuzz: $(TEST_STAMP)
+	ulimit -v $(FUZZ_MEMORY); KG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KG_FUZZ_TIME_BOUND=$(FUZZ_TIME_BOUND) \
+	  $(BIN)/pytest tests/fuzz -p no:cacheprovider -k "$(FUZZ_LAYOUTS)"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check kg_builder tests bench

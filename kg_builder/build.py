@@ -22,7 +22,7 @@ from kg_builder.iris import IriMinter
 from kg_builder.mapping.study import map_study
 from kg_builder.model import Reject, Study
 from kg_builder.settings import Settings, build_time
-from kg_builder.sources.base import ParseResult, SourceDocument
+from kg_builder.sources.base import ParseResult, SourceDocument, overlong_list
 from kg_builder.sources.detect import FORMATS, detect_format, explain_undetected, parser_for
 from kg_builder.sources.inputs import iter_documents
 from kg_builder.store import generations as store_module
@@ -80,6 +80,10 @@ def iter_parsed(documents: Iterable[SourceDocument], *, format: str | None = Non
             except Exception as exc:  # a parser bug must not stop the other documents
                 yield Reject(doc.name, "file", f"parser failed: {type(exc).__name__}: {exc}", name)
                 break
+            too_long = overlong_list(item) if isinstance(item, Study) else None
+            if too_long:
+                source = item.provenance
+                item = Reject(source.source_file, source.position, too_long, source.format)
             yield item
 
 

@@ -174,6 +174,12 @@ def cmd_push(args: argparse.Namespace) -> int:
           f"deleted {len(report.deleted)}, retries {report.retries}; verified {report.verified}")
     for graph, local, remote in report.mismatches[:10]:
         print(f"  mismatch {graph}: {local} triples here, {remote} on the server", file=sys.stderr)
+    if report.failed:
+        print(f"{len(report.failed)} graphs failed after {args.retries} retries each:", file=sys.stderr)
+        for graph, error in sorted(report.failed.items()):
+            print(f"  failed {graph}: {error}", file=sys.stderr)
+        state = f" --state {args.state}" if args.state else ""
+        print(f"hint: run the same push again{state}: it sends only the failed graphs", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

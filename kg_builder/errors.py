@@ -6,6 +6,7 @@ hint, exit 2 for the user's mistakes, 1 otherwise; the server: the JSON error sh
     KgBuilderError
     ├── InputError                an input path or stream cannot be read (missing, unreadable, wrong type)
     ├── StoreError                the store cannot be opened, locked or swapped
+    │   └── GraphFailed           (remote.push) one graph still failed transiently after every retry
     ├── QueryError                a query is malformed, unknown, or given bad parameters
     ├── ValidationError           shapes cannot be loaded (a bad graph is a report, not an error)
     │   ├── UnsupportedShapes     (validation.sparql) shapes the compiled engines cannot run: pyshacl does
@@ -16,7 +17,7 @@ hint, exit 2 for the user's mistakes, 1 otherwise; the server: the JSON error sh
     │   ├── PoolBusy              (server.worker) no worker became free before the deadline
     │   ├── WorkerCrashed         (server.worker) the worker died while running the query
     │   ├── BodyTooLarge          (server.limits) the request body is over the limit
-    │   └── HttpError             (server.errors) a failure with its HTTP status, as clients see it
+    │   └── HttpError             (server.problems) a failure with its HTTP status, as clients see it
     └── _NothingBuilt             (build) no study was built: aborts the store generation, never escapes build()
 
 A record that cannot be read is not an exception: parsers yield a Reject with its file,

@@ -242,3 +242,19 @@ def test_the_record_prose_in_brackets_and_the_name_it_gives_a_code() -> None:
 def test_an_intervention_description_decides_for_a_code() -> None:
     component = _one("XYZ-1 for Injection", "DRUG", "XYZ-1 is a next-generation TROP2 antibody-drug conjugate.")
     assert (component.name, component.drug_class, component.targets) == ("XYZ-1", "ADC", ("TACSTD2",))
+
+
+# --- what a description says of a code: taken by mouth, degraders, hormone receptors, neoantigens ------
+
+@pytest.mark.parametrize(("description", "cls"), [
+    ("XYZ-2 is an oral, selective KAT6 inhibitor.", "SMALL_MOLECULE"),
+    ("An orally bioavailable menin inhibitor given as tablets", "SMALL_MOLECULE"),
+    ("XYZ-2 is a PROTAC degrader of BRD9", "SMALL_MOLECULE"),
+    ("XYZ-2 is an oral selective estrogen receptor degrader (SERD)", "HORMONAL"),
+    ("A PROTAC targeting the androgen receptor", "HORMONAL"),
+    ("A next-generation androgen receptor antagonist", "HORMONAL"),
+    ("An individualized neoantigen therapy encoded by mRNA", "VACCINE"),
+    ("An oral anti-PD-L1 antibody", "MONOCLONAL_ANTIBODY"),
+])
+def test_descriptions_of_code_named_drugs(description: str, cls: str) -> None:
+    assert _one("XYZ-2", "DRUG", description).drug_class == cls

@@ -31,7 +31,7 @@ def test_every_exception_joins_the_tree_and_is_drawn() -> None:
 
 
 def test_server_errors_keep_their_message_and_hint() -> None:
-    from kg_builder.server.errors import HttpError
+    from kg_builder.server.problems import HttpError
     from kg_builder.server.worker import PoolBusy, QueryTimeout
 
     error = HttpError(503, "timeout", "too slow", hint="add a LIMIT")

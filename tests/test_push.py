@@ -201,3 +201,108 @@ def test_serve_backend_answers_like_the_embedded_store(server: str, store_dir: P
         assert remote_rows == {(r["sponsor"].value, r["trials"].value) for r in embedded}
         refused = httpx.post(live.url + "/sparql", data={"update": "CLEAR ALL"})
         assert refused.status_code in (401, 403)
+
+
+class _FlakyProxy:
+    """A Graph Store in front of ``upstream`` that fails like a sick server: of every request,
+    20% get a 500, 10% a 503 (``Retry-After: 0``), 5% a dropped connection with no answer,
+    and the rest are forwarded. Seeded, so a failing run can be replayed."""
+
+    def __init__(self, upstream: str, *, seed: int) -> None:
+        import http.server
+        import random
+        import threading
+
+        rng, lock, proxy = random.Random(seed), threading.Lock(), self
+        self.faults = {500: 0, 503: 0, "dropped": 0}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    roll = rng.random()
+                fault = 500 if roll < 0.2 else 503 if roll < 0.3 else "dropped" if roll < 0.35 else None
+                if fault is not None:
+                    proxy.faults[fault] += 1
+                if fault == "dropped":  # the connection closes without an answer
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if fault is not None:
+                    self.send_response(fault)
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+                answer = httpx.request(self.command, upstream + self.path, content=body, headers=headers)
+                self.send_response(answer.status_code)
+                for name in ("Content-Type",):
+                    if name in answer.headers:
+                        self.send_header(name, answer.headers[name])
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_PUT = do_POST = do_DELETE = _serve
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _graph_triples(store, graph: NamedNode) -> list[str]:
+    return sorted(str(q.triple) for q in store.quads_for_pattern(None, None, None, graph))
+
+
+def test_push_to_a_flaky_store_reports_failed_graphs_and_resumes_with_only_those(
+        server: str, store_dir: Path, tmp_path: Path):
+    local = open_read_only(store_dir)
+    graphs = sorted(g.value for g in local.named_graphs() if isinstance(g, NamedNode))
+    flaky = _FlakyProxy(server, seed=17)
+    state = tmp_path / "state.json"
+    try:
+        # No retries: about a third of the graphs fail, and the push says exactly which.
+        first = KnowledgeGraph(store_dir).push(flaky.url + "/store", state=state, retries=0, batch_size=4, verify=False)
+        assert first.failed and first.pushed, "the seed should give both outcomes"
+        assert sorted(first.pushed + list(first.failed)) == graphs  # every graph: pushed or named as failed
+        assert not first.ok
+        assert all(("500" in e or "503" in e or "Error" in e) for e in first.failed.values()), first.failed
+        recorded = json.loads(state.read_text())
+        assert sorted(recorded["run"]["done"]) == sorted(first.pushed)
+
+        # Resumed with retries (back-off with jitter): only the failed graphs are sent, and all arrive.
+        second = KnowledgeGraph(store_dir).push(flaky.url + "/store", state=state, retries=8, backoff=0.001)
+        assert sorted(second.pushed) == sorted(first.failed)
+        assert second.skipped == len(first.pushed)
+        assert second.ok and not second.failed and second.verified == len(graphs)
+        assert second.retries > 0 and flaky.faults["dropped"] and flaky.faults[500] and flaky.faults[503]
+        assert json.loads(state.read_text())["run"] is None
+    finally:
+        flaky.close()
+    remote = RemoteStore(server + "/query")  # checked directly, not through the flaky proxy
+    assert sorted(g.value for g in remote.named_graphs()) == graphs
+    for graph in graphs:  # the remote equals the local store, triple for triple
+        assert _graph_triples(remote, NamedNode(graph)) == _graph_triples(local, NamedNode(graph)), graph
+
+
+def test_a_graph_failing_every_retry_is_named_and_the_others_go_on(store_dir: Path, tmp_path: Path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params["graph"].endswith("NCT03377387"):
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(502 if request.url.params["graph"].endswith("vocabulary") else 204)
+
+    report = KnowledgeGraph(store_dir).push("http://127.0.0.1:9/store", state=tmp_path / "s.json", verify=False,
+                                            retries=2, backoff=0.001, transport=httpx.MockTransport(handler))
+    assert sorted(g.rsplit("/", 1)[-1] for g in report.failed) == ["NCT03377387", "vocabulary"]
+    assert "failed 3 times" in report.failed[next(iter(report.failed))]
+    assert len(report.pushed) == _graph_count(store_dir) - 2 and report.retries == 4

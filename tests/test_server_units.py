@@ -9,8 +9,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
-from kg_builder.server.results import to_csv, to_json, to_tsv, to_xml
-from kg_builder.server.sparql import analyze, syntax_error_details
+from kg_builder.server.sparql import analyze, syntax_error_details, with_using
+from kg_builder.server.writers import to_csv, to_json, to_tsv, to_xml
 from kg_builder.vocab import XSD
 
 R, G = neg.RESULT_FORMATS, neg.GRAPH_FORMATS
@@ -32,7 +32,9 @@ R, G = neg.RESULT_FORMATS, neg.GRAPH_FORMATS
         ("application/rdf+xml", G, neg.TURTLE, "rdfxml"),
         ("application/ld+json;q=0.5, text/turtle;q=0.9", G, neg.TURTLE, "turtle"),
         ("application/ld+json;q=0.9, text/turtle;q=0.5", G, neg.TURTLE, "jsonld"),
-        ("text/*", R, neg.RESULTS_JSON, "xml"),  # XML results are also text/xml
+        ("text/*", R, neg.RESULTS_JSON, "csv"),  # a wildcard names a format's own type: not XML as text/xml
+        ("text/*", G, neg.TURTLE, "turtle"),
+        ("text/*;q=0.5, application/sparql-results+json;q=0.4", R, neg.RESULTS_JSON, "csv"),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", R, neg.RESULTS_JSON, "xml"),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", neg.ENTITY_FORMATS, neg.TURTLE, "html"),
         ("text/turtle, */*;q=0.1", neg.ENTITY_FORMATS, neg.TURTLE, "turtle"),
@@ -40,7 +42,9 @@ R, G = neg.RESULT_FORMATS, neg.GRAPH_FORMATS
         ("image/png", R, neg.RESULTS_JSON, None),
         ("text/csv", G, neg.TURTLE, None),
         ("application/sparql-results+json;q=0", R, neg.RESULTS_JSON, None),
-        ("garbage", R, neg.RESULTS_JSON, "json"),
+        ("garbage", R, neg.RESULTS_JSON, "json"),  # a malformed range is disregarded (RFC 9110 §12.5.1)
+        ("a/b/c, text/csv", R, neg.RESULTS_JSON, "csv"),
+        ("TEXT/CSV", R, neg.RESULTS_JSON, "csv"),
     ],
 )
 def test_negotiate(accept, offers, default, expected) -> None:
@@ -63,29 +67,45 @@ def test_format_override(override, offers, expected) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "form", "update", "dataset", "services", "loads"),
+    ("text", "form", "update", "dataset"),
     [
-        ("SELECT * WHERE { ?s ?p ?o }", "SELECT", False, False, (), ()),
-        ("PREFIX ex: <http://ex/>\n# CONSTRUCT in a comment\nask { ?s ?p 'SELECT' }", "ASK", False, False, (), ()),
-        ("BASE <http://b/> DESCRIBE <x>", "DESCRIBE", False, False, (), ()),
-        ('CONSTRUCT { ?s ?p "SERVICE <http://x/>" } WHERE { ?s ?p ?o }', "CONSTRUCT", False, False, (), ()),
-        ("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", "SELECT", False, True, (), ()),
-        ("SELECT * { SERVICE <http://remote/sparql> { ?s ?p ?o } }", "SELECT", False, False,
-         ("http://remote/sparql",), ()),
-        ("select * { service silent ?endpoint { ?s ?p ?o } }", "SELECT", False, False, (None,), ()),
-        ("PREFIX r: <http://remote/>\nSELECT * { SERVICE r:sparql { ?s ?p ?o } }", "SELECT", False, False,
-         ("http://remote/sparql",), ()),
-        ("SELECT ?service WHERE { ?service a ex:service }", "SELECT", False, False, (), ()),
-        ("INSERT DATA { <a> <b> <c> }", None, True, False, (), ()),
-        ("LOAD <http://remote/data.ttl> INTO GRAPH <g>", None, True, False, (), ("http://remote/data.ttl",)),
-        ("PREFIX ex: <http://ex/> DELETE WHERE { ?s ex:p ?o }", None, True, False, (), ()),
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT", False, False),
+        ("PREFIX ex: <http://ex/>\n# CONSTRUCT in a comment\nask { ?s ?p 'SELECT' }", "ASK", False, False),
+        ("# INSERT in a comment ended by a carriage return\rSELECT * {}", "SELECT", False, False),
+        ("BASE <http://b/> DESCRIBE <x>", "DESCRIBE", False, False),
+        ('CONSTRUCT { ?s ?p "FROM <http://x/>" } WHERE { ?s ?p ?o }', "CONSTRUCT", False, False),
+        ("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", "SELECT", False, True),
+        ("SELECT * FROM <http://g/\\u0061> WHERE { ?s ?p ?o }", "SELECT", False, True),
+        ("INSERT DATA { <a> <b> <c> }", None, True, False),
+        ("LOAD <http://remote/data.ttl> INTO GRAPH <g>", None, True, False),
+        ("PREFIX ex: <http://ex/> DELETE WHERE { ?s ex:p ?o }", None, True, False),
     ],
 )
-def test_analyze(text, form, update, dataset, services, loads) -> None:
+def test_analyze(text, form, update, dataset) -> None:
     analysis = analyze(text)
     assert (analysis.form, analysis.is_update, analysis.has_dataset) == (form, update, dataset)
-    assert analysis.services == services
-    assert analysis.loads == loads
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("INSERT { ?s a <k> } WHERE { ?s ?p ?o }", "INSERT { ?s a <k> } USING <http://g/1> USING NAMED <http://g/2> "
+                                                   "WHERE { ?s ?p ?o }"),
+        ("CLEAR ALL ; INSERT DATA { <a:b> <a:c> 'WHERE' } ; DELETE { ?s ?p ?o } INSERT { ?o ?p ?s } # WHERE\r"
+         "WHERE { { SELECT * WHERE { ?s ?p ?o } } }",
+         "CLEAR ALL ; INSERT DATA { <a:b> <a:c> 'WHERE' } ; DELETE { ?s ?p ?o } INSERT { ?o ?p ?s } # WHERE\r"
+         "USING <http://g/1> USING NAMED <http://g/2> WHERE { { SELECT * WHERE { ?s ?p ?o } } }"),
+        ("WITH <http://g/0> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ValueError),
+        ("DELETE { ?s ?p ?o } using <http://g/0> WHERE { ?s ?p ?o }", ValueError),
+        ("DELETE WHERE { ?s ?p ?o }", ValueError),
+    ],
+)
+def test_protocol_dataset_of_an_update(text, expected) -> None:
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            with_using(text, ["http://g/1"], ["http://g/2"])
+    else:
+        assert with_using(text, ["http://g/1"], ["http://g/2"]) == expected
 
 
 def test_syntax_error_position() -> None:

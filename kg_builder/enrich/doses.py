@@ -56,6 +56,7 @@ _INFUSION = re.compile(
     r"(minutes?|mins?|hours?|h)\b|\b(\d+)[- ](minute|min|hour)s? (?:iv |intravenous )?infusion",
     re.IGNORECASE,
 )
+_EVIDENCE_MAX = 1000  # characters of a drug's statement kept whole as each dose's evidence
 _BASIS = {"kg": "BODY_WEIGHT", "m2": "BODY_SURFACE_AREA", "m²": "BODY_SURFACE_AREA",
           "m^2": "BODY_SURFACE_AREA", "m 2": "BODY_SURFACE_AREA", "m": "BODY_SURFACE_AREA"}
 
@@ -126,9 +127,14 @@ def _segment_doses(drug: str, segment: str) -> list[Dose]:
                          infusion_duration=infusion, text=segment.strip())]
         return []
     doses = []
+    whole = segment.strip()
     for index, (start, end, match) in enumerate(amounts):
-        before = segment[amounts[index - 1][1] if index else 0: start]
-        after = segment[end: amounts[index + 1][0] if index + 1 < len(amounts) else len(segment)]
+        window_start = amounts[index - 1][1] if index else 0
+        window_end = amounts[index + 1][0] if index + 1 < len(amounts) else len(segment)
+        before, after = segment[window_start:start], segment[end:window_end]
+        # The evidence is the drug's whole statement when short; in a long one, each dose keeps only
+        # its own stretch (the stretches do not overlap, so evidence grows with the text, not its square).
+        evidence = whole if len(whole) <= _EVIDENCE_MAX else segment[window_start:window_end].strip()
         clause_after = re.split(r";", after)[0]
         phase = None
         if _LOADING.search(before.split(";")[-1]) or _LOADING.search(clause_after.split(",")[0]):
@@ -150,7 +156,7 @@ def _segment_doses(drug: str, segment: str) -> list[Dose]:
             unit = match.group(3).replace("μ", "µ").replace("ug", "µg").replace("mcg", "µg")
             basis = _BASIS.get((match.group(4) or "").lower(), "FLAT")
         doses.append(Dose(drug, amount, amount_max, unit, basis, phase, interval, cycle, cycles, route,
-                          infusion, segment.strip()))
+                          infusion, evidence))
     return doses
 
 

@@ -260,7 +260,9 @@ def _from_record(head: str, context: str) -> tuple[list[tuple[str, str, str]], s
     if len(head) < 3 or head.casefold() not in context.casefold():
         return [], None, None
     name = re.escape(head)
-    for pattern in (rf"([A-Za-z][a-z]{{5,}})\s*\(\s*{name}\s*\)",
+    # The alias starts a word and its letters are taken whole (possessive): tried at every letter of a
+    # long run of letters, "[A-Za-z][a-z]{5,}" rescanned the run each time (quadratic).
+    for pattern in (rf"\b([A-Za-z][a-z]{{5,}}+)\s*\(\s*{name}\s*\)",
                     rf"{name}\s*\(\s*([A-Za-z][a-z]{{5,}})\s*\)"):
         for alias in re.findall(pattern, context, re.IGNORECASE):
             entry = lookup_drug(alias)
@@ -276,7 +278,8 @@ def _from_record(head: str, context: str) -> tuple[list[tuple[str, str, str]], s
         found = explicit.earliest(clause)
         if found:
             return [(found[0], EXPLICIT_RECORD, f"{found[1]} about {head!r} in the record")], None, clause
-    match = re.search(rf"((?:\S+\s+){{1,3}}){name}\b", context, re.IGNORECASE)
+    # Words start after a space and are taken whole: "\S+" tried from every letter of a long word was n².
+    match = re.search(rf"(?<!\S)((?:\S++\s+){{1,3}}){name}\b", context, re.IGNORECASE)
     if match:
         found = explicit.most_specific(match.group(1))
         if found and found[0] not in ("CHEMOTHERAPY", "HORMONAL"):

@@ -51,18 +51,26 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
                 r"gene therapy|\bAAV\d*|adeno-associated|oncolytic|transduced|autologous[\w\s-]*cells",
                 _I), "CELL_GENE_THERAPY", "cell/gene therapy"),
     (_ALLERGEN, "OTHER_BIOLOGIC", "allergen extract"),
-    (re.compile(r"vaccin", _I), "VACCINE", "vaccine"),
+    (re.compile(r"vaccin|\bneoantigen (?:therapy|immunotherapy)|individuali[sz]ed neoantigen", _I),
+     "VACCINE", "vaccine"),
     (re.compile(r"monoclonal antibod|\bmAbs?\b|\bMoAb\b|humani[sz]ed (?:\w+ )?antibod|"
                 r"\bIgG\d?\b[\w\s()-]*antibod", _I), "MONOCLONAL_ANTIBODY", "monoclonal antibody"),
     (re.compile(r"\bantibod(?:y|ies)\b", _I), "MONOCLONAL_ANTIBODY", "antibody"),
     (re.compile(r"chemotherap|cytotoxic", _I), "CHEMOTHERAPY", "chemotherapy"),
     (re.compile(r"androgen deprivation|\bADT\b|endocrine therap|hormon(?:al|e) therap|anti-?androgen|"
-                r"aromatase inhibitor|corticosteroid|glucocorticoid|\bsteroids?\b|\bGnRH\b|\bLHRH\b", _I),
+                r"aromatase inhibitor|corticosteroid|glucocorticoid|\bsteroids?\b|\bGnRH\b|\bLHRH\b|"
+                r"\bSERDs?\b|selective (?:o)?estrogen receptor (?:degrader|modulator|antagonist)|"
+                r"androgen receptor (?:inhibitor|antagonist|degrader|signal(?:l)?ing inhibitor)|\bARPIs?\b|"
+                r"(?:inhibitor|antagonist|degrader|degradation|targeting) of (?:the )?(?:androgen|(?:o)?estrogen) "
+                r"receptors?|targeting (?:the )?(?:androgen|(?:o)?estrogen) receptors?|"
+                r"CYP17(?:A1)? inhibitor", _I),
      "HORMONAL", "hormonal/endocrine therapy"),
     (re.compile(r"small[- ]molecule|(?:tyrosine )?kinase inhibitor|\bTKIs?\b|receptor antagonist|"
                 r"\b(?:PI3K|MEK|BRAF|FGFR|PARP|CDK4/6|AKT|mTOR|ATR|WEE1|JAK|BTK|KRAS|SHP2|IDH|HDAC|"
-                r"proteasome|CD73|A2A)[\w/-]* (?:inhibitor|antagonist)|(?:beta|β)[- ]?agonist|antihistamin",
-                _I),
+                r"proteasome|CD73|A2A)[\w/-]* (?:inhibitor|antagonist)|(?:beta|β)[- ]?agonist|antihistamin|"
+                # taken by mouth: antibodies and cells are not; an oral vaccine or allergen is caught above
+                r"\boral(?:ly)?\b[\w\s,()-]{0,40}?\b(?:inhibitor|antagonist|agonist|degrader|modulator|blocker)s?\b|"
+                r"\bPROTACs?\b|\b(?:targeted )?protein degrader|\bmolecular glue", _I),
      "SMALL_MOLECULE", "small-molecule inhibitor"),
 )
 
@@ -130,10 +138,12 @@ def earliest(text: str) -> tuple[str, str] | None:
         allergen = _ALLERGEN.search(text[start:best[0]] + " " + sentence)
         if allergen:
             return "OTHER_BIOLOGIC", f"matched {allergen.group(0)!r} (an allergen 'vaccine' is an allergen extract)"
-    for pattern, cls, _label in PATTERNS[: best[1]]:
+    for pattern, cls, _label in PATTERNS[: best[1]] if best[2] == "MONOCLONAL_ANTIBODY" else PATTERNS:
         match = pattern.search(text, best[0], end + 40)
         if match and cls in _SPECIFIC_ANTIBODY_FORMS and best[2] == "MONOCLONAL_ANTIBODY":
             return cls, f"matched {match.group(0)!r}"
+        if match and cls in ("HORMONAL", "CHEMOTHERAPY") and best[2] == "SMALL_MOLECULE":
+            return cls, f"matched {match.group(0)!r}"  # "an oral SERD": a hormonal small molecule
     return best[2], f"matched {best[3]!r}"
 
 

@@ -69,6 +69,9 @@ _STEMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
          "small-molecule drug stem"),
     )
 )
+# Every end-anchored stem pattern matches within the last few letters of a word (stem ≤ 12 letters,
+# prefix ≤ 6); searching only the word's tail gives the same answers in linear time.
+_STEM_WINDOW = 64
 _PROTEIN_SECOND_WORD = re.compile(r"^(alfa|beta|gamma|delta|alpha)$")
 
 
@@ -104,8 +107,9 @@ def classify_inn(name: str) -> tuple[str, str] | None:
     for token in tokens:
         if len(token) < 6 or not token.isalpha():
             continue
+        tail = token[-_STEM_WINDOW:]  # stems end the word: "[a-z]{6,}cel$" searched a long word in n² steps
         for pattern, cls, meaning in _STEMS:
-            if pattern.search(token):
+            if pattern.search(token if pattern.pattern.startswith("^") else tail):
                 return cls, f"INN stem ({meaning}): '{token}'"
     return None
 

@@ -116,7 +116,7 @@ def split_components(name: str) -> list[str]:
     """The component texts an intervention name lists (the name itself when it lists one thing)."""
     parts: list[str] = []
     pieces = []
-    for plus_part in split_top(DOSE.sub(" ", name), PLUS_SPLIT):
+    for plus_part in split_top(_squeeze(DOSE.sub(" ", name)), PLUS_SPLIT):
         words = split_top(plus_part, WORD_SPLIT)
         if all(recognisable(w) for w in words):
             pieces.extend(words)
@@ -154,6 +154,11 @@ def _rejoin_construct_parts(pieces: list[str]) -> list[str]:
     return out
 
 
+def _squeeze(text: str) -> str:
+    """Runs of white space as one space (what the split and trailer patterns are linear on)."""
+    return " ".join(text.split())
+
+
 def head_and_aliases(text: str) -> tuple[str, tuple[str, ...]]:
     """The component's own name without doses, formulation words and brackets; bracketed aliases
     that name a drug (a lexicon name, a code name, an INN)."""
@@ -163,12 +168,13 @@ def head_and_aliases(text: str) -> tuple[str, tuple[str, ...]]:
             alias = alias.strip()
             if alias and (lookup_drug(alias) or CODE.fullmatch(alias) or _is_inn(alias)):
                 aliases.append(alias)
-    head = PAREN.sub(" ", text)
+    # Spaces are collapsed after each removal: a pattern led by "\s+" is retried from every space of
+    # a run, so the runs a removal leaves ("(a) (a) …", "10 mg 10 mg …") made it quadratic.
+    head = _squeeze(PAREN.sub(" ", text))
     head = re.sub(r"\s+-\s+.*$", "", head)  # "Abiraterone - Usual"
-    head = DOSE.sub(" ", head)
+    head = _squeeze(DOSE.sub(" ", head))
     head = _TRAILER.sub("", head)
-    head = _NOISE.sub(" ", head)
-    head = re.sub(r"\s+", " ", head).strip(" ,;:-.")
+    head = _squeeze(_NOISE.sub(" ", head)).strip(" ,;:-.")
     sides = [side.strip() for side in head.split("/")]
     if len(sides) == 2 and all(sides):  # "BAY1841788 / darolutamide": one drug, its code and its name
         for code, other in (sides, sides[::-1]):

@@ -95,7 +95,10 @@ def _country_code(name: str) -> str | None:
         pass
     if "(" in name:  # "Turkey (Türkiye)": either the name or the one in parentheses
         outside, _, inside = name.partition("(")
-        return _country_code(outside.strip()) or _country_code(inside.rstrip(") ").strip())
+        inside = inside.split(")", 1)[0]
+        if "(" not in inside:  # one level only: nested brackets are no country (and recursed once per "(")
+            return _country_code(outside.strip()) or _country_code(inside.strip())
+        return None
     # Older records name countries that no longer exist ("Former Serbia and Montenegro"):
     # ISO 3166-3 keeps their withdrawn alpha-2 code (CS), which is what the record meant.
     historic = name.strip()

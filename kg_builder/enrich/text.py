@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
+_SPACED_DASH = re.compile(r" ?- ?")
 # CommonMark escapes the registry writes into free text ("\>= 18", "m\^2", "\[anti-TIGIT\]").
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
@@ -27,9 +28,9 @@ def clean(text: str) -> str:
 def fold(text: str) -> str:
     """Lookup key: cleaned, case-folded, punctuation other than +/-/. turned into spaces."""
     folded = clean(text).casefold()
-    folded = re.sub(r"[^\w+.\-/ ]", " ", folded)
-    folded = re.sub(r"\s*-\s*", "-", folded)
-    return _SPACES.sub(" ", folded).strip(" .,;:-")
+    folded = _SPACES.sub(" ", re.sub(r"[^\w+.\-/ ]", " ", folded))
+    # Spaces collapsed first: "\s*-\s*" retried every start of a long run of spaces (quadratic).
+    return _SPACED_DASH.sub("-", folded).strip(" .,;:-")
 
 
 def compact(text: str) -> str:

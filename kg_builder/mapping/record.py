@@ -22,7 +22,7 @@ from kg_builder.mapping.results import count
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import MeshTerm, PartialDate, Study
 from kg_builder.model_record import DatedEvent, MeshTree
-from kg_builder.vocab import KG, MESH, RDFS, SCHEMA, SKOS, XSD, concept
+from kg_builder.vocab import KG, RDFS, SCHEMA, SKOS, XSD, concept
 
 _CODE = re.compile(r"^[A-Za-z0-9_]+$")
 _OVERSIGHT = (("has_dmc", KG.hasDataMonitoringCommittee), ("fda_regulated_drug", KG.fdaRegulatedDrug),
@@ -44,9 +44,13 @@ def shared_fact(out: QuadSink, subject: NamedNode, predicate: NamedNode, obj: Na
     out.add(subject, predicate, obj)
 
 
-def mesh_node(descriptor: str) -> NamedNode:
-    """The MeSH descriptor's IRI, as the core mapper mints it for the study's own MeSH terms."""
-    return MESH[descriptor]
+def mesh_node(descriptor: str, out: QuadSink) -> NamedNode | None:
+    """The MeSH descriptor's IRI, as the core mapper mints it for the study's own MeSH terms; None
+    with a warning when the record's id is no MeSH identifier."""
+    node = terms.mesh(descriptor)
+    if node is None:
+        out.warnings.append(f"MeSH tree: id {descriptor[:40]!r} is not a MeSH identifier; left out")
+    return node
 
 
 def _flag(out: QuadSink, node: NamedNode, predicate: NamedNode, value: bool | None) -> None:
@@ -127,13 +131,15 @@ def _tree(kind: str, meshes: list[MeshTerm], tree: MeshTree, ctx: MappingContext
     ancestor = KG.conditionAncestor if kind == "condition" else KG.interventionAncestor
     nodes = []
     for descriptor, term in tree.ancestors:
-        mesh = mesh_node(descriptor)
+        mesh = mesh_node(descriptor, out)
+        if mesh is None:
+            continue
         nodes.append(mesh)
         out.add(ctx.study, ancestor, mesh)
         shared_fact(out, mesh, RDFS.label, Literal(term))
     if len(meshes) == 1:  # the ancestors of the study's only descriptor are that descriptor's own
-        own = mesh_node(meshes[0].id)
-        for mesh in nodes:
+        own = terms.mesh(meshes[0].id)  # an odd id was warned about with the study's own MeSH terms
+        for mesh in nodes if own is not None else ():
             shared_fact(out, own, KG.meshAncestor, mesh)
     leaf_predicate = KG.conditionBrowseLeaf if kind == "condition" else KG.interventionBrowseLeaf
     for k, leaf in enumerate(tree.leaves):

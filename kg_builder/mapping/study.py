@@ -15,7 +15,7 @@ from kg_builder.mapping.enrichment import map_enrichment
 from kg_builder.mapping.external_links import map_links
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import KG, MESH, PROV, RDFS, SCHEMA
+from kg_builder.vocab import KG, PROV, RDFS, SCHEMA
 
 _DATES = (
     ("start_date", KG.startDate, KG.startDateType),
@@ -149,7 +149,11 @@ def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     for predicate, meshes in ((KG.conditionMesh, study.condition_meshes),
                               (KG.interventionMesh, study.intervention_meshes)):
         for mesh in meshes:
-            mesh_node = MESH[mesh.id]
+            mesh_node = terms.mesh(mesh.id)  # an IRI is minted only from a MeSH identifier's own form
+            if mesh_node is None:
+                out.warnings.append(f"MeSH id {mesh.id[:40]!r} is not a MeSH identifier; its term "
+                                    f"{mesh.term[:60]!r} is left out")
+                continue
             out.add(node, predicate, mesh_node)
             out.add(mesh_node, RDFS.label, Literal(mesh.term))
 

@@ -1,11 +1,12 @@
-"""Literal constructors shared by the mapping modules (typed, never string-built)."""
+"""Literal and IRI constructors shared by the mapping modules (typed, never string-built)."""
 
 from __future__ import annotations
 
 from pyoxigraph import Literal, NamedNode
 
+from kg_builder.external_ids import local_id
 from kg_builder.model import PartialDate
-from kg_builder.vocab import XSD
+from kg_builder.vocab import MESH, XSD
 
 _DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 
@@ -46,3 +47,10 @@ def datetime(value: str) -> Literal:
 
 def iri(value: str) -> NamedNode:
     return NamedNode(value)
+
+
+def mesh(descriptor: str) -> NamedNode | None:
+    """The MeSH descriptor's IRI, minted only from a MeSH identifier's own form (``D012712``);
+    None for anything else (a record's odd text must become a warning, not an invalid IRI)."""
+    local = local_id("mesh", descriptor)
+    return None if local is None else MESH[local]

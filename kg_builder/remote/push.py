@@ -7,8 +7,11 @@ that replaces that graph. That is all :func:`push` needs:
 
 - batched: graphs go in batches (a few requests in flight at once); the state
   file is written after every batch, so an interruption loses at most one batch;
-- retried: connection errors, timeouts, 408/429/5xx are retried with exponential
-  back-off (``Retry-After`` honoured); any other error stops the push;
+- retried: dropped connections, timeouts, 408/425/429 and every 5xx are retried
+  with exponential back-off and jitter (``Retry-After`` honoured), up to
+  ``retries`` times; a graph still failing then is listed in ``report.failed``
+  with its last error and the push goes on with the others (a resumed push sends
+  only the failed ones); any other error (401, 403, 404 …) stops the push;
 - resumable: the state file records each pushed graph's content hash and triple
   count; a push that stopped part-way resumes where it stopped, and
   ``changed_only`` pushes only graphs whose content changed since the last push
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +43,7 @@ from kg_builder.errors import StoreError, UsageError
 from kg_builder.remote.endpoint import RemoteStore
 from kg_builder.vocab import PROV
 
-_TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+_TRANSIENT_STATUS = {408, 425, 429}  # and every 5xx
 _STATE_VERSION = 1
 
 
@@ -51,10 +55,20 @@ class PushReport:
     retries: int = 0
     verified: int = 0
     mismatches: list[tuple[str, int, int | None]] = field(default_factory=list)  # graph, local, remote
+    # graph → its last error, for graphs still failing after the retries (not pushed, or not deleted)
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches
+        return not self.mismatches and not self.failed
+
+
+class GraphFailed(StoreError):
+    """One graph's request still failed transiently after every retry (the server may do better later)."""
+
+
+def _transient(status: int) -> bool:
+    return status >= 500 or status in _TRANSIENT_STATUS
 
 
 class BearerAuth(httpx.Auth):
@@ -126,23 +140,27 @@ class GraphStoreClient:
         self.retried = 0
 
     def _send(self, method: str, graph: NamedNode, **kwargs) -> httpx.Response:
+        """The first answer that is not transient; GraphFailed when every attempt was."""
+        last = ""
         for attempt in range(self.retries + 1):
+            retry_after = None
             try:
                 response = self.client.request(method, self.url, params={"graph": graph.value}, **kwargs)
-            except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    raise StoreError(f"{method} {graph.value} failed: {exc}", where=self.url) from exc
-                self._wait(attempt, None)
-                continue
-            if response.status_code in _TRANSIENT_STATUS and attempt < self.retries:
-                self._wait(attempt, response.headers.get("retry-after"))
-                continue
-            return response
-        raise AssertionError("unreachable")
+            except httpx.TransportError as exc:  # refused, dropped, reset, timed out
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if not _transient(response.status_code):
+                    return response
+                last = f"{response.status_code} {response.text[:200]}".strip()
+                retry_after = response.headers.get("retry-after")
+            if attempt < self.retries:
+                self._wait(attempt, retry_after)
+        raise GraphFailed(f"{method} {graph.value} failed {self.retries + 1} times, last: {last}", where=self.url)
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
+        """Exponential back-off with jitter (clients that failed together do not retry together)."""
         self.retried += 1
-        delay = self.backoff * (2 ** attempt)
+        delay = self.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         time.sleep(min(delay, 30.0))
@@ -234,29 +252,45 @@ def push(
             report.skipped += 1
             continue
         todo.append((graph, body))
+    def put(item: tuple[NamedNode, bytes]) -> str | None:
+        try:
+            gsp.put(*item)
+        except GraphFailed as exc:
+            return exc.message
+        return None
+
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             for batch in _batches(todo, batch_size):
                 try:
-                    for graph, _ in zip(batch, pool.map(lambda item: gsp.put(*item), batch), strict=True):
-                        count, digest = local[graph[0].value]
-                        state["graphs"][graph[0].value] = {"hash": digest, "triples": count}
-                        state["run"]["done"].append(graph[0].value)
-                        report.pushed.append(graph[0].value)
+                    for (graph, _), error in zip(batch, pool.map(put, batch), strict=True):
+                        if error is not None:
+                            report.failed[graph.value] = error
+                            continue
+                        count, digest = local[graph.value]
+                        state["graphs"][graph.value] = {"hash": digest, "triples": count}
+                        state["run"]["done"].append(graph.value)
+                        report.pushed.append(graph.value)
                         if on_graph:
-                            on_graph(graph[0].value)
+                            on_graph(graph.value)
                 finally:
                     _save_state(state_file, state)
         if changed_only:
             for name in sorted(set(state["graphs"]) - set(local)):
-                gsp.delete(NamedNode(name))
+                try:
+                    gsp.delete(NamedNode(name))
+                except GraphFailed as exc:
+                    report.failed[name] = exc.message  # still in the state: the next push deletes it
+                    continue
                 del state["graphs"][name]
                 report.deleted.append(name)
-        state["run"] = None
+        if not report.failed:
+            state["run"] = None  # else the run stays open: resuming sends only what failed
         _save_state(state_file, state)
-        report.retries = gsp.retried
         if verify:
-            _verify(report, local, gsp, query_url or query_url_for(to), client)
+            _verify(report, {k: v for k, v in local.items() if k not in report.failed}, gsp,
+                    query_url or query_url_for(to), client)
+        report.retries = gsp.retried
     finally:
         client.close()
     return report
@@ -271,7 +305,11 @@ def _verify(report: PushReport, local: dict[str, tuple[int, str]], gsp: GraphSto
         except StoreError:
             counts = None  # not a query endpoint after all: count graph by graph
     for name, (count, _) in sorted(local.items()):
-        remote = counts.get(name) if counts is not None else gsp.count(NamedNode(name))
+        try:
+            remote = counts.get(name) if counts is not None else gsp.count(NamedNode(name))
+        except GraphFailed as exc:
+            report.failed[name] = f"pushed, but its count could not be read back: {exc.message}"
+            continue
         if remote != count and not (count == 0 and remote is None):
             report.mismatches.append((name, count, remote))
         report.verified += 1

@@ -1,10 +1,11 @@
-"""The HTTP application: routes, middleware, and :func:`serve`.
+"""The HTTP application and :func:`serve`.
 
-``create_app(store_path, settings)`` builds a fresh app (no module-level app). No
-handler touches the store: queries run in worker processes (see
-:mod:`kg_builder.server.worker`) and handlers await their pipe, so the event loop is
-never blocked and a slow query holds no thread. Handlers with no store work at all
-are plain ``def``.
+``create_app(store_path, settings)`` builds a fresh server (no module-level app): the SPARQL
+protocol door (:mod:`kg_builder.server.door`) in front of a FastAPI app for everything else,
+inside one CORS layer, one body limit and the access log. No handler touches the store:
+queries run in worker processes (see :mod:`kg_builder.server.worker`) and handlers await
+their pipe, so the event loop is never blocked and a slow query holds no thread. Handlers
+with no store work at all are plain ``def``.
 """
 
 from __future__ import annotations
@@ -20,34 +21,30 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.cors import CORSMiddleware
 
 from kg_builder.errors import KgBuilderError, UsageError
-from kg_builder.server import execute
+from kg_builder.server import execute, openapi, reading
 from kg_builder.server import negotiation as neg
 from kg_builder.server.browse import STATIC, add_browse_routes, entity_view
 from kg_builder.server.cors import cors_options
-from kg_builder.server.errors import (
+from kg_builder.server.door import Endpoint, outer_stack
+from kg_builder.server.limits import BodyTooLarge
+from kg_builder.server.pages import description_page, message_page, wants_html
+from kg_builder.server.problems import (
     HttpError,
     handle_domain_error,
     handle_http_error,
     handle_starlette_http,
     handle_validation_error,
 )
-from kg_builder.server.fast_path import FastPath
-from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
-from kg_builder.server.pages import description_page, message_page, wants_html
 from kg_builder.server.service import Service
 from kg_builder.settings import ServerSettings, Settings
 from kg_builder.store.generations import current_generation
 
 
-def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None) -> FastAPI:
-    """The app over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only).
-
-    :func:`serve` runs it behind :class:`~kg_builder.server.fast_path.FastPath`, which answers SPARQL
-    and named queries ahead of the framework, alike.
-    """
+def create_app(store_path: str | Path, settings: Settings | None = None, *, backend: str | None = None,
+               access_log: bool = True) -> Endpoint:
+    """The server over the store at ``store_path``, or over the SPARQL endpoint ``backend`` (read-only)."""
     settings = settings or Settings()
     if settings.server is None:  # serving is when the server's environment is read
         settings = dataclasses.replace(settings, server=ServerSettings.from_env())
@@ -72,7 +69,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
         description="SPARQL 1.1 Protocol, Graph Store Protocol (read), named queries and linked data "
         "over a clinical-trial knowledge graph.",
         lifespan=lifespan,
-        docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
+        docs_url=None,  # /docs is openapi.install's: Swagger UI served from here, not from a CDN
         redoc_url=None,
     )
     app.state.service = service
@@ -81,17 +78,14 @@ def create_app(store_path: str | Path, settings: Settings | None = None, *, back
     app.add_exception_handler(BodyTooLarge, _pass_to_body_limit)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_starlette_http)
-    cors = cors_options(settings.server)
-    if cors is not None:
-        app.add_middleware(CORSMiddleware, **cors)
-    app.add_middleware(BodyLimitMiddleware, max_body=settings.server.max_body)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
 
     from kg_builder.server import routes
 
-    routes.add_sparql_routes(app, service)
+    routes.add_routes(app, service)
     _add_pages(app, service)
-    return app
+    return outer_stack(app, service, cors=cors_options(settings.server), access_log=access_log)
 
 
 async def _pass_to_body_limit(_request: Request, exc: Exception) -> Response:
@@ -108,17 +102,19 @@ def _add_pages(app: FastAPI, service: Service) -> None:
     def health() -> JSONResponse:
         if service.backend:
             return JSONResponse({"status": "ok", "backend": service.backend, "workers": service.pool.size,
-                                 "idle_workers": service.pool.idle, "stopped_queries": service.pool.killed})
+                                 "idle_workers": service.pool.idle, "stopped_queries": service.pool.killed,
+                                 "outbound": service.outbound()})
         generation = current_generation(service.store_path)
         ok = generation is not None and generation.is_dir()
         return JSONResponse(
             {"status": "ok" if ok else "no-store", "generation": generation.name if ok else None,
              "workers": service.pool.size, "idle_workers": service.pool.idle,
-             "stopped_queries": service.pool.killed},
+             "stopped_queries": service.pool.killed, "outbound": service.outbound()},
             status_code=200 if ok else 503,
         )
 
     async def describe_entity(request: Request, iri: str, format: str | None) -> Response:
+        reading.iri(iri, "iri")
         accept = request.headers.get("accept")
         fmt = neg.choose(accept, format, neg.ENTITY_FORMATS, neg.TURTLE)
         if fmt is None:
@@ -182,12 +178,27 @@ def serve(
     port: int = 8000,
     backend: str | None = None,
     log_level: str = "info",
-    fast_path: bool = True,
+    access_log: bool = True,
 ) -> None:
-    """Run the endpoint of :func:`create_app` until interrupted (``settings.server`` None: the environment's)."""
+    """Run the endpoint of :func:`create_app` until interrupted (``settings.server`` None: the environment's).
+
+    ``access_log``: one line per request in the Common Log Format on standard error.
+    """
+    import logging
+    import sys
+
     import uvicorn
 
-    app = create_app(store_path, settings, backend=backend)
-    # one server process: parallelism and isolation come from the query worker processes
-    asgi = FastPath.over(app) if fast_path else app  # fast_path=False: every request through FastAPI (tests)
-    uvicorn.run(asgi, host=host, port=port, log_level=log_level, access_log=log_level == "debug")
+    from kg_builder.server.access_log import LOGGER
+    from kg_builder.server.http_layer import protocol_class
+
+    if access_log and not LOGGER.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOGGER.addHandler(handler)
+        LOGGER.setLevel(logging.INFO)
+        LOGGER.propagate = False
+    asgi = create_app(store_path, settings, backend=backend, access_log=access_log)
+    # one server process: parallelism and isolation come from the query worker processes; requests the HTTP
+    # parser rejects are answered in the endpoint's error shape (http_layer), not as plain text
+    uvicorn.run(asgi, host=host, port=port, log_level=log_level, access_log=False, http=protocol_class())

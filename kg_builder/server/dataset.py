@@ -9,10 +9,11 @@ from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.vocab import PREFIXES, XSD
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+SH = "http://www.w3.org/ns/shacl#"
 VOID = PREFIXES["void"]
 DCTERMS = PREFIXES["dcterms"]
 _TYPE = NamedNode(PREFIXES["rdf"] + "type")
-_PREFIXES = {**PREFIXES, "sd": SD}
+_PREFIXES = {**PREFIXES, "sd": SD, "sh": SH}
 
 # W3C format IRIs (https://www.w3.org/ns/formats/) for sd:resultFormat
 _FORMAT_IRIS = {
@@ -35,7 +36,10 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD.integer)
 
 
-def service_description(endpoint: str, void_url: str, *, allow_update: bool, fmt: str) -> bytes:
+def service_description(endpoint: str, void_url: str, *, allow_update: bool, allow_service: bool,
+                        prefixes: dict[str, str], base: str, fmt: str) -> bytes:
+    """What the endpoint does, truthfully: federation (SERVICE) only when the operator allows an endpoint,
+    updates only with --allow-update, and the prefixes predeclared in every query (``sh:declare``)."""
     service = _n(endpoint)
     dataset, default_graph = BlankNode(), BlankNode()
     triples = [
@@ -43,7 +47,6 @@ def service_description(endpoint: str, void_url: str, *, allow_update: bool, fmt
         Triple(service, _n(SD + "endpoint"), service),
         Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
         Triple(service, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),
-        Triple(service, _n(SD + "feature"), _n(SD + "BasicFederatedQuery")),
         Triple(service, _n(SD + "defaultDataset"), dataset),
         Triple(dataset, _TYPE, _n(SD + "Dataset")),
         Triple(dataset, _n(SD + "defaultGraph"), default_graph),
@@ -55,6 +58,16 @@ def service_description(endpoint: str, void_url: str, *, allow_update: bool, fmt
     ]
     if allow_update:
         triples.append(Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Update")))
+    if allow_service:
+        triples.append(Triple(service, _n(SD + "feature"), _n(SD + "BasicFederatedQuery")))
+    triples.append(Triple(service, _n(DCTERMS + "description"), Literal(
+        "Every query and update has these prefixes predeclared (sh:declare), as `kg-builder query` does; "
+        f"relative IRIs resolve against the base IRI {base}")))
+    for prefix, namespace in prefixes.items():
+        declaration = BlankNode()
+        triples += [Triple(service, _n(SH + "declare"), declaration),
+                    Triple(declaration, _n(SH + "prefix"), Literal(prefix)),
+                    Triple(declaration, _n(SH + "namespace"), Literal(namespace, datatype=XSD.anyURI))]
     for f in (*RESULT_FORMATS, *GRAPH_FORMATS):
         triples.append(Triple(service, _n(SD + "resultFormat"), _n("http://www.w3.org/ns/formats/"
                                                                    + _FORMAT_IRIS[f.name])))

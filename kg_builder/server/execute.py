@@ -24,8 +24,10 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg_builder.server.results import WRITERS
+from kg_builder.server import outbound
+from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.server.sparql import syntax_error_details
+from kg_builder.server.writers import WRITERS
 from kg_builder.vocab import PREFIXES, XSD
 
 RDF_FORMATS = {
@@ -70,12 +72,20 @@ def run_query(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
     substitutions: dict | None = None,
+    prefixes: dict[str, str] | None = PREFIXES,
+    base_iri: str | None = None,
+    allow_service: tuple[str, ...] = (),
 ) -> Reply:
     """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
 
-    The project's prefixes are predeclared, as ``kg-builder query`` does (the query page relies on it).
+    ``prefixes`` are predeclared (the project's, as in ``kg-builder query``: not sent with every job),
+    ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in
+    ``allow_service`` is refused before anything runs (:mod:`kg_builder.server.outbound`).
     """
-    options: dict = {"prefixes": PREFIXES}
+    refused = outbound.check(query, update=False, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
+    if refused is not None:
+        return refusal(refused)
+    options: dict = {"prefixes": prefixes, "base_iri": base_iri}
     if default_graphs:
         options["default_graph"] = [DefaultGraph() if g == "" else NamedNode(g) for g in default_graphs]
     elif union:
@@ -89,8 +99,9 @@ def run_query(
         kind = "graph" if not isinstance(result, QuerySolutions | QueryBoolean) else "results"
         fmt = formats.get(kind)
         if fmt is None:
-            return Reply.failure(406, "not-acceptable", f"no acceptable media type for a {kind} answer",
-                                 hint="see the formats listed in the service description at GET /sparql")
+            offers = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
+            return Reply.failure(406, "not-acceptable", f"cannot answer a {kind} query in the asked format",
+                                 hint="acceptable: " + ", ".join(f.media_type for f in offers))
         if isinstance(result, QueryBoolean):
             return Reply(format=fmt, body=result.serialize(format=_BOOLEAN_FORMATS[fmt]))
         if isinstance(result, QuerySolutions):
@@ -104,8 +115,15 @@ def run_query(
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        # evaluation errors: a failed SERVICE call, a bad substitution, a type error
-        return Reply.failure(400, "query-failed", f"{type(exc).__name__}: {exc}")
+        # evaluation errors: a failed SERVICE call, a bad substitution, a type error (the engine's message only)
+        return Reply.failure(400, "query-failed", f"the query failed: {exc}")
+
+
+def refusal(refused: outbound.Refusal) -> Reply:
+    shown = f"<{refused.target}>" if refused.target else "an endpoint not written as a full <IRI>"
+    return Reply.failure(403, "remote-refused", f"{refused.keyword} {shown} refused: this endpoint makes no "
+                         "outbound requests", hint="the operator can allow an endpoint with --allow-service IRI "
+                         "(the query must then name it as a full <IRI>)")
 
 
 def _take(items, max_rows: int) -> tuple[list, bool]:
@@ -189,16 +207,25 @@ def _unique(triples):
             yield triple
 
 
-def update(store_path: str, *, text: str | None = None, graph_op: tuple | None = None) -> Reply:
-    """Write a new store generation with a SPARQL Update or a Graph Store write applied."""
+def update(store_path: str, *, text: str | None = None, graph_op: tuple | None = None,
+           prefixes: dict[str, str] | None = PREFIXES, base_iri: str | None = None,
+           allow_service: tuple[str, ...] = ()) -> Reply:
+    """Write a new store generation with a SPARQL Update or a Graph Store write applied.
+
+    A LOAD or SERVICE to an endpoint not in ``allow_service`` is refused before the store is touched.
+    """
     from pyoxigraph import Quad, parse
 
     from kg_builder.store import generations as store_module
 
+    if text is not None:
+        refused = outbound.check(text, update=True, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
+        if refused is not None:
+            return refusal(refused)
     try:
         with store_module.writing(store_path) as writer:
             if text is not None:
-                writer.store.update(text)
+                writer.store.update(text, prefixes=prefixes, base_iri=base_iri)
             elif graph_op is not None:
                 method, name, data, media_type = graph_op
                 target = NamedNode(name) if name else DefaultGraph()
@@ -213,8 +240,8 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
     except SyntaxError as exc:
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)
-    except (OSError, ValueError) as exc:
-        return Reply.failure(400, "update-failed", f"{type(exc).__name__}: {exc}")
+    except (OSError, ValueError, RuntimeError) as exc:  # e.g. CLEAR GRAPH of a graph the store does not hold
+        return Reply.failure(400, "update-failed", f"the update failed: {exc}")
     return Reply(status=204)
 
 

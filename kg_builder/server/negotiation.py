@@ -1,8 +1,9 @@
 """Content negotiation: one pure function over an Accept header, with an explicit default.
 
-Formats are data (name, media types, short names for ``format=``); :func:`negotiate`
-picks the offer the client rates highest, ties going to the order of the offers (the
-server's preference), and answers None when nothing acceptable is on offer (a 406).
+Formats are data (name, media types, short names for ``format=``); the header is read by
+python-mimeparse, and :func:`negotiate` picks the offer the client rates highest, ties going
+to the order of the offers (the server's preference), and answers None when nothing
+acceptable is on offer (a 406).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import mimeparse
 
 
 # eq=False: the formats are the constants below, so identity is equality, and hashing one (part of choose()'s
@@ -53,55 +56,36 @@ ENTITY_FORMATS: tuple[Format, ...] = (TURTLE, HTML, N_TRIPLES, JSON_LD, RDF_XML)
 BY_NAME: dict[str, Format] = {f.name: f for f in (*RESULT_FORMATS, *GRAPH_FORMATS, HTML)}
 
 
-@dataclass(frozen=True, slots=True)
-class _Range:
-    type: str
-    subtype: str
-    q: float
-
-    def matches(self, media_type: str) -> int:
-        """How specifically this range matches (2 exact, 1 type/*, 0 */*), or -1."""
-        main, _, sub = media_type.partition("/")
-        if self.type == "*":
-            return 0
-        if self.type != main:
-            return -1
-        if self.subtype == "*":
-            return 1
-        return 2 if self.subtype == sub else -1
-
-
-def parse_accept(header: str) -> list[_Range]:
+def parse_accept(header: str) -> list[tuple[str, str, dict]]:
+    """The media ranges of an Accept header (python-mimeparse); a malformed range is left out, as RFC 9110
+    §12.5.1 allows, so a garbage header means no preference rather than a refusal."""
     ranges = []
-    for part in header.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if "/" not in media:
-            if media == "*":
-                media = "*/*"
-            else:
+    for part in header.lower().split(","):
+        if part.strip():
+            try:
+                ranges.append(mimeparse.parse_media_range(part))
+            except (ValueError, mimeparse.MimeTypeParseException):
                 continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        main, _, sub = media.lower().partition("/")
-        ranges.append(_Range(main, sub, q))
     return ranges
 
 
-def quality(ranges: Sequence[_Range], fmt: Format) -> float:
-    """The client's rating of ``fmt``: the q of the most specific range matching any of its types."""
-    best_q, best_specificity = 0.0, -1
-    for media_type in fmt.media_types:
-        for rng in ranges:
-            specificity = rng.matches(media_type)
-            if specificity > best_specificity or (specificity == best_specificity and rng.q > best_q):
-                best_q, best_specificity = rng.q, specificity
-    return best_q if best_specificity >= 0 else 0.0
+_EXACT = 110  # mimeparse's fitness of a range naming both the type and the subtype
+
+
+def quality(ranges: Sequence[tuple[str, str, dict]], fmt: Format) -> float:
+    """The client's rating of ``fmt``: the q of the range that fits its media types best.
+
+    A wildcard (``*/*``, ``text/*``) rates a format by its own media type only, never by an alias:
+    ``text/*`` asks for CSV or Turtle, not for SPARQL-results XML because it is also ``text/xml``.
+    """
+    best_q, best_fitness = 0.0, -1.0
+    for index, media_type in enumerate(fmt.media_types):
+        q, fitness = mimeparse.quality_and_fitness_parsed(media_type, ranges)
+        if fitness < 0 or (index > 0 and fitness < _EXACT):
+            continue
+        if fitness > best_fitness:
+            best_q, best_fitness = q, fitness
+    return best_q
 
 
 def negotiate(accept: str | None, offers: Sequence[Format], default: Format) -> Format | None:

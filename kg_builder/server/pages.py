@@ -29,10 +29,14 @@ _LOCAL_SPACES = ("https://w3id.org/kg-builder/",)
 Linker = Callable[[str], str]
 
 
+# names shown for namespaces of the service's self-descriptions (not predeclared in queries)
+_SHOWN = {**PREFIXES, "sd": "http://www.w3.org/ns/sparql-service-description#", "formats": "http://www.w3.org/ns/formats/"}
+
+
 def compact(iri: str) -> str:
     """``kg:phase`` for a known namespace, else the IRI itself."""
     best = ""
-    for prefix, namespace in PREFIXES.items():
+    for prefix, namespace in _SHOWN.items():
         if iri.startswith(namespace) and len(namespace) > len(best) and iri[len(namespace):]:
             best, name = namespace, prefix
     return f"{name}:{iri[len(best):]}" if best else iri
@@ -220,23 +224,49 @@ def _view(term: object) -> dict:
 
 
 def description_page(view: EntityView, title: str, intro: str, body: bytes, formats: list[tuple[str, str]]) -> str:
-    """The Turtle ``body`` (VoID, a service description) as one table per subject, the named subjects first;
-    a blank node is a table of its own, numbered in the order the others lead to it, and linked from them."""
+    """The Turtle ``body`` (VoID, a service description) as one table per subject, the named subjects first.
+
+    A blank node that only states values (a prefix declaration: ``sh:prefix``, ``sh:namespace``) reads inside
+    the row that names it; one that leads further is a table of its own, numbered in the order the others
+    lead to it, and linked from them.
+    """
     by_subject: dict[object, list[Quad]] = {}
     for quad in parse(body, format=RdfFormat.TURTLE):
         by_subject.setdefault(quad.subject, []).append(quad)
+    def row_order(quad: Quad) -> tuple:
+        """By property, then value: a blank node by what it states (its label is random)."""
+        o = quad.object
+        if isinstance(o, BlankNode):
+            stated = tuple((q.predicate.value, str(q.object)) for q in by_subject.get(o, ()))
+            return quad.predicate.value, True, "", stated
+        return quad.predicate.value, False, o.value, ()
+
+    for quads in by_subject.values():
+        quads.sort(key=row_order)
+    inline = {node for node, quads in by_subject.items()
+              if isinstance(node, BlankNode) and not any(isinstance(q.object, BlankNode) for q in quads)}
     order = sorted((s for s in by_subject if not isinstance(s, BlankNode)), key=lambda s: s.value)
     numbers: dict[BlankNode, int] = {}
     for subject in order:  # grows as it goes: blank nodes in the order they are reached
-        for quad in sorted(by_subject.get(subject, ()), key=_row_order):
-            if isinstance(quad.object, BlankNode) and quad.object not in numbers:
+        for quad in by_subject.get(subject, ()):
+            if isinstance(quad.object, BlankNode) and quad.object not in numbers and quad.object not in inline:
                 numbers[quad.object] = len(numbers) + 1
                 order.append(quad.object)
+
+    def cell(term: object) -> str:
+        if term in inline:
+            rows = "".join(f"<tr><td>{view.term(_view(q.predicate))}</td><td>{view.term(_view(q.object))}</td></tr>"
+                           for q in by_subject.get(term, ()))
+            return f'<table class="inline">{rows}</table>'
+        if isinstance(term, BlankNode):
+            return f'<a href="#node-{numbers[term]}">node {numbers[term]} ↓</a>'
+        return view.term(_view(term))
+
     downloads = " · ".join(f'<a href="{escape(href, quote=True)}">{escape(name)}</a>' for name, href in formats)
     parts = [f"<h1>{escape(title)}</h1>", f"<p>{intro}</p>", f'<p class="downloads">As: {downloads}</p>']
     for index, subject in enumerate(order):
-        rows = "".join(f"<tr><td>{view.term(_view(q.predicate))}</td><td>{_cell(view, q.object, numbers)}</td></tr>"
-                       for q in sorted(by_subject.get(subject, ()), key=_row_order))
+        rows = "".join(f"<tr><td>{view.term(_view(q.predicate))}</td><td>{cell(q.object)}</td></tr>"
+                       for q in by_subject.get(subject, ()))
         if isinstance(subject, BlankNode):
             anchor, heading = f"node-{numbers[subject]}", f"Node {numbers[subject]} of this description"
         else:
@@ -246,12 +276,3 @@ def description_page(view: EntityView, title: str, intro: str, body: bytes, form
                      f"<tbody>{rows}</tbody></table></section>")
     return layout(f"{title} — kg_builder", "\n".join(parts))
 
-
-def _row_order(quad: Quad) -> tuple[str, bool, str]:
-    return quad.predicate.value, isinstance(quad.object, BlankNode), getattr(quad.object, "value", "")
-
-
-def _cell(view: EntityView, term: object, numbers: dict[BlankNode, int]) -> str:
-    if isinstance(term, BlankNode):
-        return f'<a href="#node-{numbers[term]}">node {numbers[term]} ↓</a>'
-    return view.term(_view(term))

@@ -20,13 +20,14 @@ from fastapi.responses import Response
 from kg_builder.errors import QueryError
 from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
-from kg_builder.server.errors import HttpError
 from kg_builder.server.execute import Reply
-from kg_builder.server.sparql import analyze
+from kg_builder.server.problems import HttpError
+from kg_builder.server.sparql import analyze, with_using
 from kg_builder.server.worker import REMOTE, Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.settings import Settings
 from kg_builder.store.generations import current_generation
 from kg_builder.store.named_queries import NamedQuery, load_named_queries
+from kg_builder.vocab import PREFIXES
 
 _STATS_LIMIT = 900.0  # seconds for the VoID statistics of one generation (a full scan)
 _OWN_SPACE = "https://w3id.org/kg-builder/"  # ontology and code lists: described in the vocabulary graph
@@ -43,7 +44,10 @@ class Service:
         self.limits = settings.server
         self.base = settings.base
         self.base_path = urlsplit(self.base).path or "/"
-        self.pool = WorkerPool(self.limits.workers, current=self._current_or_none, threads=self.limits.threads)
+        # workers leave the network unless the operator lets queries call out, or the store itself is remote
+        self.pool = WorkerPool(self.limits.workers, current=self._current_or_none, threads=self.limits.threads,
+                               offline=not self.limits.allow_service and not backend)
+        self.prefixes = PREFIXES  # predeclared in every query and update (by the workers), as `kg-builder query` does
         self.named_queries: dict[str, NamedQuery] = (
             load_named_queries(settings.queries_dir) if settings.queries_dir.is_dir() else {}
         )
@@ -101,15 +105,15 @@ class Service:
                         media_type=fmt.content_type if fmt else None, headers=headers)
 
     # ---- SPARQL protocol ------------------------------------------------------------------
-    def check_remote(self, targets: tuple[str | None, ...], what: str) -> None:
-        for target in targets:
-            if target is None or target not in self.limits.allow_service:
-                shown = f"<{target}>" if target else "a variable endpoint"
-                raise HttpError(
-                    403, "remote-refused",
-                    f"{what} {shown} refused: this endpoint makes no outbound requests",
-                    hint="the operator can allow an endpoint with --allow-service IRI",
-                )
+    def outbound(self) -> str:
+        """How outbound requests are kept from happening, for /health."""
+        if self.limits.allow_service or self.backend:
+            return "allowed endpoints only (workers keep the network)"
+        report = self.pool.network
+        if report is None:
+            return "refused (workers starting)"
+        return "refused; workers have no network" if report["offline"] else f"refused; workers keep the network " \
+            f"({report['why']})"
 
     async def query_reply(
         self,
@@ -126,17 +130,12 @@ class Service:
         if analysis.is_update:
             raise HttpError(400, "update-as-query", "this is a SPARQL Update, sent as a query",
                             hint="send updates with POST, as the update form field or application/sparql-update")
-        self.check_remote(analysis.services, "SERVICE")
         formats = {
             "results": neg.choose(accept, format, neg.RESULT_FORMATS, neg.RESULTS_JSON),
             "graph": neg.choose(accept, format, neg.GRAPH_FORMATS, neg.TURTLE),
         }
-        for kind, chosen in formats.items():
-            if chosen is None and (analysis.form is None or analysis.kind == kind):
-                wanted = f"format={format}" if format else f"Accept: {accept}"
-                offers = neg.RESULT_FORMATS if kind == "results" else neg.GRAPH_FORMATS
-                raise HttpError(406, "not-acceptable", f"cannot answer a {kind} query in {wanted}",
-                                hint="acceptable: " + ", ".join(f.media_type for f in offers))
+        # no 406 here: the worker parses the query first (a syntax error is a 400 whatever the Accept header),
+        # then answers 406 if its kind has no acceptable format
         return await self.run(
             execute.run_query,
             query=text,
@@ -146,6 +145,8 @@ class Service:
             default_graphs=default_graphs or None,
             named_graphs=named_graphs or None,
             substitutions=substitutions,
+            base_iri=self.base,
+            allow_service=self.limits.allow_service,
         )
 
     def authorize_write(self, authorization: str | None) -> None:
@@ -161,12 +162,18 @@ class Service:
             raise HttpError(401, "unauthorized", "writes need the bearer token the server was started with",
                             headers={"WWW-Authenticate": 'Bearer realm="kg-builder"'})
 
-    async def update(self, text: str, *, authorization: str | None) -> Response:
+    async def update(self, text: str, *, authorization: str | None, using_graphs: list[str] | None = None,
+                     using_named_graphs: list[str] | None = None) -> Response:
+        """Run a SPARQL Update (token checked first); the protocol's USING dataset goes into its operations."""
         self.authorize_write(authorization)
-        analysis = analyze(text)
-        self.check_remote(analysis.loads, "LOAD")
-        self.check_remote(analysis.services, "SERVICE")
-        await self.run(execute.update, store_path=str(self.store_path), text=text)
+        if using_graphs or using_named_graphs:
+            try:
+                text = with_using(text, using_graphs or [], using_named_graphs or [])
+            except ValueError as exc:
+                raise HttpError(400, "dataset-conflict", f"using-graph-uri/using-named-graph-uri cannot apply: {exc}",
+                                hint="give the dataset either in the request or in the update text, not both") from exc
+        await self.run(execute.update, store_path=str(self.store_path), text=text, base_iri=self.base,
+                       allow_service=self.limits.allow_service)
         return Response(status_code=204)
 
     # ---- named queries ------------------------------------------------------------------------

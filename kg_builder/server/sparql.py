@@ -1,25 +1,27 @@
 """A light lexical look at a SPARQL request before it reaches the store.
 
-The server must decide some things before running anything: is this a query or an
-update, which result kind (solutions or a graph) to negotiate for, does it carry its
-own dataset (FROM), and which remote endpoints (SERVICE, LOAD) would it contact.
-A tokenizer that skips comments, strings and IRIs is enough for that and cannot be
-fooled by a keyword inside a literal; the store's own parser still judges syntax.
+The server decides a few things before running anything: is this a query or an update,
+does the query carry its own dataset (FROM, so the union default graph must not replace
+it), and where an update's operations take their USING clauses (the protocol's
+``using-graph-uri``). A tokenizer that skips comments (ended by ``\r`` or ``\n``, as the
+engine ends them), strings and IRIs is enough for that; the store's own parser judges
+syntax. Nothing here decides on safety: whether a request calls out (SERVICE, LOAD) is
+decided by the engine's parser (:mod:`kg_builder.server.outbound`).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
-    | (?P<comment>\#[^\n]*)
+    | (?P<comment>\#[^\r\n]*)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                  |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<var>[?$][A-Za-z0-9_\u00b7-\uffff]+)
     | (?P<pname>[A-Za-z_\u00c0-\uffff][\w\u00b7-\uffff.-]*:[^\s(){}\[\],;]*|:[^\s(){}\[\],;]*)
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
@@ -41,16 +43,11 @@ class Analysis:
     form: str | None  # SELECT / CONSTRUCT / DESCRIBE / ASK, or None for an update or unknown text
     is_update: bool
     has_dataset: bool  # FROM / FROM NAMED in the text
-    services: tuple[str | None, ...] = field(default=())  # SERVICE targets; None = not a fixed IRI
-    loads: tuple[str | None, ...] = field(default=())  # LOAD sources
 
     @property
     def kind(self) -> str:
         """``graph`` for CONSTRUCT/DESCRIBE, else ``results`` (the negotiation family)."""
         return "graph" if self.form in ("CONSTRUCT", "DESCRIBE") else "results"
-
-    def remote_targets(self) -> tuple[str | None, ...]:
-        return self.services + self.loads
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -62,13 +59,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-# a text without these words anywhere has no dataset and no remote target: its first keyword says it all
-_DATASET_OR_REMOTE = ("FROM", "SERVICE", "LOAD")
+# a text without this word anywhere has no dataset: its first keyword says it all
+_DATASET = "FROM"
 _IRI = r"""<[^<>"{}|^`\\\x00-\x20]*>"""
 # the usual prologue (PREFIX/BASE lines, comments) and the word after it, as the tokenizer would read them; atomic,
 # so a text that does not fit costs one linear pass before the tokenizer takes over
 _PROLOGUE = re.compile(
-    rf"""(?>(?:\s|\#[^\n]*
+    rf"""(?>(?:\s|\#[^\r\n]*
         |(?i:PREFIX)\s+(?:[A-Za-z_\u00c0-\uffff][\w\u00b7-\uffff.-]*)?:\s+{_IRI}(?=\s)
         |(?i:BASE)\s*{_IRI}(?=\s))*)
     (?P<word>[A-Za-z_][A-Za-z0-9_]*)(?![\w\u00b7-\uffff.-]*:)""",
@@ -86,7 +83,7 @@ def analyze(text: str) -> Analysis:
 
 def _analyze(text: str) -> Analysis:
     upper = text.upper()  # ASCII letters stay ASCII: no keyword can hide from this test
-    if not any(word in upper for word in _DATASET_OR_REMOTE):
+    if _DATASET not in upper:
         return _form_only(text)
     return analyze_tokens(text)
 
@@ -96,44 +93,55 @@ _analyze_cached = functools.lru_cache(maxsize=512)(_analyze)
 
 def analyze_tokens(text: str) -> Analysis:
     """:func:`analyze` the long way, every token of the text."""
-    tokens = _tokens(text)
-    prefixes: dict[str, str] = {}
     form: str | None = None
     is_update = has_dataset = False
-    services: list[str | None] = []
-    loads: list[str | None] = []
-
-    def target(i: int) -> str | None:
-        """The endpoint IRI at token i (skipping SILENT), expanded when it is a prefixed name."""
-        if i < len(tokens) and tokens[i][1].upper() == "SILENT":
-            i += 1
-        if i >= len(tokens):
-            return None
-        kind, value = tokens[i]
-        if kind == "iri":
-            return value[1:-1]
-        if kind == "pname":
-            prefix, _, local = value.partition(":")
-            return prefixes[prefix] + local if prefix in prefixes else None
-        return None
-
-    for i, (kind, value) in enumerate(tokens):
+    for kind, value in _tokens(text):
         if kind != "word":
             continue
         word = value.upper()
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
-            prefixes[tokens[i + 1][1].rstrip(":")] = tokens[i + 2][1][1:-1]
-        elif form is None and not is_update and word in QUERY_FORMS:
+        if form is None and not is_update and word in QUERY_FORMS:
             form = word
         elif form is None and not is_update and word in UPDATE_WORDS:
             is_update = True
         if word == "FROM":
             has_dataset = True
-        elif word == "SERVICE":
-            services.append(target(i + 1))
-        elif word == "LOAD":
-            loads.append(target(i + 1))
-    return Analysis(form, is_update, has_dataset, tuple(services), tuple(loads))
+    return Analysis(form, is_update, has_dataset)
+
+
+def with_using(text: str, graphs: list[str], named: list[str]) -> str:
+    """An update with the protocol's ``using-graph-uri``/``using-named-graph-uri`` as USING clauses.
+
+    They go before the WHERE of each DELETE/INSERT operation (SPARQL 1.1 Protocol §2.2.3: the
+    same as USING and USING NAMED). ValueError when the text names a dataset itself (USING,
+    WITH) or has a DELETE WHERE, which takes no USING: the protocol leaves those to be refused.
+    """
+    from pyoxigraph import NamedNode
+
+    clauses = "".join(f" USING {NamedNode(g)}" for g in graphs) + "".join(
+        f" USING NAMED {NamedNode(g)}" for g in named)
+    depth, inserts, previous = 0, [], ""
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind in ("ws", "comment"):
+            continue
+        if value in "{[(":
+            depth += 1
+        elif value in "}])":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            word = value.upper()
+            if word in ("USING", "WITH"):
+                raise ValueError(f"the update names its own dataset ({word})")
+            if word == "WHERE":
+                if previous == "DELETE":
+                    raise ValueError("DELETE WHERE takes no USING clause")
+                inserts.append(match.start())
+            previous = word
+            continue
+        previous = ""
+    for position in reversed(inserts):
+        text = text[:position] + clauses.lstrip() + " " + text[position:]
+    return text
 
 
 def _form_only(text: str) -> Analysis:

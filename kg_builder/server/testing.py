@@ -111,7 +111,7 @@ class LiveServer:
     """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it.
 
     ``options`` are :class:`~kg_builder.settings.ServerSettings` fields, or ``backend``,
-    ``log_level`` and ``fast_path`` (:func:`~kg_builder.server.serve`'s own)."""
+    ``log_level`` and ``access_log`` (:func:`~kg_builder.server.serve`'s own)."""
 
     def __init__(self, store_path: str | Path, **options: object) -> None:
         self.store_path = str(store_path)
@@ -125,7 +125,7 @@ class LiveServer:
             "import sys, json; from kg_builder.server import serve; "
             "from kg_builder.settings import ServerSettings, Settings; "
             "o = json.loads(sys.argv[3]); "
-            "run = {k: o.pop(k) for k in ('backend', 'log_level', 'fast_path') if k in o}; "
+            "run = {k: o.pop(k) for k in ('backend', 'log_level', 'access_log') if k in o}; "
             "serve(sys.argv[1], Settings(server=ServerSettings(**o)), host='127.0.0.1', port=int(sys.argv[2]), **run)"
         )
         import json

@@ -22,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
@@ -118,15 +119,21 @@ def _run_job(job: Job, stores: _OpenStore) -> Reply:
         return Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
 
 
-def _worker_main(conn: Connection, generation: str | None, threads: int) -> None:
+def _worker_main(conn: Connection, generation: str | None, threads: int, offline: bool = False) -> None:
     """The worker: ``threads`` threads take turns reading the pipe, and each runs the job it read.
 
     The thread that reads a job runs it itself (no hand-over to another thread: one wake-up
-    per job), while the next idle thread waits for the next job.
+    per job), while the next idle thread waits for the next job. ``offline``: first leave the
+    network (:mod:`kg_builder.server.sandbox`), before any thread exists, and say how that went
+    in a message of job id 0.
     """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it stops its workers
+    if offline:
+        from kg_builder.server.sandbox import cut_network
+
+        conn.send_bytes(_dumps((0, Reply(data={"offline": (why := cut_network()) is None, "why": why}))))
     stores = _OpenStore(generation)
     receiving, sending = threading.Lock(), threading.Lock()
 
@@ -167,10 +174,10 @@ class _Pending:
 
 
 class _Worker:
-    def __init__(self, generation: str | None = None, threads: int = 1) -> None:
+    def __init__(self, generation: str | None = None, threads: int = 1, offline: bool = False) -> None:
         self.conn, child = _CONTEXT.Pipe(duplex=True)
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation, threads), daemon=True,
-                                        name="kg-builder-query-worker")
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation, threads, offline),
+                                        daemon=True, name="kg-builder-query-worker")
         self.process.start()
         child.close()
         self.running: dict[int, _Pending] = {}  # job id → the job this worker is running
@@ -205,9 +212,12 @@ class WorkerPool:
     used among equals); when every worker is full it waits, in order, until its deadline.
     """
 
-    def __init__(self, size: int, current: Callable[[], str | None] = lambda: None, *, threads: int = 4) -> None:
+    def __init__(self, size: int, current: Callable[[], str | None] = lambda: None, *, threads: int = 4,
+                 offline: bool = False) -> None:
         self.size = max(1, size)
         self.threads = max(1, threads)
+        self.offline = offline  # workers leave the network (kg_builder.server.sandbox)
+        self.network: dict | None = None  # the last worker's report on that
         self._current = current  # the generation a new worker opens ahead of its first job
         self._workers: list[_Worker] = []  # the ones jobs may go to
         self._waiting: collections.deque[_Pending] = collections.deque()
@@ -217,6 +227,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self.killed = 0  # workers killed for running past their deadline (for /health)
+        self._warned = False
 
     def start(self) -> None:
         """Start the workers; call from the event loop that will use the pool."""
@@ -225,7 +236,7 @@ class WorkerPool:
             self._add(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._current(), self.threads)
+        worker = _Worker(self._current(), self.threads, self.offline)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -305,6 +316,14 @@ class WorkerPool:
             job_id, reply = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
             self._lose(worker)
+            return
+        if job_id == 0:  # not an answer: the worker's report on leaving the network
+            self.network = reply.data
+            if not reply.data["offline"] and not self._warned:
+                self._warned = True
+                logging.getLogger("kg_builder.server").warning(
+                    "query workers keep network access (%s): the SERVICE/LOAD refusal alone guards outbound "
+                    "requests", reply.data["why"])
             return
         if reply.body_follows:
             # a large body comes as the next message: read it off the loop, and nothing else meanwhile
@@ -400,7 +419,7 @@ class WorkerPool:
             self.start()
         loop = self._loop
         assert loop is not None
-        worker = await loop.run_in_executor(None, _Worker)
+        worker = await loop.run_in_executor(None, _Worker, None, 1, self.offline)
         worker.watch(loop, self._readable)
         pending = _Pending(job, loop.create_future(), job_id=next(self._ids), worker=worker)
         pending.timer = loop.call_later(timeout, self._fail, pending, QueryTimeout())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import IO, Protocol
 
 from kg_builder.model import Reject, Study
@@ -77,3 +77,26 @@ def markup_head(head: bytes) -> bytes:
 def is_plain_text(head: bytes) -> bool:
     """Neither JSON, markup nor binary: the only heads the text layouts (CSV, page, flat) may claim."""
     return markup_head(head)[:1] not in (b"{", b"[", b"<") and b"\x00" not in head
+
+
+# A registry record lists at most a few thousand of anything (the largest real ones: ~3,000 sites,
+# a few hundred outcomes). A longer list is a broken or hostile record; it is rejected rather than
+# mapped, since mapping cost grows with it (a 3 MB cell of "x|" entries is 400,000 outcomes).
+MAX_LIST_ITEMS = 10_000
+
+
+def overlong_list(study: Study) -> str | None:
+    """Why ``study`` is too large to map (a list longer than MAX_LIST_ITEMS, anywhere in it), or None."""
+    stack: list[tuple[str, object]] = [("study", study)]
+    while stack:
+        path, node = stack.pop()
+        for spec in fields(node):
+            value = getattr(node, spec.name)
+            if isinstance(value, list):
+                if len(value) > MAX_LIST_ITEMS:
+                    return (f"{path}.{spec.name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,}): "
+                            "not a registry record, not mapped")
+                stack.extend((f"{path}.{spec.name}[]", item) for item in value if is_dataclass(item))
+            elif is_dataclass(value):
+                stack.append((f"{path}.{spec.name}", value))
+    return None

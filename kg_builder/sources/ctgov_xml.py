@@ -35,6 +35,9 @@ from kg_builder.sources.ctgov_xml_build import build_study
 
 NAME = "ctgov-xml"
 ROOT = "clinical_study"
+# Classic records nest about 6 elements deep; a deeper study is rejected as such (the
+# standard library serialises an element tree recursively).
+MAX_DEPTH = 64
 _XML_ROOT = re.compile(rb"<(?:[\w.-]+:)?clinical_study[\s>/]")
 
 
@@ -52,14 +55,22 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
         raise InputError(f"cannot read: {exc}", where=doc.name) from exc
     count = 0
     depth = 0  # nesting depth inside the current clinical_study (0 = outside)
+    level = 0  # elements open, from the document's root
+    study_level = 0  # the level of the outermost open clinical_study
+    deepest = 0  # the deepest level inside it
     with stream:
         try:
             for event, elem in ET.iterparse(stream, events=("start", "end")):
                 tag = elem.tag.rsplit("}", 1)[-1] if isinstance(elem.tag, str) else ""
                 if event == "start":
+                    level += 1
                     if tag == ROOT:
                         depth += 1
+                        if depth == 1:
+                            study_level = deepest = level
+                    deepest = max(deepest, level)
                     continue
+                level -= 1
                 if tag != ROOT:
                     if depth == 0 and tag != ROOT:
                         elem.clear()  # wrapper content outside any study: not kept
@@ -69,6 +80,11 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                     continue
                 count += 1
                 position = str(count)
+                if deepest - study_level >= MAX_DEPTH:  # reading it (or hashing it) would recurse that deep
+                    elem.clear()
+                    reason = f"elements nested deeper than {MAX_DEPTH} levels: not a registry record"
+                    yield Reject(doc.name, position, reason, NAME)
+                    continue
                 try:
                     digest = content_hash(ET.tostring(elem, encoding="utf-8"))
                     yield build_study(elem, Provenance(doc.name, NAME, position, digest))

@@ -9,7 +9,10 @@ Layout of a store directory::
 A build copies the current generation with Oxigraph's hard-link backup (cheap),
 writes into the copy, and only then swaps ``current``. A build that fails part-way
 deletes its copy: readers never see a half-built graph, and the last good store
-stays exactly as it was. Knows nothing about mapping.
+stays exactly as it was. A build that is killed (``kill -9``, power loss) cannot
+delete its copy; the next build removes it when it starts, under the lock: a
+generation numbered after ``current`` was never current, so no reader holds it.
+Knows nothing about mapping.
 """
 
 from __future__ import annotations
@@ -136,6 +139,29 @@ class StoreWriter:
         self._check()
 
 
+def _number(generation: Path) -> int | None:
+    return int(generation.name[1:]) if generation.name[:1] == "g" and generation.name[1:].isdigit() else None
+
+
+def remove_unfinished(root: Path) -> list[Path]:
+    """Delete the generations left by builds that were killed before their swap; return them.
+
+    Only generations numbered after ``current`` (or all, when nothing ever became
+    current) are unfinished: readers open what ``current`` names, so none holds them,
+    and the caller holds the write lock, so no build is writing them. ``current`` and
+    the older generations kept for readers are never touched.
+    """
+    current = current_generation(root)
+    floor = _number(current) if current is not None else 0
+    if floor is None:  # ``current`` names something we did not make: touch nothing
+        return []
+    unfinished = [p for p in sorted((root / _GENERATIONS).glob("g*"))
+                  if (n := _number(p)) is not None and n > floor and p.is_dir()]
+    for leftover in unfinished:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return unfinished
+
+
 def _next_generation(root: Path) -> Path:
     generations = root / _GENERATIONS
     generations.mkdir(parents=True, exist_ok=True)
@@ -176,6 +202,7 @@ def writing(path: str | Path, *, fresh: bool = False) -> Iterator[StoreWriter]:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise StoreError(f"another build is writing to {root}", hint="wait for it to finish") from exc
+        remove_unfinished(root)
         new_generation = _next_generation(root)
         previous = current_generation(root)
         writer: StoreWriter | None = None

@@ -1,0 +1,148 @@
+"""Each path the fuzzing found super-linear, pinned: inputs up to a size bound, a deadline per example.
+
+The sizes are chosen so that the old quadratic code took minutes (or gigabytes) and the
+linear code takes milliseconds: the deadline is a hundred times the linear cost, so a
+loaded machine does not make these fail, and a return to quadratic cost does.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import resource
+from datetime import timedelta
+
+from corpus import documents
+from harness import run_document
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg_builder.enrich.doses import _segment_doses
+from kg_builder.enrich.drugs import _from_record
+from kg_builder.enrich.text import fold
+from kg_builder.iris import IriMinter
+from kg_builder.mapping.study import map_study
+from kg_builder.sources import ctgov_json, ctgov_xml
+from kg_builder.sources.base import MAX_LIST_ITEMS, SourceDocument
+from kg_builder.vocab import PREFIXES
+
+_DEADLINE = settings(max_examples=5, deadline=timedelta(seconds=3), database=None)
+# What the first call loads (lexicons, INN stems) is loaded here, not inside a timed example.
+fold("a - b"), _segment_doses("drugx", "1 mg"), _from_record("drugx", "Tomivosertib (drugx)")
+_SIZE = st.integers(100_000, 200_000)  # characters: the size bound
+
+
+def _doc(data: bytes) -> SourceDocument:
+    return SourceDocument("case.json", lambda: io.BytesIO(data))
+
+
+@_DEADLINE
+@given(size=_SIZE, filler=st.sampled_from([" ", ", ", "; ", " \t", "( ", "\n"]))
+def test_fold_is_linear_in_runs_of_spaces(size: int, filler: str) -> None:
+    """Was quadratic: ``\\s*-\\s*`` retried from every space of a long run."""
+    text = "a" + filler * (size // len(filler)) + "b"
+    assert fold(text) == "a b"
+
+
+@_DEADLINE
+@given(count=st.integers(5_000, 20_000))
+def test_each_dose_keeps_its_own_stretch_as_evidence(count: int) -> None:
+    """Was quadratic in output: each of N doses carried the whole N-dose statement (4 GB for 20,000)."""
+    statement = "0.5 mg/kg " * count
+    found = _segment_doses("drugx", statement)
+    assert len(found) == count
+    assert sum(len(d.text) for d in found) <= len(statement) + count
+
+
+@_DEADLINE
+@given(size=_SIZE)
+def test_a_long_run_of_letters_before_a_drug_name_is_linear(size: int) -> None:
+    """Was quadratic: the alias pattern ``[A-Za-z][a-z]{5,}`` rescanned the run from each letter."""
+    context = "x" * size + " (DRUGX-1)"
+    assert _from_record("DRUGX-1", context)[0] == []
+
+
+@_DEADLINE
+@given(depth=st.sampled_from([65, 1_000, 50_000, 200_000]), page=st.booleans())
+def test_deep_json_is_a_clear_reject_in_bounded_memory(depth: int, page: bool) -> None:
+    """Was a RecursionError (one document) or gigabytes (a streamed page: ijson keeps every prefix)."""
+    record = documents("ctgov-json")[0]
+    deep = b'{"protocolSection": ' + b"[" * depth + b"1" + b"]" * depth + b"}"
+    data = (b'{"studies": [' if page else b"[") + deep + b"," + record + (b"]}" if page else b"]")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results = list(ctgov_json.iter_records(_doc(data)))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # KiB
+    assert [type(r).__name__ for r in results] == ["Reject", "Study"]
+    assert results[0].reason.startswith("nesting deeper than")
+
+
+@_DEADLINE
+@given(depth=st.sampled_from([65, 1_000, 100_000]))
+def test_deep_xml_is_a_clear_reject(depth: int) -> None:
+    """Was a RecursionError (hashing the element re-serialises it recursively)."""
+    body = b"<clinical_study><brief_title>T</brief_title>" + b"<x>" * depth + b"</x>" * depth + b"</clinical_study>"
+    (result,) = ctgov_xml.iter_records(_doc(body))
+    assert result.reason.startswith("elements nested deeper than")
+
+
+@settings(max_examples=2, deadline=None, database=None)
+@given(extra=st.integers(1, 5_000))
+def test_a_list_over_the_bound_is_rejected_not_mapped(extra: int) -> None:
+    """Was linear but unbounded: a 3 MB cell of ``x|`` entries made 400,000 outcomes (30 s to map)."""
+    header = "NCT Number,Study Title,Primary Outcome Measures\n"
+    cell = "|".join(["Outcome, up to 1 year"] * (MAX_LIST_ITEMS + extra))
+    outcome = run_document((header + f'NCT01234567,Title,"{cell}"\n').encode(), format="ctgov-csv")
+    assert outcome.built == 0 and "lists more than" in outcome.rejects[0].reason
+
+
+@settings(max_examples=4, deadline=None, database=None)
+@given(where=st.sampled_from(["briefTitle", "nctId", "conditions", "officialTitle"]))
+def test_a_lone_surrogate_is_a_warning_not_a_lost_study(where: str) -> None:
+    """Was 'mapping failed': the literal constructor refuses a lone surrogate, and the study was lost."""
+    study = json.loads(documents("ctgov-json")[0])
+    module = study["protocolSection"]["conditionsModule" if where == "conditions" else "identificationModule"]
+    module[where] = ["Cancer\ud800"] if where == "conditions" else str(module.get(where, "x")) + "\udfff"
+    (result,) = ctgov_json.iter_records(_doc(json.dumps(study).encode()))
+    assert any("lone UTF-16 surrogate" in w for w in result.warnings)
+    assert run_document(json.dumps(study).encode()).built == 1
+
+
+
+@_DEADLINE
+@given(size=_SIZE)
+def test_nested_brackets_in_a_country_are_linear(size: int) -> None:
+    """Was a RecursionError (contained as a reject): one recursive call per "(" of a location cell."""
+    from kg_builder.enrich.places import country_code
+
+    assert country_code("(" * size) is None and country_code("Turkey (Türkiye)") == "TR"
+
+
+@settings(max_examples=8, deadline=None, database=None)
+@given(mesh_id=st.sampled_from(["D01 2712", "D012712\u00a0x", "<D012712>", "../D012712"]),
+       where=st.sampled_from(["meshes", "ancestors"]))
+def test_a_mesh_id_that_is_no_identifier_is_a_warning_not_a_lost_study(mesh_id: str, where: str) -> None:
+    """Was 'mapping failed: Invalid IRI code point': the MeSH IRI was minted from the record's text as is
+    (the study's own descriptors and the registry's tree of ancestors alike)."""
+    study = json.loads(documents("ctgov-json")[0])
+    browse = study.setdefault("derivedSection", {}).setdefault("conditionBrowseModule", {})
+    browse["meshes"] = [{"id": "D009369", "term": "Neoplasms"}]
+    browse.setdefault(where, []).append({"id": mesh_id, "term": "Neoplasms"})
+    (result,) = ctgov_json.iter_records(_doc(json.dumps(study).encode()))
+    _ctx, quads, warnings = map_study(result, IriMinter("https://example.org/kg/"), build_time="2024-01-01T00:00:00Z")
+    assert any("not a MeSH identifier" in w for w in warnings)
+    minted = {q.object.value.removeprefix(PREFIXES["mesh"]) for q in quads
+              if q.object.value.startswith(PREFIXES["mesh"])}
+    assert "D009369" in minted and all(re.fullmatch(r"[CD]\d{6,9}", local) for local in minted)
+    assert run_document(json.dumps(study).encode()).built == 1
+
+
+@_DEADLINE
+@given(size=st.integers(20_000, 40_000), piece=st.sampled_from(["(a) ", "10 mg ", "0.5 mg/kg ", "dose ", "a - "]))
+def test_a_drug_name_whose_removals_leave_long_runs_of_spaces_is_linear(size: int, piece: str) -> None:
+    """Was quadratic (11 s for a 20,000-character intervention name): removing brackets or doses left
+    long runs of spaces, and the dash and trailer patterns (led by ``\\s+``) were retried from each."""
+    from kg_builder.enrich.drugs import _analyse
+
+    name = "drugx " + piece * (size // len(piece))
+    assert _analyse(name, "DRUG", name, (), name) is not None
