@@ -31,7 +31,7 @@ from rdflib.plugins.sparql.algebra import translateGroupGraphPattern, translateQ
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg_builder.validation.sparql import _to_oxigraph
+from kg_builder.validation.sparql import UnsupportedShapes, _to_oxigraph
 
 G = ""  # the row key of the study graph (never a SPARQL variable name)
 _ITEM = "urn:kg-builder:row:"
@@ -41,8 +41,9 @@ _CACHE_LIMIT = 50_000  # decided (expression, values) pairs kept between batches
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-class Unsupported(Exception):
-    """This SELECT uses SPARQL the plan compiler does not translate (the constraint runs as a query)."""
+class Unsupported(UnsupportedShapes):
+    """This SELECT uses SPARQL the plan compiler does not translate (the native engine runs the constraint as
+    its compiled query instead; it never leaves :class:`~kg_builder.validation.native.NativeValidator`)."""
 
 
 class Expressions:
