@@ -44,7 +44,7 @@ class _Batch:
     """The batch's quads indexed once: values by predicate then (graph, node), both ways as needed; nodes
     by class.
 
-    Graphs are numbered in the order they come (a batch holds each graph's quads together).
+    Graphs are numbered in the order they first come (a batch mostly holds each graph's quads together).
     The quads themselves are kept only when a constraint runs as a query over them.
     """
 
@@ -57,14 +57,18 @@ class _Batch:
         self.graphs: list = []
         self.quads: list[Quad] = []
         by_class, graphs = self.by_class, self.graphs
+        numbers: dict = {}  # graph term → its number (a graph's quads may come in several runs)
         last, graph, last_subject, key = None, -1, None, None
         for quad in quads:
             if keep:
                 self.quads.append(quad)
             subject, predicate, obj, name = quad
             if name != last:
-                last, graph, last_subject = name, len(graphs), None
-                graphs.append(name)
+                last, last_subject = name, None
+                graph = numbers.get(name)
+                if graph is None:
+                    graph = numbers[name] = len(graphs)
+                    graphs.append(name)
             if subject != last_subject:  # a node's quads mostly come together: one key for them
                 last_subject, key = subject, (graph, subject)
             predicate = predicate.value
