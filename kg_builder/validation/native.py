@@ -26,6 +26,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 from kg_builder.validation.plans import Expressions, G, Index, Plan
 from kg_builder.validation.sparql import CompiledConstraint, PropertySpec, ValueTest, _fill, run_compiled
 from kg_builder.validation.terms import ValidationResult, ox_key
+from kg_builder.vocab import ENTITY_GRAPH
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _CHECK = "urn:kg-builder:check:"  # scratch-store graphs: one per SPARQL-decided test
@@ -57,7 +58,8 @@ class _Batch:
         self.graphs: list = []
         self.quads: list[Quad] = []
         by_class, graphs = self.by_class, self.graphs
-        numbers: dict = {}  # graph term → its number (a graph's quads may come in several runs)
+        self.numbers: dict = {}  # graph term → its number (a graph's quads may come in several runs)
+        numbers = self.numbers
         last, graph, last_subject, key = None, -1, None, None
         for quad in quads:
             if keep:
@@ -140,6 +142,10 @@ class NativeValidator:
                 self.routes[predicate] |= _INVERSE
         self.routes = dict(self.routes)
         self.expressions = Expressions()
+        # the classes of every shared thing described so far (the entity graph is part of every study's
+        # data graph, as the vocabulary is): a study links to things an earlier batch described
+        self.entity_types: dict[object, frozenset[str]] = {}
+        self._type_sets: dict[frozenset[str], frozenset[str]] = {}  # few distinct sets: share them
         # the SPARQL-decided tests, each with an id (its scratch-store graph); None for tests decided here
         self._test_ids = [tuple(f"{i}.{n}" if t.native is None else None for n, t in enumerate(spec.tests))
                           for i, spec in enumerate(specs)]
@@ -148,9 +154,36 @@ class NativeValidator:
             for test_id, test in zip(ids, spec.tests, strict=True) if test_id is not None}
         self._decided: dict[tuple[str, object], bool] = {}  # (test id, value) → fails
 
+    def remember_entities(self, quads: Iterable[Quad]) -> None:
+        """Record the classes of shared things from entity-graph quads (a store's, or a batch's)."""
+        found: dict[object, set[str]] = defaultdict(set)
+        for quad in quads:
+            if quad.graph_name == ENTITY_GRAPH and quad.predicate.value == _RDF_TYPE and isinstance(
+                    quad.object, NamedNode):
+                found[quad.subject].add(quad.object.value)
+        self._merge_entities(found)
+
+    def _remember_batch_entities(self, batch: _Batch) -> None:
+        """:meth:`remember_entities` for the shared things a batch describes (its entity graph's typed nodes)."""
+        entity = batch.numbers.get(ENTITY_GRAPH)
+        if entity is None:
+            return
+        found: dict[object, set[str]] = defaultdict(set)
+        for cls, keys in batch.by_class.items():
+            for graph, node in keys:
+                if graph == entity:
+                    found[node].add(cls)
+        self._merge_entities(found)
+
+    def _merge_entities(self, found: dict[object, set[str]]) -> None:
+        for node, classes in found.items():
+            merged = frozenset(classes | self.entity_types.get(node, frozenset()))
+            self.entity_types[node] = self._type_sets.setdefault(merged, merged)
+
     def validate(self, quads: Iterable[Quad]) -> tuple[list, list[ValidationResult]]:
         """The study graphs of ``quads`` (in order) and every result found in them."""
         batch = _Batch(quads, self.routes, keep=bool(self.queries))
+        self._remember_batch_entities(batch)
         results: list[ValidationResult] = []
         # first every shape's counts and the values its tests read, then the values only Oxigraph can
         # judge decided in one go, then every test's failures
@@ -210,11 +243,13 @@ class NativeValidator:
             decided = self._decided
             failing = {value for value in distinct if decided[(test_id, value)]}
         elif test.native[0] == "class":
-            # a value is an instance when typed in its own graph (with a class or a subclass) or in the vocabulary
-            arg, vocabulary = test.native[1], self.vocabulary_types
+            # a value is an instance when typed in its own graph (with a class or a subclass), in the vocabulary
+            # or in the entity graph (a shared thing this batch or an earlier one described)
+            arg, vocabulary, entities = test.native[1], self.vocabulary_types, self.entity_types
             pairs = {(graph, value) for (graph, _node), values in having for value in values}
             failing_pairs = {(graph, value) for graph, value in pairs.difference(batch.focus(tuple(sorted(arg))))
-                             if not arg.intersection(vocabulary.get(value, ()))}
+                             if not (arg.intersection(vocabulary.get(value, ()))
+                                     or arg.intersection(entities.get(value, ())))}
             for (graph, node), values in having if failing_pairs else ():
                 for value in dict.fromkeys(values):
                     if (graph, value) in failing_pairs:
