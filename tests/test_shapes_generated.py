@@ -6,7 +6,8 @@ where pyshacl is the reference.
 report; it has a case for a quarter of the shapes. This test covers all of them without
 saying what must be reported: for each target class it makes focus nodes whose every
 property (of that class's shapes) holds one value of a pool of wrong and right terms (no
-value, IRIs typed right, typed with a subclass, typed in another study graph or not at all,
+value, IRIs typed right, typed with a subclass, typed in the entity graph (a shared thing), in
+another study graph or not at all,
 members of the shape's ``sh:in`` and of other lists, literals of every datatype the shapes
 name, bounds and their neighbours, language-tagged strings) or several of them.
 
@@ -38,6 +39,7 @@ from kg_builder.settings import Settings
 from kg_builder.store.vocabulary import ontology_quads
 from kg_builder.validation.engines import StudyValidator, load_shapes, validate
 from kg_builder.validation.terms import ox_key, ox_to_rdflib, rdflib_key
+from kg_builder.vocab import ENTITY_GRAPH
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -166,6 +168,7 @@ def _generated_store(*, well_formed: bool) -> tuple[Store, list[Quad]]:
             for wanted in sorted(shapes.objects(shape, SH["class"])):
                 irisets.append(node("typed", len(quads), graph, str(wanted)))
                 irisets.append(node("elsewhere", len(quads), elsewhere, str(wanted)))
+                irisets.append(node("shared", len(quads), ENTITY_GRAPH, str(wanted)))  # a shared thing
                 for sub in itertools.islice(sorted(ontology.subjects(RDFS_SUBCLASS, wanted)), 1):
                     irisets.append(node("subclass", len(quads), graph, str(sub)))
             for members in shapes.objects(shape, SH["in"]):
