@@ -41,6 +41,7 @@ def write_batches(input_path: str, studies: int, work: Path) -> list[Path]:
 
     from kg_builder.build import _BATCH_STUDIES
     from kg_builder.iris import IriMinter
+    from kg_builder.mapping.entities import EntityLedger
     from kg_builder.mapping.study import map_study
     from kg_builder.model import Study
     from kg_builder.settings import build_time
@@ -48,11 +49,12 @@ def write_batches(input_path: str, studies: int, work: Path) -> list[Path]:
     from kg_builder.sources.inputs import iter_documents
 
     parsed = (item for doc in iter_documents([input_path]) for item in iter_records(doc) if isinstance(item, Study))
-    minter, stamp, paths = IriMinter(), build_time(), []
+    minter, stamp, paths, entities = IriMinter(), build_time(), [], EntityLedger()
     records = list(itertools.islice(parsed, studies))
     for number, start in enumerate(range(0, len(records), _BATCH_STUDIES)):
+        # each study graph, then the shared things it names first (the entity graph), as the build batches
         quads = [q for study in records[start:start + _BATCH_STUDIES]
-                 for q in map_study(study, minter, build_time=stamp)[1]]
+                 for q in map_study(study, minter, build_time=stamp, entities=entities)[1]]
         path = work / f"batch-{number:05d}.nq"
         path.write_bytes(serialize(quads, None, RdfFormat.N_QUADS))
         paths.append(path)
