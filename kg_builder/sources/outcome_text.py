@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg_builder.model import Outcome, OutcomeKind
+from kg_builder.sources.base import MAX_LIST_ITEMS
 
 # A piece mentions time: units, visits, study milestones.
 _TIME_WORDS = re.compile(
@@ -387,6 +388,9 @@ def split_outcome_cell(cell: str | None, kind: OutcomeKind = "unknown",
     entries whose split is a guess are reported in ``warnings``."""
     if not cell:
         return []
-    entries = [parsed for entry in cell.split("|") if (parsed := _Entry.of(entry)) is not None]
+    raw = cell.split("|")
+    if len(raw) > MAX_LIST_ITEMS:  # base.overlong_list rejects the study: one entry over the bound is enough
+        return [Outcome(kind=kind, measure=entry.strip() or "-") for entry in raw[: MAX_LIST_ITEMS + 1]]
+    entries = [parsed for entry in raw if (parsed := _Entry.of(entry)) is not None]
     bonus = _consistency(entries)
     return [entry.outcome(kind, bonus, warnings) for entry in entries]

@@ -146,3 +146,57 @@ def test_a_drug_name_whose_removals_leave_long_runs_of_spaces_is_linear(size: in
 
     name = "drugx " + piece * (size // len(piece))
     assert _analyse(name, "DRUG", name, (), name) is not None
+
+
+@settings(max_examples=3, deadline=None, database=None)
+@given(entries=st.integers(MAX_LIST_ITEMS + 1, 300_000), layout=st.sampled_from(["ctgov-csv", "flat-record"]))
+def test_an_outcome_cell_over_the_bound_is_not_split_entry_by_entry(entries: int, layout: str) -> None:
+    """Was 3.7 s CPU (a 6 MB flat record of 750,000 outcomes, each split into title, description and
+    time frame before the study was rejected for the list's length): one entry past the bound is read."""
+    from unittest import mock
+
+    from kg_builder.sources import outcome_text
+
+    analysed = []
+    entry_of = outcome_text._Entry.of
+    cell = "|".join(["Response rate, the share of responders, up to 1 year"] * entries)
+    if layout == "ctgov-csv":
+        data = f'NCT Number,Study Title,Primary Outcome Measures\nNCT01234567,Title,"{cell}"\n'
+    else:
+        data = f"Title\nA summary of the study.\nCancer\nDRUG: drugx\n{cell}\n"
+    with mock.patch.object(outcome_text._Entry, "of", lambda e: analysed.append(e) or entry_of(e)):
+        outcome = run_document(data.encode(), format=layout)
+    assert outcome.built == 0 and "outcomes lists more than 10,000 entries" in outcome.rejects[0].reason
+    assert len(analysed) == 0
+
+
+@settings(max_examples=4, deadline=None, database=None)
+@given(depth=st.sampled_from([64, 1_000, 200_000]), inside=st.booleans())
+def test_deep_xml_is_not_read_on(depth: int, inside: bool) -> None:
+    """Was 1 s CPU for a 1.5 MB record of 200,000 nested elements: the parser read on to the end of a
+    nesting that could only be rejected. It stops at the bound: what follows (here: markup that is not
+    even well-formed) is not read, and the reject says so."""
+    study = b"<clinical_study><brief_title>T</brief_title>" if inside else b""
+    body = b"<doc>" + study + b"<x>" * depth + b"<<not xml"
+    (result,) = ctgov_xml.iter_records(_doc(body))
+    assert result.reason.startswith("elements nested deeper than") and "rest of the document" in result.reason
+
+
+@settings(max_examples=6, deadline=None, database=None)
+@given(size=st.integers(1_001, 200_000), piece=st.sampled_from(["a b ", "pembrolizumab ", "(a) ", "x"]),
+       type_=st.sampled_from(["DRUG", "PROCEDURE", None]))
+def test_an_intervention_name_far_over_the_registry_limit_is_kept_not_analysed(size: int, piece: str,
+                                                                               type_: str | None) -> None:
+    """Was 1.4 s CPU (a 158,000-character intervention name: every split, alias and class pattern run
+    over it some fifty times). A name over the bound is kept as written and says why it was not read."""
+    from unittest import mock
+
+    from kg_builder.enrich import drugs, names
+
+    name = (piece * (size // len(piece) + 1))[:size]
+    with mock.patch.object(drugs, "head_and_aliases", side_effect=AssertionError("analysed")), \
+            mock.patch.object(names, "head_and_aliases", side_effect=AssertionError("analysed")):
+        (component,) = drugs._analyse(name, type_, "An anti-PD-1 monoclonal antibody.", (), None)
+    assert component.text == name and component.name is None
+    assert any("not analysed" in e for e in component.evidence)
+    assert drugs._analyse("Pembrolizumab " + "x" * 180, "DRUG", None, (), None)[0].name  # within the limit: read
