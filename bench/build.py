@@ -1,49 +1,42 @@
-"""Benchmark: our build pipeline against a naive rdflib ``Graph.add`` mapper, same run.
+"""Benchmark: the build against the store's own bulk loader, same data, same run.
 
-    python bench/build.py [--studies 5000] [--naive-studies N] [--stage-studies N] [--keep DIR]
+    python bench/build.py [--studies 20000[,50000,…]] [--no-validate] [--results-fraction F]
+                          [--naive] [--stages] [--keep DIR]
 
-Writes N deterministic synthetic API-v2 studies as JSON Lines, then runs, each in
-its own child process (so peak memory is each side's own) and on all N studies unless
-told otherwise:
+For each size N (ascending) writes the first N studies of the registry-shaped corpus
+(``bench/synthetic.py``) as JSON Lines, then, each in its own child process:
 
-* ours: ``kg_builder.build.build`` (parse → map with enrichment and links → SHACL
-  check of each batch → on-disk Oxigraph store), and the same with ``validate=False``;
-* naive, same content: the same parsed studies, the same triples as ours (see
-  ``bench/naive_rdflib.py``), one rdflib ``Graph.add`` per triple, into rdflib's
-  in-memory Dataset (persists nothing) or into oxrdflib's on-disk Oxigraph store (the
-  same database ours writes, reached through rdflib's per-triple API);
-* naive, core fields: a hand-written rdflib mapper of the core fields only (about half
-  the triples, no enrichment), in memory and on disk, for reference.
+* **build**: ``kg_builder`` parse → map → SHACL check of each batch (unless
+  ``--no-validate``) → on-disk Oxigraph store, wall clock, studies/s overall and in the
+  first and last tenth of the input (a build whose cost per study grows with the store
+  slows down in its last tenth), and peak RSS of the build plus its validation child;
+* **export** the built store as N-Quads (``kg-builder export --format nquads``);
+* **load**: ``oxigraph load`` (the ``oxigraph`` package's CLI) of that export into an
+  empty store: the store's own speed on exactly the same quads.
 
-Then the CPU time of each stage of our build run alone on the same studies (parse, map,
-N-Quads serialisation, the SHACL check as its child process does it, the on-disk bulk
-load with the final optimise; process CPU time, so the loader's own threads count): their
-sum is the CPU one study costs, and this machine's cores divided by it is the most
-studies/s any scheduling of those stages could reach here ("bound").
+Prints a table and ends with ``ingest-ratio: <build wall / load wall>`` for the largest
+size; with several sizes also the ratio of studies/s at the largest over the smallest.
+The machine's other load moves both numbers alike: compare ratios from one run.
 
-Prints studies/s, triples/s and peak RSS for each, our ratio over each baseline, the
-stage costs and the bound, and ends with ``speedup: <ratio>x`` = ours over the naive
-mapper of the same content on disk, in studies/s: the like-for-like comparison (same
-triples in, the same persisted, queryable Oxigraph store out).
+``--naive`` adds, on the smallest size, the naive rdflib ``Graph.add`` baselines of
+``bench/naive_rdflib.py`` (same content in memory and on disk through oxrdflib, and a
+core-fields mapper) and ends that part with ``speedup: <ours / naive same content on disk>``;
+``--stages`` adds each build stage's CPU time run alone (parse, map, N-Quads, SHACL check,
+bulk load with the final optimise) and the most studies/s this machine's cores allow.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kg_builder.model import Study
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -57,94 +50,34 @@ def _peak_rss_mib() -> float:
 
 
 def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
+    """Build ``input_path`` into a fresh store; wall clock overall and at each tenth of the input."""
     from kg_builder.build import build
 
+    with open(input_path, "rb") as handle:
+        total = sum(1 for _ in handle)
+    marks: list[float] = []
+    step = max(1, total // 10)
+
+    def progress(report) -> None:
+        if report.built and report.built % step == 0 and len(marks) < report.built // step:
+            marks.append(time.perf_counter())
+
     started = time.perf_counter()
-    report = build([input_path], store, fresh=True, validate=validate)
+    report = build([input_path], store, fresh=True, validate=validate, progress=progress)
     seconds = time.perf_counter() - started
-    return {"studies": report.built, "triples": report.triples, "seconds": seconds}
-
-
-def _studies(input_path: str, limit: int) -> Iterator[Study]:
-    """The first ``limit`` studies of the JSON Lines input, parsed as our pipeline parses them."""
-    from kg_builder.model import Study
-    from kg_builder.sources.ctgov_json import iter_records
-    from kg_builder.sources.inputs import iter_documents
-
-    studies = (item for doc in iter_documents([input_path]) for item in iter_records(doc) if isinstance(item, Study))
-    return itertools.islice(studies, limit)
-
-
-def run_naive(input_path: str, limit: int, content: str, persist: str, store: str) -> dict:
-    from naive_rdflib import map_naive, map_naive_same, open_dataset
-
-    from kg_builder.iris import IriMinter
-    from kg_builder.settings import build_time
-
-    minter = IriMinter()
-    stamp = build_time()
-    started = time.perf_counter()
-    dataset = open_dataset(persist, store)
-    built = triples = 0
-    for study in _studies(input_path, limit):
-        if content == "same":
-            triples += map_naive_same(study, dataset, minter, stamp)
-        else:
-            map_naive(study, dataset, minter)
-        built += 1
-    if persist == "oxigraph":
-        dataset.close()
-    seconds = time.perf_counter() - started
-    if content == "core":
-        triples = len(dataset) if persist == "memory" else None
-    return {"studies": built, "triples": triples, "seconds": seconds}
-
-
-def run_stages(input_path: str, limit: int, store: str) -> dict:
-    """CPU seconds per study of each build stage run alone, over the first ``limit`` studies."""
-    import gc
-
-    from pyoxigraph import RdfFormat, Store, parse, serialize
-
-    from kg_builder.build import _BATCH_STUDIES
-    from kg_builder.iris import IriMinter
-    from kg_builder.mapping.study import map_study
-    from kg_builder.settings import build_time
-    from kg_builder.validation.engines import StudyValidator
-
-    gc.set_threshold(50_000, 20, 100)  # as the build and its check process do
-    minter, stamp, cpu = IriMinter(), build_time(), {}
-    validator = StudyValidator()
-
-    def timed(name: str, work):
-        started = time.process_time()
-        result = work()
-        cpu[name] = time.process_time() - started
-        return result
-
-    studies = timed("parse", lambda: list(_studies(input_path, limit)))
-    quads = timed("map", lambda: [map_study(s, minter, build_time=stamp)[1] for s in studies])
-    batches = timed("serialise", lambda: [
-        serialize([q for one in quads[i:i + _BATCH_STUDIES] for q in one], None, RdfFormat.N_QUADS)
-        for i in range(0, len(quads), _BATCH_STUDIES)])
-    timed("SHACL check", lambda: [validator.validate_batch(parse(b, format=RdfFormat.N_QUADS)) for b in batches])
-
-    def load() -> None:
-        database = Store(store)
-        for batch in batches:
-            database.bulk_load(batch, RdfFormat.N_QUADS)
-        database.flush()
-        database.optimize()
-
-    timed("store (bulk load, optimise)", load)
-    return {"studies": len(studies), "cpu": cpu}
+    times = [started, *marks[:10]]  # when each tenth of the input was mapped; then the store is finished
+    first = step / (times[1] - times[0]) if len(times) > 2 else None
+    last = step / (times[-1] - times[-2]) if len(times) > 2 else None
+    return {"studies": report.built, "triples": report.triples, "seconds": seconds,
+            "first_tenth_rate": first, "last_tenth_rate": last, "finish_seconds": started + seconds - times[-1]}
 
 
 def _child(args: argparse.Namespace) -> None:
+    from build_baselines import run_naive, run_stages
+
     if args.child == "stages":
-        print(json.dumps(run_stages(args.input, args.limit, args.store)))
-        return
-    if args.child in ("ours", "ours-novalidate"):
+        result = run_stages(args.input, args.limit, args.store)
+    elif args.child in ("ours", "ours-novalidate"):
         result = run_ours(args.input, args.store, validate=args.child == "ours")
     else:
         _, content, persist = args.child.split("-")
@@ -162,16 +95,57 @@ def _spawn(kind: str, input_path: Path, store: Path, limit: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _timed_command(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; (wall seconds, its peak RSS in MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{command[0]} failed: {process.stderr.read().decode(errors='replace')[-2000:]}")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _tool(name: str) -> str:
+    found = Path(sys.executable).parent / name
+    return str(found) if found.exists() else (shutil.which(name) or sys.exit(f"{name} not found on PATH"))
+
+
+def measure_size(n: int, corpus: Path, work: Path, validate: bool) -> dict:
+    """Build the first ``n`` studies, export the store as N-Quads, load the export with ``oxigraph load``."""
+    input_path = work / f"studies-{n}.jsonl"
+    with open(corpus, "rb") as source, open(input_path, "wb") as out:
+        for _ in range(n):
+            out.write(source.readline())
+    store = work / f"store-{n}"
+    result = _spawn("ours" if validate else "ours-novalidate", input_path, store, n)
+    export = work / f"export-{n}.nq"
+    result["export_seconds"], _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
+                                                  "--format", "nquads", "-o", str(export)])
+    with open(export, "rb") as handle:
+        result["export_quads"] = sum(1 for _ in handle)
+    loaded = work / f"oxigraph-load-{n}"
+    result["load_seconds"], result["load_peak_mib"] = _timed_command(
+        [_tool("oxigraph"), "load", "--location", str(loaded), "--file", str(export)])
+    result["input_mib"] = input_path.stat().st_size / 2**20
+    for path in (loaded, store):
+        shutil.rmtree(path, ignore_errors=True)
+    export.unlink()
+    input_path.unlink()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--studies", type=int, default=5000, help="synthetic studies for our pipeline")
-    parser.add_argument("--naive-studies", type=int, default=None,
-                        help="studies for the naive mappers (default: --studies; fewer run faster but flatter "
-                             "them: every store gets slower per study as it grows)")
-    parser.add_argument("--stage-studies", type=int, default=None,
-                        help="studies for the per-stage CPU costs (default: --studies, as the store's cost per "
-                             "study grows with its size; 0 leaves them out)")
-    parser.add_argument("--keep", metavar="DIR", help="keep the input and stores in DIR")
+    parser.add_argument("--studies", default="20000",
+                        help="studies per build; a comma-separated list runs each size (e.g. 5000,50000)")
+    parser.add_argument("--no-validate", action="store_true", help="build without the SHACL check")
+    parser.add_argument("--results-fraction", type=float, default=None,
+                        help="share of studies with a resultsSection (default: the corpus's, ~0.14)")
+    parser.add_argument("--naive", action="store_true", help="also the naive rdflib baselines (smallest size)")
+    parser.add_argument("--stages", action="store_true", help="also each stage's CPU cost (smallest size)")
+    parser.add_argument("--keep", metavar="DIR", help="keep the corpus in DIR (stores are always removed)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -189,52 +163,60 @@ def main() -> None:
 
 
 def compare(args: argparse.Namespace, work: Path) -> None:
-    """Every run of the module docstring, in ``work``; prints the table, the stages and the speedup."""
-    from synthetic import write_jsonl
+    """Every run of the module docstring, in ``work``; prints the table and the ratios."""
+    from synthetic import RESULTS_FRACTION, write_jsonl
 
-    input_path = write_jsonl(work / "studies.jsonl", args.studies)
-    naive_n = args.studies if args.naive_studies is None else min(args.naive_studies, args.studies)
-    print(f"input: {args.studies} synthetic studies ({input_path.stat().st_size / 2**20:.1f} MiB JSON Lines)")
-    ours = "ours (pyoxigraph, on-disk store)"
-    same_disk = "naive, same content (on-disk oxrdflib)"
-    results = {
-        ours: _spawn("ours", input_path, work / "ours", args.studies),
-        "ours without build-time SHACL (--no-validate)": _spawn("ours-novalidate", input_path, work / "ours-nv",
-                                                                args.studies),
-        "naive, same content (memory)": _spawn("naive-same-memory", input_path, work / "same-mem", naive_n),
-        same_disk: _spawn("naive-same-oxigraph", input_path, work / "same-disk", naive_n),
-        "naive, core fields (memory)": _spawn("naive-core-memory", input_path, work / "core-mem", naive_n),
-        "naive, core fields (on-disk oxrdflib)": _spawn("naive-core-oxigraph", input_path, work / "core-disk",
-                                                        naive_n),
-    }
-    print(f"{'pipeline':47} {'studies':>8} {'seconds':>8} {'studies/s':>10} {'triples/s':>10} {'peak MiB':>9}")
-    for name, r in results.items():
-        rate = r["studies"] / r["seconds"]
-        triples = f"{r['triples'] / r['seconds']:10.0f}" if r["triples"] else f"{'n/a':>10}"
-        print(f"{name:47} {r['studies']:8d} {r['seconds']:8.2f} {rate:10.1f} {triples} {r['peak_rss_mib']:9.0f}")
+    sizes = sorted({int(s) for s in str(args.studies).split(",") if s.strip()})
+    fraction = RESULTS_FRACTION if args.results_fraction is None else args.results_fraction
+    corpus = write_jsonl(work / "corpus.jsonl", sizes[-1], results_fraction=fraction)
+    check = "without the SHACL check (--no-validate)" if args.no_validate else "with the SHACL check"
+    print(f"corpus: {sizes[-1]} registry-shaped studies, {fraction:.0%} with results "
+          f"({corpus.stat().st_size / 2**20:.0f} MiB JSON Lines); builds {check}", flush=True)
+    header = (f"{'studies':>8} {'build s':>8} {'studies/s':>9} {'1st 10%':>8} {'last 10%':>8} {'finish':>6} "
+              f"{'quads':>10} "
+              f"{'load s':>7} {'ingest':>7} {'build MiB':>9} {'load MiB':>8}")
+    rows = {}
+    for n in sizes:
+        r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate)
+        if n == sizes[0]:
+            print(header)
+        print(f"{n:8d} {r['seconds']:8.1f} {r['studies'] / r['seconds']:9.1f} {r['first_tenth_rate'] or 0:8.1f} "
+              f"{r['last_tenth_rate'] or 0:8.1f} {r['finish_seconds']:6.1f} {r['export_quads']:10d} "
+              f"{r['load_seconds']:7.1f} "
+              f"{r['seconds'] / r['load_seconds']:7.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}",
+              flush=True)
+    small, large = rows[sizes[0]], rows[sizes[-1]]
+    print("(studies/s: the whole build; 1st/last 10%: studies/s while the first and the last tenth of the input "
+          "were mapped; finish: seconds after the last study was mapped (the last batches' check and load, flush, "
+          "optimise); quads: the export's lines; ingest: build wall / oxigraph load wall; MiB: peak RSS, the "
+          "build's including its validation child)")
+    if len(sizes) > 1:
+        ratio = (large["studies"] / large["seconds"]) / (small["studies"] / small["seconds"])
+        print(f"studies/s at {sizes[-1]} / at {sizes[0]}: {ratio:.2f}")
+    if args.naive or args.stages:
+        _baselines(args, work, corpus, sizes[0], small)
+    print(f"ingest-ratio: {large['seconds'] / large['load_seconds']:.2f}")
 
-    def rate(key: str) -> float:
-        return results[key]["studies"] / results[key]["seconds"]
 
-    for name in results:
-        if name.startswith("naive"):
-            print(f"ours over {name}: {rate(ours) / rate(name):.1f}x")
-    stage_studies = args.studies if args.stage_studies is None else min(args.stage_studies, args.studies)
-    if stage_studies > 0:
-        stages = _spawn("stages", input_path, work / "stages", stage_studies)
-        per_study = {name: seconds / stages["studies"] for name, seconds in stages["cpu"].items()}
-        total = sum(per_study.values())
-        cores = os.cpu_count() or 1
-        print(f"\nCPU per study of each stage run alone ({stages['studies']} studies):")
-        for name, seconds in per_study.items():
-            print(f"  {name:30} {seconds * 1000:6.2f} ms")
-        print(f"  {'total':30} {total * 1000:6.2f} ms")
-        without_check = total - per_study["SHACL check"]
-        for label, cost in (("with the SHACL check", total), ("without it (--no-validate)", without_check)):
-            bound = cores / cost
-            print(f"bound on {cores} cores, {label}: {bound:.0f} studies/s = "
-                  f"{bound / rate(same_disk):.1f}x the naive same-content on-disk rate")
-    print(f"speedup: {rate(ours) / rate(same_disk):.1f}x")
+def _baselines(args: argparse.Namespace, work: Path, corpus: Path, n: int, ours: dict) -> None:
+    from build_baselines import print_naive, print_stages
+
+    input_path = work / f"baseline-{n}.jsonl"
+    with open(corpus, "rb") as source, open(input_path, "wb") as out:
+        for _ in range(n):
+            out.write(source.readline())
+
+    def spawn(kind: str, name: str, limit: int) -> dict:
+        store = work / kind
+        try:
+            return _spawn(kind, input_path, store, limit)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+
+    if args.naive:
+        print_naive(ours, spawn, n)
+    if args.stages:
+        print_stages(spawn("stages", "stages", n), ours["studies"] / ours["seconds"])
 
 
 if __name__ == "__main__":

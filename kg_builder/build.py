@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse, serialize
 
 from kg_builder.errors import KgBuilderError, UsageError
 from kg_builder.iris import IriMinter
+from kg_builder.mapping.context import study_key
+from kg_builder.mapping.entities import EntityLedger
 from kg_builder.mapping.study import map_study
 from kg_builder.model import Reject, Study
 from kg_builder.settings import Settings, build_time
@@ -42,7 +43,9 @@ class BuildReport:
     read: int = 0
     built: int = 0
     duplicates: int = 0
+    # while building: quads mapped so far; at the end: the store's quads, each distinct triple once
     triples: int = 0
+    orphans_removed: int = 0  # shared facts no study supported any more after the rebuild, removed
     rejects: list[Reject] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)  # study IRI → messages
     # study graph IRI → its SHACL violations (stored anyway unless the build is strict)
@@ -135,6 +138,7 @@ def _build(
     started = time.perf_counter()
     documents = iter_documents(inputs, stdin=stdin)
     seen: dict[str, str] = {}  # study key → where it was first read
+    entities = EntityLedger()  # the shared things this build has described: each once
 
     batch_graphs: list[NamedNode] = []
     batch_quads: list[Quad] = []
@@ -148,27 +152,29 @@ def _build(
         def store(batch: _Batch, found: dict[str, StudyValidation]) -> None:
             """Record a checked batch's violations and hand it to the writer (without failing studies if strict)."""
             failing = {graph: v for graph, v in found.items() if not v.conforms}
+            rejected = {graph for graph in failing if strict and graph in batch.sources}
             data, graphs = batch.data, batch.graphs
-            if strict and failing:  # a rejected rebuild keeps the study's last good graph in the store
-                kept = [q for q in parse(data, format=RdfFormat.N_QUADS) if q.graph_name.value not in failing]
-                data = serialize(kept, None, RdfFormat.N_QUADS)
-                graphs = [g for g in graphs if g.value not in failing]
+            if rejected:  # a rejected rebuild keeps the study's last good graph in the store
+                quads = list(parse(data, format=RdfFormat.N_QUADS))
+                # what only a rejected study named must not stay in the entity graph
+                writer.check_orphans(q.object for q in quads if q.graph_name.value in rejected
+                                     and isinstance(q.object, NamedNode))
+                data = serialize([q for q in quads if q.graph_name.value not in rejected], None, RdfFormat.N_QUADS)
+                graphs = [g for g in graphs if g.value not in rejected]
             for graph, found_here in failing.items():
                 messages = [f"{r.message} [{r.focus}]" for r in found_here.violations]
                 report.violations[graph] = messages
-                if strict:
+                if graph in rejected:
                     source = batch.sources[graph].provenance
                     report.rejects.append(Reject(source.source_file, source.position,
                                                  f"violates the shapes (--strict): {messages[0]}", source.format))
                     report.built -= 1
-                    report.triples -= batch.sizes[graph]
             writer.replace_serialized(graphs, data)
 
         def flush(final: bool = False) -> None:
             if not batch_graphs:
                 return
-            batch = _Batch(list(batch_graphs), dict(batch_sources), serialize(batch_quads, None, RdfFormat.N_QUADS),
-                           Counter(q.graph_name.value for q in batch_quads) if strict else Counter())
+            batch = _Batch(list(batch_graphs), dict(batch_sources), serialize(batch_quads, None, RdfFormat.N_QUADS))
             if checks is None:
                 writer.replace_serialized(batch.graphs, batch.data)
             else:
@@ -186,7 +192,8 @@ def _build(
                     if progress:
                         progress(report)
                     continue
-                graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads)
+                graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads,
+                                   entities)
                 if graph is not None:
                     batch_sources[graph] = item
                 if progress:
@@ -201,6 +208,9 @@ def _build(
                 checks.close()
         if report.built == 0:
             raise _NothingBuilt(report)
+        writer.count_size = True
+    report.triples = writer.size  # every quad once: the store's own count is the build's
+    report.orphans_removed = writer.orphans_removed
     report.seconds = time.perf_counter() - started
     return report
 
@@ -211,8 +221,7 @@ class _Batch:
 
     graphs: list[NamedNode]
     sources: dict[str, Study]
-    data: bytes  # N-Quads
-    sizes: Counter  # graph IRI → quads (kept only for --strict, which may take studies out)
+    data: bytes  # N-Quads: the study graphs, then what the shared things they name first are
 
 
 class _BatchChecks:
@@ -284,24 +293,27 @@ def _add_study(
     report: BuildReport,
     batch_graphs: list[NamedNode],
     batch_quads: list[Quad],
+    entities: EntityLedger | None = None,
 ) -> str | None:
     """Map one study into the batch; the study graph's IRI, or None when it was rejected or repeats
     a study already built (a warning on that study: "duplicate, kept the first")."""
     source = study.provenance
     where = f"{source.source_file} at {source.position}"
+    key = study_key(study)
+    if key in seen:  # before mapping: a duplicate must not claim the shared things it names
+        report.duplicates += 1
+        report.warnings.setdefault(minter.study(key).value, []).append(
+            f"duplicate, kept the first: {where} is study {key} again (first read from {seen[key]})")
+        return None
     try:
-        ctx, quads, warnings = map_study(study, minter, build_time=stamp, include_contacts=include_contacts)
+        ctx, quads, warnings = map_study(study, minter, build_time=stamp, include_contacts=include_contacts,
+                                         entities=entities)
     except Exception as exc:  # a mapping bug on one study must not stop the others
         report.read += 1
         report.rejects.append(
             Reject(source.source_file, source.position, f"mapping failed: {type(exc).__name__}: {exc}",
                    source.format)
         )
-        return None
-    if ctx.key in seen:
-        report.duplicates += 1
-        report.warnings.setdefault(ctx.study.value, []).append(
-            f"duplicate, kept the first: {where} is study {ctx.key} again (first read from {seen[ctx.key]})")
         return None
     report.read += 1
     seen[ctx.key] = where

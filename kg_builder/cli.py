@@ -157,6 +157,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    removed = _graph(args).prune()
+    print(f"removed {removed} shared facts that no study supports any more")
+    return EXIT_OK
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     report = _graph(args, base=args.base).link(args.others, out=args.out, sssom=args.sssom,
                                               min_confidence=args.min_confidence, store=not args.no_store)
@@ -344,6 +350,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "queries": ("list the named queries and their parameters", _add_queries, cmd_queries),
     "serve": ("serve the graph: SPARQL endpoint, linked-data pages, query page", _add_serve, cmd_serve),
     "stats": ("studies, triples and counts per main class", _add_stats, cmd_stats),
+    "prune": ("remove shared facts (the entity graph's) that no study supports any more", _store, cmd_prune),
     "link": ("align the graph with other trial graphs (RDF files or SPARQL endpoints)", _add_link, cmd_link),
     "push": ("publish the graph to a SPARQL 1.1 Graph Store Protocol endpoint", _add_push, cmd_push),
 }

@@ -90,6 +90,29 @@ PREFIXES: tuple[LinkPrefix, ...] = (
                names=("geonames",)),
 )
 
+# MeSH unique identifiers: NLM wrote 7 characters (D001943, C500026) until 2014, then 10 (D000067716,
+# C000594389), the number running on (NLM Technical Bulletin 2013 Mar-Apr (391), "MeSH Unique Identifiers:
+# Length Expanding to Ten Characters"). Registries pad old ids to 10 (D000001943 for D001943). A padded
+# number at most the highest 7-character id seen is shortened back; any other stays as written: numbers
+# near the switch (above these, below the lowest 10-character ids seen, D000067716 Point-of-Care Testing
+# and C000594389 atezolizumab) could be either, and are never guessed.
+_MESH_UI = re.compile(r"^([CD])(\d{6}|\d{9})$")
+_MESH_SEVEN_MAX = {"D": 65_886,  # D065886 Neurodevelopmental Disorders (MeSH 2014), as registries write it
+                   "C": 500_026}  # C500026 palbociclib, written C000500026 by ClinicalTrials.gov
+
+
+def mesh_id(value: str) -> str:
+    """A MeSH id in NLM's own form: ``D000001943`` → ``D001943``; ``D000067716``, ``C000594389`` kept."""
+    value = value.strip().upper()
+    match = _MESH_UI.match(value)
+    if not match or len(match.group(2)) == 6 or not match.group(2).startswith("000"):
+        return value
+    letter, number = match.group(1), int(match.group(2))
+    if number <= _MESH_SEVEN_MAX[letter]:
+        return f"{letter}{number:06d}"
+    return value
+
+
 # Identifier forms sources write with their own prefix inside the local id (CHEBI:15365, HGNC:3430).
 _EMBEDDED_PREFIX = re.compile(r"^(?:CHEBI|HGNC|MESH|NCIT|wikidata|drugbank)[:_]", re.I)
 
@@ -120,6 +143,8 @@ def local_id(prefix: str, value: str) -> str | None:
         local = rid.value if rid is not None and rid.registry == "nct" else local
     if prefix == "geonames":
         local = local.rstrip("/")
+    if prefix == "mesh":
+        local = mesh_id(local)
     return local if re.match(entry.pattern, local) else None
 
 

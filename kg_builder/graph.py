@@ -167,6 +167,19 @@ class KnowledgeGraph:
             raise UsageError(f"cannot write {target}: {exc.strerror}",
                              hint="check the folder exists and is writable") from exc
 
+    def prune(self) -> int:
+        """Remove the shared facts (entity graph) that no study supports any more; how many quads.
+
+        A build prunes what the studies it rebuilds leave unsupported, and so does a Graph Store
+        Protocol DELETE: this is for graphs removed some other way (SPARQL Update)."""
+        from kg_builder.store.generations import writing
+
+        self._store()  # StoreError with a hint when nothing was built here
+        self._release()
+        with writing(self.path) as writer:
+            writer.prune()
+        return writer.orphans_removed
+
     def stats(self) -> StoreStats:
         """Studies, graphs, triples and instances of the main classes."""
         from kg_builder.store.stats import store_stats

@@ -29,6 +29,16 @@ def normalize_label(text: str) -> str:
     return _SPACES.sub(" ", folded).strip(" .,;:")
 
 
+_HYPHENS = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
+
+
+@lru_cache(maxsize=65536)
+def name_key(text: str) -> str:
+    """The key of a proper name (place, facility, organisation): :func:`normalize_label` with hyphens,
+    dashes and underscores read as spaces, so "Shinjuku-ku", "Shinjuku Ku" and "SHINJUKU  KU" are one."""
+    return _HYPHENS.sub(" ", normalize_label(text)).strip()
+
+
 @lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """A readable, IRI-safe path segment for ``text``.
@@ -84,16 +94,16 @@ class IriMinter:
         return self._node(f"condition/{slug(name)}")
 
     def organization(self, name: str) -> NamedNode:
-        return self._node(f"org/{slug(name)}")
+        return self._node(f"org/{slug(name_key(name))}")
 
     def facility(self, name: str, city: str | None) -> NamedNode:
-        return self._node(f"facility/{slug(name + ' ' + (city or ''))}")
+        return self._node(f"facility/{slug(name_key(name) + ' ' + name_key(city or ''))}")
 
     def country(self, code: str) -> NamedNode:
         return self._node(f"country/{code.upper()}")
 
     def place(self, country: str, state: str | None, city: str) -> NamedNode:
-        parts = [slug(country)] + ([slug(state)] if state else []) + [slug(city)]
+        parts = [slug(country)] + ([slug(name_key(state))] if state else []) + [slug(name_key(city))]
         return self._node("place/" + "/".join(parts))
 
     def target(self, symbol: str) -> NamedNode:

@@ -8,6 +8,9 @@ from kg_builder.settings import DEFAULT_BASE as DEFAULT_BASE  # the setting's de
 
 ONTOLOGY = "https://w3id.org/kg-builder/ontology#"
 VOCAB = "https://w3id.org/kg-builder/vocab/"  # concept schemes (codelists), not base-dependent
+# The one named graph of what shared things ARE (countries, places, facilities, organisations,
+# conditions, drugs, targets, outcome measures, MeSH descriptors): see kg_builder.mapping.entities.
+ENTITY_GRAPH_IRI = "https://w3id.org/kg-builder/graph/entities"
 
 PREFIXES: dict[str, str] = {
     "kg": ONTOLOGY,
@@ -61,6 +64,7 @@ DCTERMS = Namespace(PREFIXES["dcterms"])
 MESH = Namespace(PREFIXES["mesh"])
 
 RDF_TYPE = RDF.type
+ENTITY_GRAPH = NamedNode(ENTITY_GRAPH_IRI)
 
 
 def concept(scheme: str, code: str) -> NamedNode:

@@ -10,9 +10,11 @@ from pyoxigraph import NamedNode
 from kg_builder.external_ids import PREFIXES, converter, external_iris, parse_external, scheme_named
 from kg_builder.iris import IriMinter
 from kg_builder.mapping.context import MappingContext
+from kg_builder.mapping.entities import EntitySink
 from kg_builder.mapping.external_links import map_links
 from kg_builder.model import MeshTerm, Provenance, SecondaryId, Study
 from kg_builder.registry_ids import find_registry_ids, normalize_registry_id, registry_id_at_end
+from kg_builder.vocab import ENTITY_GRAPH, SKOS
 
 RECORDS = Path(__file__).parent / "data" / "link" / "records"
 
@@ -79,15 +81,18 @@ def test_map_links_study_and_condition() -> None:
                                     MeshTerm("D000000", "Breast cancer")])
     minter = IriMinter()
     ctx = MappingContext.for_study(study, minter)
-    quads = list(map_links(study, ctx))
+    entities = EntitySink()
+    quads = list(map_links(study, ctx, entities))
     assert all(q.graph_name == ctx.graph for q in quads)
+    assert entities.quads and all(q.graph_name == ENTITY_GRAPH for q in entities.quads)
     objects = {(q.predicate.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], q.object.value) for q in quads
                if q.subject == ctx.study}
     assert ("sameAs", "https://clinicaltrials.gov/study/NCT07003074") in objects
     assert ("sameAs", "http://bio2rdf.org/clinicaltrials:NCT07003074") in objects
     assert ("sameAs", "https://identifiers.org/clinicaltrials:NCT07003074") in objects
     assert any("EUCT=2023-506314-51-00" in o for _, o in objects)
-    condition_links = {q.object for q in quads if q.subject == minter.condition("Breast Cancer")}
-    # linked only to the descriptor whose label is the condition's name
+    condition_links = {q.object for q in entities.quads if q.subject == minter.condition("Breast Cancer")
+                       and q.predicate == SKOS.exactMatch}
+    # linked only to the descriptor whose label is the condition's name: a fact of the two shared things
     assert NamedNode("http://id.nlm.nih.gov/mesh/D000000") in condition_links
     assert NamedNode("http://id.nlm.nih.gov/mesh/D001943") not in condition_links

@@ -156,4 +156,4 @@ def test_native_engine_gives_the_same_answers_when_its_cache_is_cleared(seeds_st
     assert validator.validate_batch(per_graph[0]) == expected_first
     assert validator.validate_batch(everything) == expected_all
     assert validator.validate_batch(everything) == expected_all
-    assert len(graphs) == 2 and validator.native is not None and validator.native._decided
+    assert len(graphs) == 3 and validator.native is not None and validator.native._decided  # 2 studies, entities

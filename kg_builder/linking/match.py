@@ -138,7 +138,9 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
             profile.kind = profile.kind or _kind_of(type_name)
         if ours and "Facility" in types.get(iri, ()):
             profile.kind = None  # a site record (facility in a city), not the organisation itself
-        if iri in mentions or any(t.endswith("Mention") for t in types.get(iri, ())):
+        if ours and "OrganizationMention" in types.get(iri, ()):
+            profile.kind = None  # one record's spelling of its sponsor: the shared organisation stands for it
+        elif iri in mentions or any(t.endswith("Mention") for t in types.get(iri, ())):
             # a trial's mention of a drug (ours or another kg-builder graph's): the drug is the node it
             # mentions; ours may stand in for a drug when a graph has no drug nodes, theirs never does
             profile.kind, profile.local = ("drug", True) if ours else (None, True)

@@ -51,9 +51,9 @@ class MappingContext:
     def criterion(self, index: int) -> NamedNode:
         return self.part("criterion", index + 1)
 
-    # Shared nodes whose key needs more than case/space folding.
+    # Shared nodes whose key needs more than case/space folding (described by mapping.shared).
     def condition(self, name: str) -> NamedNode:
-        """The shared condition node: spelling variants ("tumour"/"tumor") land on one node."""
+        """The shared condition node's IRI: spelling variants ("tumour"/"tumor") land on one node."""
         return self.minter.condition(canonical_condition(name))
 
     @property

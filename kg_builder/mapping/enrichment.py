@@ -1,49 +1,39 @@
-"""Quads for the facts derived by :mod:`kg_builder.enrich`: drug classes, targets, external ids,
-doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST, GeoNames.
+"""Quads for the facts derived by :mod:`kg_builder.enrich`: drug classes, targets, payloads, external
+ids, doses, condition facets, outcome categories and measures, time frames, ECOG/RECIST.
 
-Node IRIs are the core mapper's (interventions, arms, outcomes, criteria, sites, places,
-conditions) plus shared drug/target/measure nodes from the minter and study-local mention
-and dose nodes under the intervention or arm they belong to. Every class decision carries
+Node IRIs are the core mapper's (interventions, arms, outcomes, criteria) plus study-local
+mention, payload and dose nodes under the intervention or arm they belong to; shared drugs,
+targets, payloads, measures and conditions are described by :mod:`kg_builder.mapping.shared`
+from the thing itself, in the entity graph. What this record's own text decides (a drug's class
+from its description, a target or payload it names) stays on the record's mention node, with
 its rule (a concept) and its evidence (text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode
 
 from kg_builder.enrich.facts import StudyFacts, enrich
-from kg_builder.enrich.lexicon import targets
-from kg_builder.enrich.outcomes import MEASURE_CATEGORY, measure_label
-from kg_builder.enrich.payloads import PAYLOAD_CLASS_LABELS, Payload
-from kg_builder.enrich.profile import DrugProfile
 from kg_builder.external_ids import external_iris
-from kg_builder.mapping import terms
+from kg_builder.mapping import shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import DCTERMS, KG, SCHEMA, SKOS, XSD, concept
-
-_ID_PREFIX = {"drugbank": "drugbank", "chebi": "chebi", "wikidata": "wikidata", "ncit": "ncit", "atc": "atc"}
+from kg_builder.vocab import KG, SKOS, XSD, concept
 
 
-def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None = None) -> Iterator[Quad]:
+def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None = None,
+                   out: QuadSink | None = None) -> QuadSink:
+    """Into ``out`` (a new sink on the study's graph when not given), which is returned."""
     facts = facts if facts is not None else enrich(study)
-    out = QuadSink(ctx.graph)
+    out = out if out is not None else QuadSink(ctx.graph)
     drug_nodes = _interventions(facts, ctx, out)
     _arm_drugs(facts, drug_nodes, ctx, out)
     _doses(facts, drug_nodes, ctx, out)
     _conditions(facts, ctx, out)
     _outcomes(facts, ctx, out)
     _eligibility(facts, ctx, out)
-    for site_index, code, (geonames_id, _name) in facts.places:
-        study_site = study.sites[site_index]
-        place = ctx.minter.place(code, study_site.state, study_site.city or "")
-        for iri in external_iris("geonames", str(geonames_id), joins=False):
-            out.add(place, SKOS.exactMatch, iri)
-        out.add(place, KG.geonamesId, terms.integer(geonames_id))
-    return iter(out.quads)
+    return out
 
 
 def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dict[int, list[NamedNode]]:
@@ -65,71 +55,26 @@ def _interventions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> dic
             for evidence in component.evidence:
                 out.text(mention, KG.classEvidence, evidence)
             for symbol, evidence in zip(component.targets, component.target_evidence, strict=True):
-                _target(mention, symbol, ctx, out)
+                out.add(mention, KG.target, shared.target(ctx.minter, out.entities, symbol))
                 out.text(mention, KG.targetEvidence, evidence)
             profile = component.profile
             if component.payload is not None and (profile is None or component.payload != profile.payload):
-                _payload(mention, component.payload, ctx.part("intervention", item.index + 1, "drug", k + 1,
-                                                              "payload"), ctx, out)
+                # the record's own payload words: a node of its own mention, in its own graph
+                shared.payload(out, mention, component.payload,
+                               ctx.part("intervention", item.index + 1, "drug", k + 1, "payload"))
             if component.name is None or profile is None:
                 continue
-            drug = ctx.minter.drug(component.name)
+            drug = shared.drug(ctx.minter, out.entities, component.name, profile)
             nodes.append(drug)
             out.add(mention, KG.mentionOf, drug)
             out.add(node, KG.drug, drug)
-            _drug(drug, profile, ctx, out)
-        for k, mesh in item.mesh:
-            if item.components[k].name is not None:
+        for k, mesh in item.mesh:  # the drug's name is the descriptor's heading (or a lexicon synonym of it)
+            component = item.components[k]
+            if component.name is not None and component.profile is not None:
+                drug = shared.drug(ctx.minter, out.entities, component.name, component.profile)
                 for iri in external_iris("mesh", mesh.id, joins=False):
-                    out.add(ctx.minter.drug(item.components[k].name), SKOS.exactMatch, iri)
+                    shared.name_match(out.entities, drug, SKOS.exactMatch, iri)
     return drug_nodes
-
-
-def _drug(drug: NamedNode, profile: DrugProfile, ctx: MappingContext, out: QuadSink) -> None:
-    """What a drug node says: decided from the drug itself (its name, lexicon row, INN), so the same
-    from every record that names it. The one place shared drug facts are written."""
-    out.typed(drug, KG.Drug, SCHEMA.Drug)
-    out.label(drug, profile.name)
-    out.add(drug, KG.drugClass, concept("drug-class", profile.drug_class))
-    out.add(drug, KG.classRule, concept("class-rule", profile.rule))
-    for evidence in profile.evidence:
-        out.text(drug, KG.classEvidence, evidence)
-    for symbol, evidence in zip(profile.targets, profile.target_evidence, strict=True):
-        _target(drug, symbol, ctx, out)
-        out.text(drug, KG.targetEvidence, f"{symbol}: {evidence}")
-    if profile.payload is not None:
-        _payload(drug, profile.payload, ctx.minter.payload(profile.payload.name or profile.payload.payload_class),
-                 ctx, out)
-    entry = profile.entry
-    if entry is not None:
-        for scheme, value in entry.ids:
-            for iri in external_iris(_ID_PREFIX[scheme], value, joins=False):
-                out.add(drug, SKOS.exactMatch, iri)
-        if entry.ids:
-            out.text(drug, DCTERMS.source, f"kg_builder drug lexicon ({entry.source})")
-
-
-def _payload(holder: NamedNode, payload: Payload, node: NamedNode, ctx: MappingContext, out: QuadSink) -> None:
-    """An ADC's payload: a node with its class; ``node`` is shared when the payload is named, the
-    mention's own when the record names only its class."""
-    out.add(holder, KG.payload, node)
-    out.text(holder, KG.payloadEvidence, payload.evidence)
-    out.typed(node, KG.Payload)
-    out.label(node, payload.name or f"unnamed {PAYLOAD_CLASS_LABELS[payload.payload_class]}")
-    out.add(node, KG.payloadClass, concept("payload-class", payload.payload_class))
-
-
-def _target(holder: NamedNode, symbol: str, ctx: MappingContext, out: QuadSink) -> None:
-    node = ctx.minter.target(symbol)
-    out.add(holder, KG.target, node)
-    out.typed(node, KG.Target)
-    info = targets().get(symbol)
-    out.label(node, info.label if info else symbol)
-    out.text(node, KG.geneSymbol, symbol)
-    if info and info.hgnc_id:
-        out.text(node, DCTERMS.identifier, info.hgnc_id)
-        for iri in external_iris("hgnc", info.hgnc_id, joins=False):
-            out.add(node, SKOS.exactMatch, iri)
 
 
 def _arm_drugs(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: MappingContext,
@@ -154,7 +99,7 @@ def _doses(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: Mappi
         dose = fact.dose
         out.add(owner, KG.dosing, node)
         out.typed(node, KG.DoseRegimen)
-        out.add(node, KG.drug, ctx.minter.drug(dose.drug))
+        out.add(node, KG.drug, shared.drug(ctx.minter, out.entities, dose.drug))
         if dose.amount is not None:
             out.add(node, KG.doseAmount, terms.decimal(dose.amount))
         if dose.amount_max is not None:
@@ -175,19 +120,12 @@ def _doses(facts: StudyFacts, drug_nodes: dict[int, list[NamedNode]], ctx: Mappi
 
 
 def _conditions(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
-    for name, condition, meshes in facts.conditions:
-        node = ctx.condition(name)
-        for facet in condition.facets:
-            out.add(node, KG.conditionFacet, concept("condition-facet", facet))
-        if condition.base != condition.canonical:
-            base = ctx.condition(condition.base)
-            out.add(node, KG.baseCondition, base)
-            out.typed(base, KG.Condition, SCHEMA.MedicalCondition)
-            out.label(base, condition.base[:1].upper() + condition.base[1:])
+    for name, _condition, meshes in facts.conditions:
         for mesh, exact in meshes:
             if not exact:  # exact name matches are the core mapper's (external_links.map_links)
+                node = shared.condition(ctx.minter, out.entities, name)
                 for iri in external_iris("mesh", mesh.id, joins=False):
-                    out.add(node, SKOS.closeMatch, iri)
+                    shared.name_match(out.entities, node, SKOS.closeMatch, iri)
     for facet in sorted(facts.population_facets):  # read from the title and conditions already mapped
         out.add(ctx.study, KG.populationFacet, concept("condition-facet", facet))
 
@@ -198,13 +136,7 @@ def _outcomes(facts: StudyFacts, ctx: MappingContext, out: QuadSink) -> None:
         out.add(node, KG.outcomeCategory, concept("outcome-category", outcome.category))
         out.text(node, KG.categoryEvidence, outcome.evidence)
         if outcome.measure:
-            measure = ctx.minter.measure(outcome.measure)
-            out.add(node, KG.measure, measure)
-            out.typed(measure, KG.OutcomeMeasure)
-            out.label(measure, measure_label(outcome.measure))
-            out.text(measure, SKOS.notation, outcome.measure)
-            # the measure's own category: an outcome may be filed elsewhere ("AEs as a QoL burden")
-            out.add(measure, KG.outcomeCategory, concept("outcome-category", MEASURE_CATEGORY[outcome.measure]))
+            out.add(node, KG.measure, shared.measure(ctx.minter, out.entities, outcome.measure))
         if frame is None:
             continue
         if frame.duration:

@@ -15,14 +15,14 @@ import re
 from pyoxigraph import Literal, NamedNode
 
 from kg_builder.external_ids import external_iris
-from kg_builder.mapping import terms
+from kg_builder.mapping import shared, terms
 from kg_builder.mapping.context import MappingContext
-from kg_builder.mapping.organizations import _contact, _organization
+from kg_builder.mapping.organizations import _contact
 from kg_builder.mapping.results import count
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import MeshTerm, PartialDate, Study
 from kg_builder.model_record import DatedEvent, MeshTree
-from kg_builder.vocab import KG, RDFS, SCHEMA, SKOS, XSD, concept
+from kg_builder.vocab import KG, SCHEMA, SKOS, XSD, concept
 
 _CODE = re.compile(r"^[A-Za-z0-9_]+$")
 _OVERSIGHT = (("has_dmc", KG.hasDataMonitoringCommittee), ("fda_regulated_drug", KG.fdaRegulatedDrug),
@@ -37,11 +37,10 @@ _DATES = (("status_verified_date", KG.statusVerifiedDate), ("first_submitted_qc_
 
 
 def shared_fact(out: QuadSink, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
-    """A fact about a shared thing, decided from the thing itself (issue 12: stored once, in a shared graph).
-
-    Until that graph exists it is written with the study, as every shared description is today.
-    """
-    out.add(subject, predicate, obj)
+    """A fact about a shared thing, decided from the thing itself: stored once, in the entity graph
+    (:mod:`kg_builder.mapping.entities`)."""
+    if out.entities.first(subject, f"{predicate.value} {obj}"):
+        out.entities.add(subject, predicate, obj)
 
 
 def mesh_node(descriptor: str, out: QuadSink) -> NamedNode | None:
@@ -134,9 +133,9 @@ def _tree(kind: str, meshes: list[MeshTerm], tree: MeshTree, ctx: MappingContext
         mesh = mesh_node(descriptor, out)
         if mesh is None:
             continue
+        shared.mesh(out.entities, descriptor, term)  # NLM's heading for it, in the entity graph, once
         nodes.append(mesh)
         out.add(ctx.study, ancestor, mesh)
-        shared_fact(out, mesh, RDFS.label, Literal(term))
     if len(meshes) == 1:  # the ancestors of the study's only descriptor are that descriptor's own
         own = terms.mesh(meshes[0].id)  # an odd id was warned about with the study's own MeSH terms
         for mesh in nodes if own is not None else ():
@@ -182,7 +181,9 @@ def _people(study: Study, ctx: MappingContext, out: QuadSink) -> None:
             out.text(item, SCHEMA.name, party.investigator_name or party.old_name_title)
             out.text(item, SCHEMA.jobTitle, party.investigator_title)
     if study.registrant is not None and study.registrant.name.strip():
-        out.add(ctx.study, KG.registrant, _organization(study.registrant, ctx, out))
+        out.add(ctx.study, KG.registrant, shared.organization(ctx.minter, out.entities, study.registrant.name))
+        out.text(ctx.study, KG.registrantName, study.registrant.name)  # as this record spells it
+        out.code(ctx.study, KG.registrantClass, "org-class", study.registrant.class_)
     contact = study.results_contact
     if contact is not None:
         out.text(ctx.study, KG.resultsContactOrganization, contact.organization)

@@ -6,20 +6,26 @@ import re
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from kg_builder.mapping.entities import EntityLedger, EntitySink
 from kg_builder.vocab import RDF_TYPE, RDFS, concept
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class QuadSink:
-    """Collects the quads of one named graph; every mapping module writes through one."""
+    """Collects the quads of one study's named graph; every mapping module writes through one.
 
-    __slots__ = ("graph", "quads", "warnings")
+    ``entities`` collects what shared things are, for the entity graph (see
+    :mod:`kg_builder.mapping.entities`): never write a shared node's own facts into ``quads``.
+    """
 
-    def __init__(self, graph: NamedNode) -> None:
+    __slots__ = ("entities", "graph", "quads", "warnings")
+
+    def __init__(self, graph: NamedNode, entities: EntitySink | EntityLedger | None = None) -> None:
         self.graph = graph
         self.quads: list[Quad] = []
         self.warnings: list[str] = []
+        self.entities = entities if isinstance(entities, EntitySink) else EntitySink(entities)
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
         self.quads.append(Quad(subject, predicate, obj, self.graph))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pyoxigraph import Literal, Quad
+from pyoxigraph import Quad
 
 from kg_builder._version import __version__
-from kg_builder.enrich.conditions import canonical_condition
 from kg_builder.enrich.facts import enrich
 from kg_builder.enrich.result_groups import result_groups
 from kg_builder.iris import IriMinter, normalize_label
-from kg_builder.mapping import adverse_events, design, organizations, record, results, terms
+from kg_builder.mapping import adverse_events, design, organizations, record, results, shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.enrichment import map_enrichment
+from kg_builder.mapping.entities import EntityLedger
 from kg_builder.mapping.external_links import map_links
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import KG, PROV, RDFS, SCHEMA
+from kg_builder.vocab import KG, PROV, SCHEMA
 
 _DATES = (
     ("start_date", KG.startDate, KG.startDateType),
@@ -33,14 +33,28 @@ def map_study(
     *,
     build_time: str,
     include_contacts: bool = False,
+    entities: EntityLedger | None = None,
 ) -> tuple[MappingContext, list[Quad], list[str]]:
-    """All quads of one study, in its own named graph, plus mapping warnings.
+    """All quads of one study, plus mapping warnings: its own named graph, then what the shared
+    things it names are (the entity graph; see :mod:`kg_builder.mapping.entities`).
 
-    ``build_time`` (an ``xsd:dateTime`` lexical form) is passed in rather than read
-    from the clock so that the same input and time give byte-identical output.
+    ``entities`` is the build's ledger: a shared thing already described in the build is not
+    described again (without one, every shared thing the study names is). ``build_time`` (an
+    ``xsd:dateTime`` lexical form) is passed in rather than read from the clock so that the
+    same input and time give byte-identical output.
     """
     ctx = MappingContext.for_study(study, minter, include_contacts=include_contacts)
-    out = QuadSink(ctx.graph)
+    out = QuadSink(ctx.graph, entities)
+    try:
+        _map_all(study, ctx, out, build_time)
+    except BaseException:
+        out.entities.rollback()
+        raise
+    # a study-local node may be stated twice (an arm → drug link from two of its interventions)
+    return ctx, [*dict.fromkeys(out.quads), *dict.fromkeys(out.entities.quads)], out.warnings
+
+
+def _map_all(study: Study, ctx: MappingContext, out: QuadSink, build_time: str) -> None:
     _map_identity(study, ctx, out)
     _map_status_and_design(study, ctx, out)
     _map_conditions(study, ctx, out)
@@ -56,11 +70,8 @@ def map_study(
     adverse_events.map_adverse_events(study, ctx, out, groups)
     record.map_record(study, ctx, out)
     _map_provenance(study, ctx, out, build_time)
-    out.quads.extend(map_enrichment(study, ctx, facts))
-    out.quads.extend(map_links(study, ctx))
-    # Shared nodes (a country, a place) are described once per site that names them; the store
-    # would fold the repeats anyway, but indexing them first is the build's dominant cost.
-    return ctx, list(dict.fromkeys(out.quads)), out.warnings
+    map_enrichment(study, ctx, facts, out)
+    out.quads.extend(map_links(study, ctx, out.entities))
 
 
 def _map_identity(study: Study, ctx: MappingContext, out: QuadSink) -> None:
@@ -129,33 +140,22 @@ def _map_status_and_design(study: Study, ctx: MappingContext, out: QuadSink) -> 
         out.add(node, KG.hasResults, terms.boolean(study.has_results))
 
 
-def condition_label(name: str) -> str:
-    """The display label of a shared condition node: its canonical form, first letter raised,
-    so every study naming the condition gives the node the same label."""
-    norm = canonical_condition(name)
-    return norm[:1].upper() + norm[1:]
-
-
 def _map_conditions(study: Study, ctx: MappingContext, out: QuadSink) -> None:
     node = ctx.study
     for name in study.conditions:
         if not normalize_label(name):
             continue
-        condition = ctx.condition(name)
-        out.add(node, KG.condition, condition)
+        out.add(node, KG.condition, shared.condition(ctx.minter, out.entities, name))
         out.text(node, KG.conditionName, name)
-        out.typed(condition, KG.Condition, SCHEMA.MedicalCondition)
-        out.label(condition, condition_label(name))
     for predicate, meshes in ((KG.conditionMesh, study.condition_meshes),
                               (KG.interventionMesh, study.intervention_meshes)):
         for mesh in meshes:
-            mesh_node = terms.mesh(mesh.id)  # an IRI is minted only from a MeSH identifier's own form
+            mesh_node = shared.mesh(out.entities, mesh.id, mesh.term)  # only from a MeSH identifier's own form
             if mesh_node is None:
                 out.warnings.append(f"MeSH id {mesh.id[:40]!r} is not a MeSH identifier; its term "
                                     f"{mesh.term[:60]!r} is left out")
                 continue
             out.add(node, predicate, mesh_node)
-            out.add(mesh_node, RDFS.label, Literal(mesh.term))
 
 
 def _map_provenance(study: Study, ctx: MappingContext, out: QuadSink, build_time: str) -> None:

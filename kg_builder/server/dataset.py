@@ -109,5 +109,6 @@ def void_description(stats: dict, *, dataset_iri: str, endpoint: str, base: str,
         ]
     studies = dict(stats["classes"]).get(PREFIXES["kg"] + "ClinicalTrial", 0)
     triples.append(Triple(ds, _n(DCTERMS + "description"), Literal(
-        f"{studies} studies in {stats['graphs']} named graphs (one per study, plus the vocabulary)")))
+        f"{studies} studies in {stats['graphs']} named graphs (one per study, plus the vocabulary and the "
+        "shared entities)")))
     return serialize(triples, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "turtle" else None)

@@ -335,7 +335,7 @@ def statistics(store: Store, *, base: str) -> Reply:
     links_query = _LINKS_OUT.replace("BASE_IRI", str(Literal(base)))
     links = [(s["p"].value, s["target"].value, int(s["n"].value)) for s in store.query(links_query, **union)]
     data = {
-        "triples": len(store),  # quads: a triple stated in two study graphs counts twice
+        "triples": len(store),  # quads = distinct triples: every triple lives in one graph only
         "graphs": sum(1 for _ in store.named_graphs()),
         "classes": classes,
         "links": links,

@@ -29,6 +29,9 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg_builder.errors import StoreError
+from kg_builder.store.entities import named_things, prune_orphans
+from kg_builder.store.vocabulary import VOCABULARY_GRAPH
+from kg_builder.vocab import ENTITY_GRAPH
 
 _CURRENT = "current"
 _GENERATIONS = "generations"
@@ -69,6 +72,10 @@ class StoreWriter:
     def __init__(self, store: Store, directory: Path) -> None:
         self.store = store
         self.directory = directory
+        self.orphans_removed = 0  # entity-graph quads no study supports any more, removed at close
+        self.count_size = False  # set by a caller that wants ``size``: counting reads every quad once
+        self.size: int | None = None  # quads (= distinct triples) in the generation, counted at close
+        self._candidates: set[NamedNode] = set()  # shared things the replaced graphs named
         self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load_batches, name="kg-store-writer", daemon=True)
@@ -80,14 +87,21 @@ class StoreWriter:
                 if self._error is None:  # after a failure, only drain: the generation is discarded
                     graphs, data = item
                     for graph in graphs:
-                        if self.store.contains_named_graph(graph):
-                            self.store.remove_graph(graph)
+                        self._drop(graph)
                     self.store.bulk_load(data, RdfFormat.N_QUADS)
             except BaseException as exc:
                 self._error = exc
             finally:
                 self._pending.task_done()
         self._pending.task_done()
+
+    def _drop(self, graph: NamedNode) -> None:
+        """Remove ``graph`` when present, remembering the shared things it named (orphan candidates)."""
+        if not self.store.contains_named_graph(graph):
+            return
+        if graph not in (VOCABULARY_GRAPH, ENTITY_GRAPH):
+            self._candidates |= named_things(self.store, graph)
+        self.store.remove_graph(graph)
 
     def _check(self) -> None:
         if self._error is not None:
@@ -114,11 +128,26 @@ class StoreWriter:
         self._check()
 
     def close(self) -> None:
-        """Finish queued writes, flush and optimise, then release the database."""
+        """Finish queued writes, remove the shared facts the replaced graphs left unsupported, flush,
+        optimise and count the generation's quads, then release the database."""
         self.wait()
+        if self._candidates:
+            self.orphans_removed += prune_orphans(self.store, self._candidates)
+            self._candidates.clear()
         self.store.flush()
         self.store.optimize()
+        if self.count_size:
+            self.size = len(self.store)
         self.release()
+
+    def check_orphans(self, things: Iterable[NamedNode]) -> None:
+        """Check ``things`` for support at close (shared things named by studies that were not stored)."""
+        self._candidates.update(things)
+
+    def prune(self) -> None:
+        """Check every shared thing for support at close (``kg-builder prune``), not only the candidates."""
+        self.wait_idle()
+        self.orphans_removed += prune_orphans(self.store)
 
     def release(self) -> None:
         """Stop the writer thread and drop the database handle (closing it)."""
@@ -130,8 +159,7 @@ class StoreWriter:
 
     def remove_graph(self, graph: NamedNode) -> None:
         self.wait_idle()
-        if self.store.contains_named_graph(graph):
-            self.store.remove_graph(graph)
+        self._drop(graph)
 
     def wait_idle(self) -> None:
         """Block until queued batches are written (the writer thread stays up)."""

@@ -1,8 +1,10 @@
 """Validate the graph against the SHACL shapes in ``shapes/``: a report, never an exception by default.
 
 A study's data graph is its own named graph plus the vocabulary graph (shapes use
-``sh:in`` over code lists and ``sh:class`` with the ontology's subclasses). Studies
-are independent, so validation is per study. Three engines give the same answer:
+``sh:in`` over code lists and ``sh:class`` with the ontology's subclasses) plus the classes
+of the shared things it links to (the entity graph); the entity graph is validated as a
+graph of its own, so a shared thing's shapes are checked once, not once per study that
+names it. Studies are independent, so validation is per study. Three engines give the same answer:
 
 ``sparql``         the shapes compiled to SPARQL, one query per constraint over all
                    study graphs of an Oxigraph store (default for a stored graph)
@@ -41,7 +43,8 @@ from kg_builder.validation.sparql import (
     compile_specs,
     run_compiled,
 )
-from kg_builder.validation.terms import SH, ValidationResult, ox_to_rdflib, rdflib_key
+from kg_builder.validation.terms import SH, ValidationResult, ox_key, ox_to_rdflib, rdflib_key
+from kg_builder.vocab import ENTITY_GRAPH, RDF_TYPE
 
 ENGINES = ("sparql", "native", "pyshacl", "pyshacl-store")
 _NATIVE_CHUNK = 500  # study graphs per native batch when validating a whole store
@@ -148,12 +151,29 @@ def study_graphs(store: Store) -> list[NamedNode]:
                   key=lambda g: g.value)
 
 
+def _pyshacl_study(own: list[Quad], vocabulary: list[tuple], shapes: rdflib.Graph, graph: str,
+                   types_of) -> list[ValidationResult]:
+    """pyshacl on one graph: a study graph with the classes of the shared things it names (``types_of``
+    gives them); their own shapes are the entity graph's to check, so results about them are left out."""
+    extra: list[Quad] = []
+    if graph != ENTITY_GRAPH.value:
+        for node in {q.object for q in own if isinstance(q.object, NamedNode)}:
+            extra += [Quad(node, RDF_TYPE, NamedNode(cls)) for cls in types_of(node)]
+    shared = {ox_key(q.subject) for q in extra}
+    results = pyshacl_graph([*vocabulary, *_rdflib_triples(own), *_rdflib_triples(extra)], shapes, graph)
+    return [r for r in results if r.focus not in shared]
+
+
 def _pyshacl_studies(store: Store, graphs: list[NamedNode], shapes: rdflib.Graph) -> list[ValidationResult]:
     vocabulary = list(_rdflib_triples(store.quads_for_pattern(None, None, None, VOCABULARY_GRAPH)))
+
+    def types_of(node: NamedNode) -> list[str]:
+        return [q.object.value for q in store.quads_for_pattern(node, RDF_TYPE, None, ENTITY_GRAPH)]
+
     results: list[ValidationResult] = []
     for graph in graphs:
-        triples = [*vocabulary, *_rdflib_triples(store.quads_for_pattern(None, None, None, graph))]
-        results += pyshacl_graph(triples, shapes, graph.value)
+        own = list(store.quads_for_pattern(None, None, None, graph))
+        results += _pyshacl_study(own, vocabulary, shapes, graph.value, types_of)
     return results
 
 
@@ -173,6 +193,7 @@ def _native_studies(store: Store, graphs: list[NamedNode], shapes: rdflib.Graph)
     specs, sparql = compile_specs(shapes, store, VOCABULARY_GRAPH)
     vocabulary = list(store.quads_for_pattern(None, None, None, VOCABULARY_GRAPH))
     validator = NativeValidator(specs, sparql, vocabulary, VOCABULARY_GRAPH)
+    validator.remember_entities(store.quads_for_pattern(None, RDF_TYPE, None, ENTITY_GRAPH))
     results: list[ValidationResult] = []
     for start in range(0, len(graphs), _NATIVE_CHUNK):
         quads = [q for g in graphs[start:start + _NATIVE_CHUNK] for q in store.quads_for_pattern(None, None, None, g)]
@@ -242,6 +263,7 @@ class StudyValidator:
         self.engine = engine
         self.constraints: list[CompiledConstraint] | None = None
         self.native: NativeValidator | None = None
+        self.entity_types: dict[NamedNode, set[str]] = {}  # the pyshacl fallback's memory of shared things
         try:
             if engine == "native":
                 specs, sparql = compile_specs(self.shapes, self.scratch, VOCABULARY_GRAPH)
@@ -264,17 +286,26 @@ class StudyValidator:
             return self._per_study(graphs, results)
         quads = list(quads)
         graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, NamedNode)})
+        for quad in quads:
+            if quad.graph_name == ENTITY_GRAPH and quad.predicate == RDF_TYPE:
+                self.entity_types.setdefault(quad.subject, set()).add(quad.object.value)
         if self.constraints is not None:
             # a new store per batch: removing graphs from one kept store leaves it slower and slower
             scratch = self._fresh_store()
             scratch.bulk_extend(quads)
-            results = run_compiled(scratch, self.constraints)
+            described = {ox_key(q.subject) for q in quads if q.graph_name == ENTITY_GRAPH}
+            # the classes of shared things earlier batches described (their own shapes were checked then)
+            scratch.bulk_extend(Quad(node, RDF_TYPE, NamedNode(cls), ENTITY_GRAPH)
+                                for node, classes in self.entity_types.items() for cls in classes)
+            results = [r for r in run_compiled(scratch, self.constraints)
+                       if r.graph != ENTITY_GRAPH.value or r.focus in described]
         else:
             vocabulary = list(_rdflib_triples(self.vocabulary))
             results = []
             for graph in graphs:
                 own = [q for q in quads if q.graph_name.value == graph]
-                results += pyshacl_graph([*vocabulary, *_rdflib_triples(own)], self.shapes, graph)
+                results += _pyshacl_study(own, vocabulary, self.shapes, graph,
+                                          lambda node: self.entity_types.get(node, ()))
         return self._per_study(graphs, results)
 
     @staticmethod

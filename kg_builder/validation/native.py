@@ -24,6 +24,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg_builder.validation.sparql import CompiledConstraint, PropertySpec, ValueTest, run_compiled
 from kg_builder.validation.terms import ValidationResult, ox_key
+from kg_builder.vocab import ENTITY_GRAPH
 
 _RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _CHECK = "urn:kg-builder:check:"  # scratch-store graphs: one per SPARQL-decided test
@@ -82,6 +83,10 @@ class NativeValidator:
             if quad.graph_name == vocabulary_graph and quad.predicate == _RDF_TYPE and isinstance(
                     quad.object, NamedNode):
                 self.vocabulary_types[quad.subject].add(quad.object.value)
+        # the classes of every shared thing described so far (the entity graph is part of every study's
+        # data graph, as the vocabulary is): a study links to things an earlier batch described
+        self.entity_types: dict[object, frozenset[str]] = {}
+        self._type_sets: dict[frozenset[str], frozenset[str]] = {}  # few distinct sets: share them
         self.predicates = {s.predicate for s in specs if not s.inverse}
         self.inverse = {s.predicate for s in specs if s.inverse}
         # the SPARQL-decided tests, each with an id (its scratch-store graph); None for tests decided here
@@ -92,9 +97,20 @@ class NativeValidator:
             for test_id, test in zip(ids, spec.tests, strict=True) if test_id is not None}
         self._decided: dict[tuple[str, object], bool] = {}  # (test id, value) → fails
 
+    def remember_entities(self, quads: Iterable[Quad]) -> None:
+        """Record the classes of shared things from entity-graph quads (a store's, or a batch's)."""
+        found: dict[object, set[str]] = defaultdict(set)
+        for quad in quads:
+            if quad.graph_name == ENTITY_GRAPH and quad.predicate == _RDF_TYPE and isinstance(quad.object, NamedNode):
+                found[quad.subject].add(quad.object.value)
+        for node, classes in found.items():
+            merged = frozenset(classes | self.entity_types.get(node, frozenset()))
+            self.entity_types[node] = self._type_sets.setdefault(merged, merged)
+
     def validate(self, quads: Iterable[Quad]) -> tuple[list, list[ValidationResult]]:
         """The study graphs of ``quads`` (in order) and every result found in them."""
         batch = _Batch(quads, self.predicates, self.inverse)
+        self.remember_entities(q for q in batch.quads if q.graph_name == ENTITY_GRAPH)
         results: list[ValidationResult] = []
         pending: list[tuple[str, tuple, object, PropertySpec, ValueTest]] = []
         for spec, test_ids in zip(self.specs, self._test_ids, strict=True):
@@ -132,7 +148,8 @@ class NativeValidator:
             return value not in arg
         if kind == "class":
             own = batch.types.get((graph, value), ())
-            return not (arg.intersection(own) or arg.intersection(self.vocabulary_types.get(value, ())))
+            return not (arg.intersection(own) or arg.intersection(self.vocabulary_types.get(value, ()))
+                        or arg.intersection(self.entity_types.get(value, ())))
         if kind == "nodekind":
             return not isinstance(value, _NODE_KINDS[arg])
         raise ValueError(f"unknown native test {kind!r}")

@@ -2,8 +2,9 @@
 
 Per-study semantics are kept exactly: each query binds ``?g`` to a study's named
 graph, focus nodes and their values come from that graph, and class membership
-also looks at the vocabulary graph (the data graph of a study is its named graph
-plus the vocabulary). One query per constraint covers the whole store, which is
+also looks at the vocabulary graph and the entity graph (the data graph of a study
+is its named graph plus the vocabulary and the shared things it links to). The entity
+graph is validated as a graph of its own. One query per constraint covers the whole store, which is
 what makes this engine fast; ``tests/test_validation_engines.py`` checks that it
 reports exactly what pyshacl reports on the test corpus.
 
@@ -22,6 +23,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from kg_builder.errors import ValidationError
 from kg_builder.validation.terms import SH, ValidationResult, display, ox_key
+from kg_builder.vocab import ENTITY_GRAPH_IRI
 
 _SH = rdflib.Namespace(SH)
 _RDF_TYPE = rdflib.RDF.type
@@ -233,10 +235,11 @@ class _Compiler:
                             ("in", frozenset(_to_oxigraph(m) for m in members)))
         cls = self.g.value(prop, _SH["class"])
         if cls is not None:
-            # an instance in the study graph or in the vocabulary graph (both make up the data graph)
+            # an instance in the study graph, the vocabulary graph or the entity graph (together the data graph)
             yield ValueTest("ClassConstraintComponent",
                             f"NOT EXISTS {{ {{ GRAPH ?g {{ ?value a ?__c }} }} UNION {{ GRAPH <{self.vocabulary}> "
-                            f"{{ ?value a ?__c }} }} FILTER (?__c IN ({self._classes(cls)})) }}",
+                            f"{{ ?value a ?__c }} }} UNION {{ GRAPH <{ENTITY_GRAPH_IRI}> {{ ?value a ?__c }} }} "
+                            f"FILTER (?__c IN ({self._classes(cls)})) }}",
                             ("class", frozenset(self._closure(cls))))
         kind = self.g.value(prop, _SH.nodeKind)
         if kind is not None:

@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-DELETE DATA { GRAPH id:graph\/NCT01234567 { id:condition\/asthma rdfs:label "Asthma" } }
+DELETE DATA { GRAPH <https://w3id.org/kg-builder/graph/entities> { id:condition\/asthma rdfs:label "Asthma" } }

@@ -1,4 +1,4 @@
-# expect: Warning Drug-adc-target 'Drug X' has no known target
+# expect: Warning DrugMention-adc-target 'Drug X' has no known target
 PREFIX kg: <https://w3id.org/kg-builder/ontology#>
 PREFIX id: <https://w3id.org/kg-builder/id/>
 PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>
@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-DELETE DATA { GRAPH id:graph\/NCT01234567 { id:drug\/drug-x kg:target id:target\/erbb2 } }
+DELETE DATA { GRAPH id:graph\/NCT01234567 { t:intervention\/1\/drug\/1 kg:target id:target\/erbb2 } }

@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-INSERT DATA { GRAPH id:graph\/NCT01234567 { id:drug\/drug-x <http://www.w3.org/2004/02/skos/core#exactMatch> <https://go.drugbank.com/drugs/DB123> } }
+INSERT DATA { GRAPH <https://w3id.org/kg-builder/graph/entities> { id:drug\/drug-x <http://www.w3.org/2004/02/skos/core#exactMatch> <https://go.drugbank.com/drugs/DB123> } }

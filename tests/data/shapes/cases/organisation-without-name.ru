@@ -1,4 +1,4 @@
-# expect: Violation Organization-label has a name
+# expect: Violation Organization-label has one name
 PREFIX kg: <https://w3id.org/kg-builder/ontology#>
 PREFIX id: <https://w3id.org/kg-builder/id/>
 PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>
@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-DELETE DATA { GRAPH id:graph\/NCT01234567 { id:org\/uni rdfs:label "A University" } }
+DELETE DATA { GRAPH <https://w3id.org/kg-builder/graph/entities> { id:org\/uni rdfs:label "A University" } }

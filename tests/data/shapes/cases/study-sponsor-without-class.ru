@@ -1,4 +1,4 @@
-# expect: Warning Study-sponsor-class lead sponsor 'Acme'
+# expect: Warning Study-sponsor-class lead sponsor 'ACME Inc'
 PREFIX kg: <https://w3id.org/kg-builder/ontology#>
 PREFIX id: <https://w3id.org/kg-builder/id/>
 PREFIX t: <https://w3id.org/kg-builder/id/trial/NCT01234567/>
@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-DELETE DATA { GRAPH id:graph\/NCT01234567 { id:org\/acme kg:organizationClass kgv:org-class\/INDUSTRY } }
+DELETE DATA { GRAPH id:graph\/NCT01234567 { t:sponsor\/1 kg:organizationClass kgv:org-class\/INDUSTRY } }

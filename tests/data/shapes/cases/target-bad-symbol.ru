@@ -8,4 +8,4 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <http://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
-DELETE DATA { GRAPH id:graph\/NCT01234567 { id:target\/erbb2 kg:geneSymbol "ERBB2" } } ; INSERT DATA { GRAPH id:graph\/NCT01234567 { id:target\/erbb2 kg:geneSymbol "her2/neu" } }
+DELETE DATA { GRAPH <https://w3id.org/kg-builder/graph/entities> { id:target\/erbb2 kg:geneSymbol "ERBB2" } } ; INSERT DATA { GRAPH <https://w3id.org/kg-builder/graph/entities> { id:target\/erbb2 kg:geneSymbol "her2/neu" } }
