@@ -200,3 +200,23 @@ def test_an_intervention_name_far_over_the_registry_limit_is_kept_not_analysed(s
     assert component.text == name and component.name is None
     assert any("not analysed" in e for e in component.evidence)
     assert drugs._analyse("Pembrolizumab " + "x" * 180, "DRUG", None, (), None)[0].name  # within the limit: read
+
+
+@_DEADLINE
+@given(count=st.integers(5_000, 10_000))
+def test_amounts_among_many_auc_doses_are_linear(count: int) -> None:
+    """Was quadratic: every amount was checked against every "AUC n" of the statement."""
+    found = _segment_doses("carboplatin", "AUC 5 mg/mL/min, 10 mg " * count)
+    assert [d.unit for d in found[:2]] == ["AUC", "mg"] and len(found) == 2 * count
+
+
+@settings(max_examples=3, deadline=None, database=None)
+@given(count=st.integers(1_001, 20_000), piece=st.sampled_from(["0.5 mg/kg ", "AUC 5, ", "drugx 10 mg, "]))
+def test_a_text_of_thousands_of_doses_reads_the_first_and_warns(count: int, piece: str) -> None:
+    """Was 1.1 s CPU: 200,000 characters of "0.5 mg/kg " made 20,000 dose nodes (140,000 triples)."""
+    from kg_builder.enrich.doses import MAX_DOSES, doses_in
+
+    warnings: list[str] = []
+    found = doses_in(piece * count, {"drugx": "drugx"}, warnings)
+    assert len(found) == MAX_DOSES and len(warnings) == 1 and "more than 1,000 doses" in warnings[0]
+    assert len(doses_in(piece * 3, {"drugx": "drugx"}, warnings)) == 3 and len(warnings) == 1
