@@ -220,3 +220,15 @@ def test_a_text_of_thousands_of_doses_reads_the_first_and_warns(count: int, piec
     found = doses_in(piece * count, {"drugx": "drugx"}, warnings)
     assert len(found) == MAX_DOSES and len(warnings) == 1 and "more than 1,000 doses" in warnings[0]
     assert len(doses_in(piece * 3, {"drugx": "drugx"}, warnings)) == 3 and len(warnings) == 1
+
+
+@_DEADLINE
+@given(size=_SIZE, piece=st.sampled_from(["x|", "a, |", "Paris, |", "||"]))
+def test_a_locations_cell_of_pieces_naming_no_country_is_linear(size: int, piece: str) -> None:
+    """Was quadratic (minutes): each "|" piece of a CSV locations cell that names no country joins the
+    next, and the growing text was read whole again (its commas counted, its country looked up)."""
+    from kg_builder.sources.ctgov_csv import _location_cells
+
+    warnings: list[str] = []
+    cell = piece * (size // len(piece)) + "Hospital, Paris, France"
+    assert _location_cells(cell, warnings)[-1].endswith("Hospital, Paris, France")
