@@ -105,8 +105,9 @@ _LONG_TIME_FRAME = 200
 _MAX_TITLE_PIECES = 8
 _MAX_TIME_PIECES = 16
 # The registry allows 254 characters of title, 999 of description and 254 of time frame: an
-# entry holds at most some 500 ", " pieces. One with more is not an outcome, and weighing each
-# of its pieces costs a second at 130,000: it is kept whole, with a warning.
+# entry holds at most some 500 ", " pieces. In one with more, only the pieces a split can start
+# the description or the time frame at are weighed; the middle is read as one piece of prose
+# (weighing every piece cost a second at 130,000 pieces).
 _MAX_PIECES = 1_000
 # Two splits scoring closer than this are a guess: the entry gets a warning.
 _AMBIGUOUS = 0.35
@@ -323,8 +324,12 @@ class _Entry:
             return None
         # Offsets, not re-joined pieces, so description and time frame are the source text verbatim.
         starts, ends = _split_pieces(text)
-        if len(starts) == 1 or len(starts) > _MAX_PIECES or not text[: ends[0]].strip():
+        if len(starts) == 1 or not text[: ends[0]].strip():
             return cls(text, starts, ends, [], [])  # one field, or no title before its first comma: kept whole
+        if len(starts) > _MAX_PIECES:
+            head, tail = _MAX_TITLE_PIECES + 1, _MAX_TIME_PIECES + 1
+            starts = [*starts[:head], starts[head], *starts[-tail:]]
+            ends = [*ends[:head], ends[-tail - 1], *ends[-tail:]]
         pieces = [_Piece.of(text[s:e]) for s, e in zip(starts, ends, strict=True)]
         return cls(text, starts, ends, pieces, _candidates(pieces))
 
@@ -335,9 +340,6 @@ class _Entry:
     def outcome(self, kind: OutcomeKind, bonus: Callable[[_Entry, int, int], float],
                 warnings: list[str] | None) -> Outcome:
         if not self.scored:
-            if len(self.starts) > _MAX_PIECES and warnings is not None:
-                warnings.append(f"outcome {self.text[:60]!r}: {len(self.starts):,} comma-separated pieces, more than "
-                                f"an outcome can hold; kept whole as its title")
             return Outcome(kind=kind, measure=self.text)
         rescored = sorted(((score + bonus(self, title, frame), title, frame) for score, title, frame in self.scored),
                           key=lambda item: -item[0])

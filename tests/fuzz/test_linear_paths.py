@@ -236,18 +236,19 @@ def test_a_locations_cell_of_pieces_naming_no_country_is_linear(size: int, piece
 
 @settings(max_examples=4, deadline=None, database=None)
 @given(pieces=st.integers(1_001, 100_000), piece=st.sampled_from(["x", "up to 1 year", "and b"]))
-def test_an_outcome_of_more_pieces_than_an_outcome_holds_is_kept_whole(pieces: int, piece: str) -> None:
-    """Was 1.1 s CPU: an outcome entry of 130,000 ", " pieces was weighed piece by piece for where its
-    title, description and time frame split. Past the bound it is kept whole, with a warning."""
+def test_an_outcome_of_more_pieces_than_an_outcome_holds_weighs_only_where_it_can_split(pieces: int,
+                                                                                       piece: str) -> None:
+    """Was 1.1 s CPU: an outcome entry of 130,000 ", " pieces was weighed piece by piece, though a split
+    only starts its description within the first pieces and its time frame within the last."""
     from unittest import mock
 
     from kg_builder.sources import outcome_text
 
-    text = "Response rate, " + ", ".join([piece] * pieces) + ", up to 1 year"
-    warnings: list[str] = []
-    with mock.patch.object(outcome_text._Piece, "of", side_effect=AssertionError("weighed")):
-        (outcome,) = outcome_text.split_outcome_cell(text, "primary", warnings)
-    assert outcome.measure == text and outcome.time_frame is None
-    assert len(warnings) == 1 and "comma-separated pieces" in warnings[0]
-    split = outcome_text.split_outcome("Response rate, the share of responders, up to 1 year")
-    assert split.time_frame == "up to 1 year"  # within the bound: split as before
+    text = "Response rate, " + ", ".join([piece] * pieces) + ", Week 4"
+    weighed = []
+    piece_of = outcome_text._Piece.of
+    with mock.patch.object(outcome_text._Piece, "of", lambda t: weighed.append(t) or piece_of(t)):
+        (outcome,) = outcome_text.split_outcome_cell(text, "primary")
+    assert len(weighed) <= outcome_text._MAX_TITLE_PIECES + outcome_text._MAX_TIME_PIECES + 3
+    assert outcome.measure == "Response rate" and outcome.time_frame.endswith("Week 4")
+    assert ", ".join((outcome.measure, outcome.description, outcome.time_frame)) == text  # all of it, verbatim
