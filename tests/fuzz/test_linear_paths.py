@@ -252,3 +252,18 @@ def test_an_outcome_of_more_pieces_than_an_outcome_holds_weighs_only_where_it_ca
     assert len(weighed) <= outcome_text._MAX_TITLE_PIECES + outcome_text._MAX_TIME_PIECES + 3
     assert outcome.measure == "Response rate" and outcome.time_frame.endswith("Week 4")
     assert ", ".join((outcome.measure, outcome.description, outcome.time_frame)) == text  # all of it, verbatim
+
+
+@settings(max_examples=8, deadline=None, database=None)
+@given(number=st.sampled_from(["1" * 5_000, "9" * 19, "²", "12³", "٣"]),
+       layout=st.sampled_from(["ctgov-csv", "ctgov-xml"]))
+def test_an_enrollment_that_is_no_readable_whole_number_is_a_warning(number: str, layout: str) -> None:
+    """Was 'parser error (bug): ValueError: Exceeds the limit (4300 digits) for integer string conversion':
+    a count of thousands of digits (or a digit ``int`` refuses, "²") lost the record."""
+    if layout == "ctgov-csv":
+        data = f"NCT Number,Study Title,Enrollment\nNCT01234567,Title,{number}\n".encode()
+    else:
+        data = (f"<clinical_study><id_info><nct_id>NCT01234567</nct_id></id_info><brief_title>T</brief_title>"
+                f"<enrollment>{number}</enrollment></clinical_study>").encode()
+    outcome = run_document(data, format=layout)
+    assert outcome.built == 1 and not outcome.rejects
