@@ -29,6 +29,7 @@ from kg_builder.server import pages, reading
 from kg_builder.server.access_log import AccessLog
 from kg_builder.server.browse import entity_view
 from kg_builder.server.dataset import service_description
+from kg_builder.server.lanes import ClientIdentity
 from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
 from kg_builder.server.problems import HttpError, error_response
 from kg_builder.server.service import Service
@@ -240,4 +241,5 @@ def outer_stack(app: FastAPI, service: Service, *, cors: dict | None, access_log
     stack = BodyLimitMiddleware(stack, max_body=service.limits.max_body)
     if cors is not None:
         stack = CORSMiddleware(stack, **cors)
+    stack = ClientIdentity(stack)  # each request's peer, for the worker pool's turns (kg_builder.server.lanes)
     return Endpoint(AccessLog(stack) if access_log else stack, app)
