@@ -15,7 +15,8 @@ think time (exponential, mean ``--think`` s) and sends one request:
 
 A third of the way in (``--rebuild-at``), ``kg-builder build`` makes a new generation of the same
 store (the studies shifted by one: the first trial leaves, a new one comes), while the clients go
-on. No client may see an error for a light request or a wrong answer: every lookup finds its
+on (past ``--seconds`` when the build is slow: until 20 s after it ended, so that the new generation
+is seen). No client may see an error for a light request or a wrong answer: every lookup finds its
 trial, every CONSTRUCT has its trial's triples, every probe finds exactly one of its two trials,
 and a client that has seen the new generation never sees the old one again.
 
@@ -56,6 +57,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 JSON = "application/sparql-results+json"
 TURTLE = "text/turtle"
 CLIENT_TIMEOUT = 120.0
+AFTER_REBUILD = 20.0  # seconds the clients go on after a rebuild that ended late, to see the new generation
 
 
 def nct(index: int) -> str:
@@ -163,13 +165,13 @@ def _error_code(body: bytes) -> str:
         return "?"
 
 
-def client(url: str, mix: Mix, run: Run, seed: int, until: float, think: float, before: str) -> None:
+def client(url: str, mix: Mix, run: Run, seed: int, until: list[float], think: float, before: str) -> None:
     rng = random.Random(seed)
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=CLIENT_TIMEOUT)
     seen_new = False
     time.sleep(rng.uniform(0, think))  # clients do not start in step
-    while time.monotonic() < until:
+    while time.monotonic() < until[0]:  # a list: the run is extended while a rebuild is still going
         request = mix.draw(rng)
         started = time.monotonic()
         status, body = 0, b""
@@ -324,7 +326,7 @@ def serve_and_load(args: argparse.Namespace, store: Path, seconds: float, *, lan
         watcher.start()
         run = Run()
         began = time.monotonic()
-        until = began + seconds
+        until = [began + seconds]
         threads = [threading.Thread(target=client, args=(url, mix, run, k, until, args.think, before), daemon=True)
                    for k in range(args.clients)]
         for thread in threads:
@@ -335,6 +337,8 @@ def serve_and_load(args: argparse.Namespace, store: Path, seconds: float, *, lan
             rebuilt["started"] = time.monotonic() - began
             rebuilt["seconds"] = build_store(store, args.studies, 1 - first)
             rebuilt["ended"] = time.monotonic() - began
+            # the clients go on until the new generation has been served a while, however long the build took
+            until[0] = max(until[0], began + rebuilt["ended"] + AFTER_REBUILD)
         for thread in threads:
             thread.join()
         watcher.stopped.set()
@@ -342,7 +346,7 @@ def serve_and_load(args: argparse.Namespace, store: Path, seconds: float, *, lan
         health = _health(url)
     finally:
         server.stop()
-    return summarise(run, watcher, rebuilt, health, began, first, seconds)
+    return summarise(run, watcher, rebuilt, health, began, first, until[0] - began)
 
 
 def _health(url: str) -> dict:
