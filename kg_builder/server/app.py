@@ -191,13 +191,11 @@ def serve(
 
     import uvicorn
 
-    from kg_builder.server.access_log import LOGGER
+    from kg_builder.server.access_log import LOGGER, line_handler
     from kg_builder.server.http_layer import protocol_class
 
     if access_log and not LOGGER.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        LOGGER.addHandler(handler)
+        LOGGER.addHandler(line_handler(sys.stderr))
         LOGGER.setLevel(logging.INFO)
         LOGGER.propagate = False
     asgi = create_app(store_path, settings, backend=backend, access_log=access_log)
