@@ -134,6 +134,7 @@ class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     regressions: int = 0  # a client saw the old generation after the new one
+    stale_retries: int = 0  # requests sent again after the server closed an idle kept-alive connection
 
     def add(self, outcome: Outcome) -> None:
         with self.lock:
@@ -175,14 +176,24 @@ def client(url: str, mix: Mix, run: Run, seed: int, until: list[float], think: f
         request = mix.draw(rng)
         started = time.monotonic()
         status, body = 0, b""
-        try:
-            conn.request("GET", request.path, headers={"Accept": request.accept})
-            response = conn.getresponse()
-            status, body = response.status, response.read()
-            if response.getheader("Connection", "").lower() == "close":
+        for attempt in (1, 2):
+            try:
+                conn.request("GET", request.path, headers={"Accept": request.accept})
+                response = conn.getresponse()
+                status, body = response.status, response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # the server closed the kept-alive connection as this request left (its idle timeout): what
+                # HTTP clients (urllib3, browsers) do is send it again once on a new connection, so does this one
                 conn.close()
-        except (OSError, http.client.HTTPException):
-            conn.close()
+                if attempt == 1:
+                    with run.lock:
+                        run.stale_retries += 1
+                    continue
+            except (OSError, http.client.HTTPException):
+                conn.close()
+            break
         elapsed = time.monotonic() - started
         wrong, generation = _wrong(request, status, body, mix.studies)
         code = _error_code(body) if status not in (0, 200) else ""
@@ -334,11 +345,12 @@ def serve_and_load(args: argparse.Namespace, store: Path, seconds: float, *, lan
         rebuilt: dict = {}
         if rebuild:
             time.sleep(seconds * args.rebuild_at)
+            until[0] = math.inf  # the clients go on while the build runs, however long it takes
             rebuilt["started"] = time.monotonic() - began
             rebuilt["seconds"] = build_store(store, args.studies, 1 - first)
             rebuilt["ended"] = time.monotonic() - began
-            # the clients go on until the new generation has been served a while, however long the build took
-            until[0] = max(until[0], began + rebuilt["ended"] + AFTER_REBUILD)
+            # and until the new generation has been served a while
+            until[0] = max(began + seconds, began + rebuilt["ended"] + AFTER_REBUILD)
         for thread in threads:
             thread.join()
         watcher.stopped.set()
@@ -397,6 +409,7 @@ def summarise(run: Run, watcher: Watcher, rebuilt: dict, health: dict, began: fl
         "wrong_answers": sum(1 for o in outcomes if o.wrong),
         "wrong_examples": sorted({o.wrong for o in outcomes if o.wrong})[:5],
         "generation_regressions": run.regressions,
+        "stale_connection_retries": run.stale_retries,
         "rss_mib": {"server_first": samples[0][1] if samples else 0, "server_last": samples[-1][1] if samples else 0,
                     "total_first_minute": statistics.mean(total[:minute]) if total else 0,
                     "total_last_minute": statistics.mean(total[-minute:]) if total else 0,
@@ -440,6 +453,8 @@ def report(main: dict, baseline: dict | None, args: argparse.Namespace) -> None:
               f"old generation seen after the new one: "
               f"{main['generation_regressions']}; wrong answers: {main['wrong_answers']} {main['wrong_examples']}")
     print(f"health at the end: {main['health']}")
+    print(f"requests sent again after the server closed an idle kept-alive connection: "
+          f"{main['stale_connection_retries']}")
     if baseline:
         base = baseline["light"]["while_heavy_ms"]["p95"]
         ours = main["light"]["while_heavy_ms"]["p95"]

@@ -140,6 +140,25 @@ def test_a_query_past_the_light_budget_moves_aside_and_its_shape_goes_to_the_hea
     run(scenario)
 
 
+@linux_only
+def test_a_light_worker_lives_on_after_a_query_that_went_past_the_budget_and_ended(generation) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a fraction of a second: past 0.05 s of CPU
+    policy = LanePolicy(heavy_workers=1, heavy_queue=2, light_budget=0.05)
+
+    async def scenario() -> None:
+        async with started_pool(generation, threads=1, policy=policy) as pool:
+            (light,) = pool.light.workers
+            for _ in range(3):  # its thread leaves after each such job (it runs at low priority by then)
+                reply = await pool.run(query_job(generation, slow), 60)
+                assert reply.error is None
+            assert pool.costs.heavy(job_shape(execute.run_query, {"query": slow}))  # it did go past the budget
+            assert (await pool.run(query_job(generation, ASK), 30)).error is None
+            assert pool.light.workers == [light] and not light.lost and light.process.is_alive()
+            assert pool.replaced == 0
+
+    run(scenario)
+
+
 def test_a_heavy_query_finding_its_lane_full_is_refused_at_once(generation) -> None:
     policy = LanePolicy(heavy_workers=1, heavy_queue=1, light_budget=0.1)
 

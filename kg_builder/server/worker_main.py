@@ -139,8 +139,16 @@ def worker_main(conn: Connection, generation: str | None, threads: int, offline:
 
     watch = BudgetWatch(budget, over_nice, lambda job_id: send(dumps((job_id, OVER_BUDGET))), spawn) \
         if budget and CAN_WATCH else None
-    for _ in range(threads - 1):
+    if watch is None:
+        for _ in range(threads - 1):
+            spawn()
+        serve()
+        return
+    # a serving thread leaves after a job past the budget: were it the main thread, the process would end
+    # with it (and every job it runs); here the main thread only waits, and the serving threads exit the
+    # process (os._exit) when the server closes the pipe
+    for _ in range(threads):
         spawn()
-    serve()
+    threading.Event().wait()
 
 
