@@ -123,9 +123,8 @@ def test_a_query_past_the_light_budget_moves_aside_and_its_shape_goes_to_the_hea
             (pending,) = light.running.values()
             assert pending.over and light.load == 0  # still running, but no longer holding the light thread
             assert _niceness(light.process.pid, over_budget=True) == policy.heavy_nice
-            started = time.monotonic()
             reply = await pool.run(query_job(generation, ASK), 30)  # the one light thread is free again
-            assert reply.error is None and time.monotonic() - started < 2.0
+            assert reply.error is None and not runaway.done()  # answered while the runaway runs on
             assert pool.costs.heavy(job_shape(execute.run_query, {"query": RUNAWAY}))
             second = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 60))
             (heavy,) = pool.heavy.workers
@@ -231,7 +230,7 @@ def _niceness(pid: int, *, over_budget: bool = False) -> int:
 @linux_only
 def test_over_http_a_full_heavy_lane_answers_503_with_retry_after_while_lookups_are_answered(tmp_path) -> None:
     write_store(tmp_path, 30)
-    with LiveServer(tmp_path, heavy_workers=1, heavy_queue=0, light_budget=0.1, timeout=6, workers=1,
+    with LiveServer(tmp_path, heavy_workers=1, heavy_queue=0, light_budget=0.1, timeout=20, workers=1,
                     threads=2) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         def ask(text: str) -> httpx.Response:
             return client.get("/sparql", params={"query": text}, headers={"Accept": "application/sparql-results+json"})
@@ -241,11 +240,13 @@ def test_over_http_a_full_heavy_lane_answers_503_with_retry_after_while_lookups_
         first: list[httpx.Response] = []
         runner = threading.Thread(target=lambda: first.append(ask(RUNAWAY)))
         runner.start()
-        time.sleep(1.5)  # past the light budget: it runs on as the heavy lane's one query
+        deadline = time.monotonic() + 30
+        while client.get("/health").json()["lanes"]["heavy_load"] < 1:  # past the light budget: it runs on as
+            assert time.monotonic() < deadline  # the heavy lane's one query
+            time.sleep(0.1)
         refused = ask(RUNAWAY)
         assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1
         assert refused.json()["error"]["code"] == "heavy-lane-full"
-        started = time.monotonic()
-        assert ask(ASK).status_code == 200 and time.monotonic() - started < 2.0
+        assert ask(ASK).status_code == 200 and runner.is_alive()  # a lookup is answered while the runaway runs
         runner.join()
         assert first[0].status_code == 503 and first[0].json()["error"]["code"] == "timeout"  # the deadline held
