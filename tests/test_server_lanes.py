@@ -103,6 +103,11 @@ def test_costs_are_measured_per_shape_and_bounded() -> None:
     costs.note("group", 2.0)
     costs.note("group", 0.02)  # one cheap run (a warm cache) does not make it light
     assert costs.heavy("group")
+    costs.note("about", 0.3)
+    costs.note("about", 0.15)  # heavy stays heavy while a run costs over half the budget
+    assert costs.heavy("about")
+    costs.note("about", 0.05)  # then a cheap run brings it back
+    assert not costs.heavy("about")
     costs.over_budget("lookup")  # ran past the budget once: heavy from now on
     assert costs.heavy("lookup")
     for shape in ("x", "y", "z"):

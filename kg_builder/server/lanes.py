@@ -85,9 +85,17 @@ class CostMemory:
         return cost >= self.budget
 
     def note(self, shape: str, seconds: float) -> None:
-        """A job of ``shape`` took ``seconds`` of CPU: half the estimate is the latest run."""
+        """A job of ``shape`` took ``seconds`` of CPU: half the estimate is the latest run.
+
+        A heavy shape stays heavy until a run of it costs less than half the budget: a shape whose runs
+        cost about the budget would otherwise go back and forth between the lanes, and each time it ran
+        past the budget in the light lane while the heavy lane was full, a light worker would be stopped.
+        """
         old = self._costs.pop(shape, None)
-        self._costs[shape] = seconds if old is None else (old + seconds) / 2
+        new = seconds if old is None else (old + seconds) / 2
+        if old is not None and old >= self.budget and seconds >= self.budget / 2:
+            new = max(new, self.budget)
+        self._costs[shape] = new
         while len(self._costs) > self.size:
             self._costs.popitem(last=False)
 
