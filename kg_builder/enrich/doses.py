@@ -8,6 +8,7 @@ each amount's attributes are read between it and its neighbours.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from kg_builder.enrich.text import clean
@@ -57,6 +58,10 @@ _INFUSION = re.compile(
     re.IGNORECASE,
 )
 _EVIDENCE_MAX = 1000  # characters of a drug's statement kept whole as each dose's evidence
+# A description or arm states a few doses, a protocol's schedule a few dozen. A text giving more
+# than this is broken or hostile (200,000 characters of "0.5 mg/kg " are 20,000 doses, 140,000
+# triples, a second to map): the first are read and the rest is a warning.
+MAX_DOSES = 1_000
 _BASIS = {"kg": "BODY_WEIGHT", "m2": "BODY_SURFACE_AREA", "m²": "BODY_SURFACE_AREA",
           "m^2": "BODY_SURFACE_AREA", "m 2": "BODY_SURFACE_AREA", "m": "BODY_SURFACE_AREA"}
 
@@ -77,10 +82,11 @@ class Dose:
     text: str = ""  # the source passage
 
 
-def doses_in(text: str, drugs: dict[str, str]) -> list[Dose]:
+def doses_in(text: str, drugs: dict[str, str], warnings: list[str] | None = None) -> list[Dose]:
     """Doses stated in ``text``; ``drugs`` maps each way a drug may be written to its canonical name.
 
-    With a single drug and no name in the text, the whole text is about that drug.
+    With a single drug and no name in the text, the whole text is about that drug. At most
+    MAX_DOSES are read from one text; a text that states more is noted in ``warnings``.
     """
     text = clean(text)
     if not text or not drugs:
@@ -88,7 +94,15 @@ def doses_in(text: str, drugs: dict[str, str]) -> list[Dose]:
     segments = _segments(text, drugs)
     out: list[Dose] = []
     for drug, segment in segments:
-        out.extend(_segment_doses(drug, segment))
+        room = MAX_DOSES - len(out)
+        found = _segment_doses(drug, segment, limit=room + 1)
+        if len(found) > room:
+            out.extend(found[:room])
+            if warnings is not None:
+                warnings.append(f"a text states more than {MAX_DOSES:,} doses; the first {MAX_DOSES:,} are read: "
+                                f"{text[:60]!r}…")
+            break
+        out.extend(found)
     return out
 
 
@@ -113,13 +127,22 @@ def _key(found: str, drugs: dict[str, str]) -> str:
     return next(k for k in drugs if k.casefold() == lowered)
 
 
-def _segment_doses(drug: str, segment: str) -> list[Dose]:
+def _segment_doses(drug: str, segment: str, limit: int | None = None) -> list[Dose]:
     aucs = [(m.start(), m.end(), m) for m in _AUC.finditer(segment)]
-    # "AUC 5 mg/mL/min" is one carboplatin dose, not also 5 mg
-    amounts = [(m.start(), m.end(), m) for m in _AMOUNT.finditer(segment)
-               if not any(a_start <= m.start() <= a_end + 1 for a_start, a_end, _ in aucs)]
+    # "AUC 5 mg/mL/min" is one carboplatin dose, not also 5 mg. The AUC matches do not overlap, so
+    # the last one starting at or before an amount is the only one that can hold it (a search, not a
+    # scan of every AUC for every amount: that was quadratic in a text of thousands of both).
+    auc_starts = [a[0] for a in aucs]
+
+    def in_auc(start: int) -> bool:
+        k = bisect_right(auc_starts, start) - 1
+        return k >= 0 and start <= aucs[k][1] + 1
+
+    amounts = [(m.start(), m.end(), m) for m in _AMOUNT.finditer(segment) if not in_auc(m.start())]
     amounts += aucs
     amounts.sort(key=lambda a: a[0])
+    if limit is not None:
+        del amounts[limit:]
     if not amounts:
         route, interval, cycle, cycles, infusion = _attributes(segment)
         if route or cycle or interval:  # "Administer by intravenous infusion, with a 21-day treatment cycle"

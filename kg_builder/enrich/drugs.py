@@ -105,9 +105,20 @@ def analyse_study(interventions: list[Intervention], evidence: RecordEvidence) -
     return _from_index(interventions, analysed, evidence)
 
 
+# An intervention's name is a name: the registry's data element definitions allow 200 characters.
+# A far longer one is broken or hostile text, and analysing it (some fifty passes of the name's
+# patterns, each linear) costs seconds at 200,000 characters: it is kept as written, not analysed.
+_MAX_NAME = 1_000
+
+
 @lru_cache(maxsize=32768)
 def _analyse(name: str, type_: str | None, description: str | None,
              other_names: tuple[str, ...], context: str | None = None) -> tuple[Component, ...]:
+    if len(name) > _MAX_NAME:
+        why = f"not analysed: a name of {len(name):,} characters (the registry allows 200)"
+        if type_ in _NON_DRUG_TYPES:
+            return (Component(name, None, "non-drug", "OTHER", INTERVENTION_TYPE, (f"intervention type {type_}", why)),)
+        return (Component(name, None, "unrecognised", "UNKNOWN", NO_EVIDENCE, (why,)),)
     name = unboost(clean(name))
     description = clean(description) if description else None
     others = tuple(clean(o) for o in other_names if o and o.strip())

@@ -43,6 +43,7 @@ class StudyFacts:
     ecog: list[tuple[int | None, Ecog]] = field(default_factory=list)  # (criterion index, range)
     recist: list[tuple[int | None, Recist]] = field(default_factory=list)
     places: list[tuple[int, str, tuple[int, str]]] = field(default_factory=list)  # (site, ISO, GeoNames)
+    warnings: list[str] = field(default_factory=list)  # what was not read, and why (the mapping reports them)
 
 
 def record_context(study: Study) -> str:
@@ -130,12 +131,12 @@ def _doses(study: Study, facts: StudyFacts) -> None:
             continue
         linked = [c for a, i in sorted(facts.arm_links) if a == arm_index
                   for c in facts.interventions[i].components]
-        for dose in doses_in(arm.description, _drug_keys(linked)):
+        for dose in doses_in(arm.description, _drug_keys(linked), facts.warnings):
             facts.doses.append(DoseFact("arm", arm_index, dose))
     for item in facts.interventions:
         description = study.interventions[item.index].description
         if description:
-            for dose in doses_in(description, _drug_keys(list(item.components))):
+            for dose in doses_in(description, _drug_keys(list(item.components)), facts.warnings):
                 facts.doses.append(DoseFact("intervention", item.index, dose))
 
 

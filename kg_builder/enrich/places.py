@@ -125,6 +125,10 @@ def _plain_names() -> dict[str, str]:
 
 
 _CODE_LIKE = re.compile(r"^[A-Z]{1,3}$")
+# Characters at the end of a place text that can hold its country: the longest ISO name has 52
+# ("United Kingdom of Great Britain and Northern Ireland"). Reading only them keeps a parser that
+# asks again as a text grows (a CSV locations cell piece by piece) linear in the text.
+_COUNTRY_TAIL = 200
 
 
 def trailing_country(line: str) -> str | None:
@@ -132,7 +136,7 @@ def trailing_country(line: str) -> str | None:
     two- or three-letter code, which at the end of a place is a state or a degree ("…, PA",
     "Jane Roe, MD"), not Panama or Moldova; a comma inside the name ("Korea, Republic of")
     is allowed."""
-    parts = [part.strip() for part in line.split(",") if part.strip()]
+    parts = [part.strip() for part in line[-_COUNTRY_TAIL:].split(",") if part.strip()]
     if not parts:
         return None
     last = parts[-1]

@@ -33,6 +33,7 @@ def map_enrichment(study: Study, ctx: MappingContext, facts: StudyFacts | None =
     _conditions(facts, ctx, out)
     _outcomes(facts, ctx, out)
     _eligibility(facts, ctx, out)
+    out.warnings.extend(facts.warnings)
     return out
 
 

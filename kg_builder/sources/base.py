@@ -97,7 +97,8 @@ MAX_LIST_ITEMS = 10_000
 
 
 def overlong_list(study: Study) -> str | None:
-    """Why ``study`` is too large to map (a list longer than MAX_LIST_ITEMS, anywhere in it), or None."""
+    """Why ``study`` is too large to map (a list longer than MAX_LIST_ITEMS, anywhere in it), or None.
+    A parser may stop reading a list one entry past the bound (what it read is counted)."""
     stack: list[tuple[str, object]] = [("study", study)]
     while stack:
         path, node = stack.pop()
@@ -105,7 +106,7 @@ def overlong_list(study: Study) -> str | None:
             value = getattr(node, spec.name)
             if isinstance(value, list):
                 if len(value) > MAX_LIST_ITEMS:
-                    return (f"{path}.{spec.name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,}): "
+                    return (f"{path}.{spec.name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,} read): "
                             "not a registry record, not mapped")
                 stack.extend((f"{path}.{spec.name}[]", item) for item in value if is_dataclass(item))
             elif is_dataclass(value):

@@ -191,11 +191,13 @@ def _location_cells(cell: str | None, warnings: list[str]) -> list[str]:
     raw = cell.split("|")
     sites: list[str] = []
     pending = ""
+    commas = 0  # in pending, counted as it grows (counting it again for each piece was quadratic)
     for index, piece in enumerate(raw):
         pending += piece
+        commas += piece.count(",")
         last = index == len(raw) - 1
         spaced = not last and (pending[-1:].isspace() or raw[index + 1][:1].isspace())
-        fragment = pending.count(",") < 2 or spaced
+        fragment = commas < 2 or spaced
         if not last and trailing_country(pending) is None and fragment:
             pending += "|"
             continue
@@ -203,7 +205,7 @@ def _location_cells(cell: str | None, warnings: list[str]) -> list[str]:
             if trailing_country(pending) is None:
                 warnings.append(f"Locations: {pending.strip()!r} names no known country; kept as written")
             sites.append(pending.strip())
-        pending = ""
+        pending, commas = "", 0
     return sites
 
 

@@ -57,7 +57,6 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
     depth = 0  # nesting depth inside the current clinical_study (0 = outside)
     level = 0  # elements open, from the document's root
     study_level = 0  # the level of the outermost open clinical_study
-    deepest = 0  # the deepest level inside it
     with stream:
         try:
             for event, elem in ET.iterparse(stream, events=("start", "end")):
@@ -67,8 +66,15 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                     if tag == ROOT:
                         depth += 1
                         if depth == 1:
-                            study_level = deepest = level
-                    deepest = max(deepest, level)
+                            study_level = level
+                    if level - (study_level if depth else 0) >= MAX_DEPTH:
+                        # Reading the study (or hashing it) would recurse that deep; reading on through
+                        # a nesting that cannot be a record costs time in proportion to it (200,000
+                        # levels: a second), so the document ends here, and the reject says so.
+                        reason = (f"elements nested deeper than {MAX_DEPTH} levels: not a registry record "
+                                  "(the rest of the document is not read)")
+                        yield Reject(doc.name, str(count + 1), reason, NAME)
+                        return
                     continue
                 level -= 1
                 if tag != ROOT:
@@ -80,11 +86,6 @@ def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
                     continue
                 count += 1
                 position = str(count)
-                if deepest - study_level >= MAX_DEPTH:  # reading it (or hashing it) would recurse that deep
-                    elem.clear()
-                    reason = f"elements nested deeper than {MAX_DEPTH} levels: not a registry record"
-                    yield Reject(doc.name, position, reason, NAME)
-                    continue
                 try:
                     digest = content_hash(ET.tostring(elem, encoding="utf-8"))
                     yield build_study(elem, Provenance(doc.name, NAME, position, digest))

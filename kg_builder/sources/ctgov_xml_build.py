@@ -33,7 +33,7 @@ from kg_builder.sources.ctgov_xml_details import xml_date as _date
 from kg_builder.sources.ctgov_xml_details import xml_text as _para
 from kg_builder.sources.ctgov_xml_results import read_results
 from kg_builder.sources.textblock import unwrap
-from kg_builder.sources.values import criteria_from_text, phase_codes, to_code, yes_no
+from kg_builder.sources.values import criteria_from_text, phase_codes, to_code, whole_number, yes_no
 
 _NCT = re.compile(r"^NCT\d{8}$")
 _REDACTED = "[Redacted]"
@@ -170,8 +170,8 @@ def _enrollment(study: Study, root: ET.Element) -> None:
     if node is None or not (node.text or "").strip():
         return
     text = node.text.strip()
-    if text.isdigit():
-        study.enrollment = Enrollment(int(text), to_code(node.get("type")))
+    if (count := whole_number(text)) is not None:
+        study.enrollment = Enrollment(count, to_code(node.get("type")))
     else:
         study.warnings.append(f"enrollment: expected a whole number, got {text!r}")
 

@@ -37,7 +37,7 @@ from kg_builder.model_results import (
 )
 from kg_builder.sources.json_reader import stated_number
 from kg_builder.sources.textblock import paragraphs
-from kg_builder.sources.values import to_code
+from kg_builder.sources.values import to_code, whole_number
 
 _TOTALS = {  # "Total" rows of the event tables → EventGroupTotals fields (affected, at risk)
     "total, all-cause mortality": ("deaths_affected", "deaths_at_risk"),
@@ -69,8 +69,8 @@ class _Reader:
     def count(self, value: str | None, where: str) -> tuple[int | None, str | None]:
         if value is None or not value.strip():
             return None, None
-        if value.strip().isdigit():
-            return int(value.strip()), None
+        if (number := whole_number(value)) is not None:
+            return number, None
         return None, value.strip()
 
     def whole(self, value: str | None, where: str) -> int | None:

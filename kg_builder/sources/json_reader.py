@@ -13,6 +13,7 @@ from typing import Any
 
 from kg_builder.model import Contact, Organization, PartialDate
 from kg_builder.sources.eligibility_text import unescape_commonmark
+from kg_builder.sources.values import whole_number
 
 _MISSING = object()
 # A stated number: an optional comparison sign, then a decimal (".4", "-1.35", "1,234.5", "1e-5").
@@ -138,8 +139,8 @@ class JsonReader:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
+        if isinstance(value, str) and whole_number(value) is not None:
+            value = whole_number(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.warn(f"{path}.{key}", "expected a non-negative integer", value)
             return None

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg_builder.model import Outcome, OutcomeKind
+from kg_builder.sources.base import MAX_LIST_ITEMS
 
 # A piece mentions time: units, visits, study milestones.
 _TIME_WORDS = re.compile(
@@ -103,6 +104,11 @@ _LONG_TIME_FRAME = 200
 # The title ends within its first pieces; the time frame starts within the last ones.
 _MAX_TITLE_PIECES = 8
 _MAX_TIME_PIECES = 16
+# The registry allows 254 characters of title, 999 of description and 254 of time frame: an
+# entry holds at most some 500 ", " pieces. In one with more, only the pieces a split can start
+# the description or the time frame at are weighed; the middle is read as one piece of prose
+# (weighing every piece cost a second at 130,000 pieces).
+_MAX_PIECES = 1_000
 # Two splits scoring closer than this are a guess: the entry gets a warning.
 _AMBIGUOUS = 0.35
 # Weight of each shape feature shared with the cell's other entries, and of a repeated title.
@@ -320,6 +326,10 @@ class _Entry:
         starts, ends = _split_pieces(text)
         if len(starts) == 1 or not text[: ends[0]].strip():
             return cls(text, starts, ends, [], [])  # one field, or no title before its first comma: kept whole
+        if len(starts) > _MAX_PIECES:
+            head, tail = _MAX_TITLE_PIECES + 1, _MAX_TIME_PIECES + 1
+            starts = [*starts[:head], starts[head], *starts[-tail:]]
+            ends = [*ends[:head], ends[-tail - 1], *ends[-tail:]]
         pieces = [_Piece.of(text[s:e]) for s, e in zip(starts, ends, strict=True)]
         return cls(text, starts, ends, pieces, _candidates(pieces))
 
@@ -387,6 +397,9 @@ def split_outcome_cell(cell: str | None, kind: OutcomeKind = "unknown",
     entries whose split is a guess are reported in ``warnings``."""
     if not cell:
         return []
-    entries = [parsed for entry in cell.split("|") if (parsed := _Entry.of(entry)) is not None]
+    raw = cell.split("|")
+    if len(raw) > MAX_LIST_ITEMS:  # base.overlong_list rejects the study: one entry over the bound is enough
+        return [Outcome(kind=kind, measure=entry.strip() or "-") for entry in raw[: MAX_LIST_ITEMS + 1]]
+    entries = [parsed for entry in raw if (parsed := _Entry.of(entry)) is not None]
     bonus = _consistency(entries)
     return [entry.outcome(kind, bonus, warnings) for entry in entries]

@@ -68,7 +68,9 @@ def phase_codes(text: str | None) -> list[str]:
     if not text:
         return []
     codes: list[str] = []
-    text = re.sub(r"\bN/A\b", "NA", text.strip(), flags=re.IGNORECASE)
+    # White space squeezed first: the split below, led by "\s+", was retried from every space of a
+    # long run (quadratic: minutes for a cell of 200,000 spaces).
+    text = re.sub(r"\bN/A\b", "NA", " ".join(text.split()), flags=re.IGNORECASE)
     for token in re.split(r"[|,/;]\s*|\s+(?=PHASE|EARLY|NA\b)", text):
         token = token.strip()
         if re.fullmatch(r"(EARLY_PHASE1|PHASE[1-4]|NA)", token):
@@ -170,6 +172,18 @@ def yes_no(text: str | None) -> bool | None:
     return None
 
 
+# Digits of the longest whole number read: a count or identifier of a record is far shorter, and
+# Python refuses to read a string of 4,300 digits or more (ValueError), a parser bug it was.
+MAX_DIGITS = 18
+
+
+def whole_number(text: str | None) -> int | None:
+    """``text`` (stripped) as a whole number when it is one (decimal digits, at most MAX_DIGITS), else None.
+    ``str.isdigit`` is no test: "²" is a digit that ``int`` refuses."""
+    value = (text or "").strip()
+    return int(value) if value.isdecimal() and len(value) <= MAX_DIGITS else None
+
+
 def parse_int(text: str | None) -> int | None:
     """The first whole number in ``text`` (``"642 participants"`` → 642), else None."""
     if not text:
@@ -177,7 +191,7 @@ def parse_int(text: str | None) -> int | None:
     match = re.search(r"\d[\d,]*", text)
     if not match:
         return None
-    return int(match.group(0).replace(",", ""))
+    return whole_number(match.group(0).replace(",", ""))
 
 
 # Registry statuses under which ClinicalTrials.gov shows an *anticipated* enrollment:

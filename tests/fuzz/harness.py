@@ -131,9 +131,15 @@ def _traced(where: list[str]):
 
 
 def warm_up() -> None:
-    """Load what the first record of a process loads (lexicons, place index) before timing any."""
+    """Load what the first record of a process loads (lexicons, place index) before timing any,
+    and every country's city index (built on the first record naming that country: a one-off
+    cost of up to a third of a second that would otherwise fall on whichever record came first)."""
     from corpus import LAYOUTS, documents
 
+    from kg_builder.enrich import places
+
+    for code in places._cities_by_country():
+        places._country_index(code)
     for layout in LAYOUTS:
         for data in documents(layout)[:1]:
             run_document(data, format=layout)
@@ -154,6 +160,7 @@ class Figures:
     slowest: float = 0.0
     slowest_plan: str = ""
     contained_reasons: dict[str, list] = field(default_factory=dict)  # reason → [count, first plan; raised at]
+    over_plans: list[tuple[float, str]] = field(default_factory=list)  # (CPU s, plan) of records over the bound
 
     def add(self, outcome: Outcome, plan: str) -> None:
         self.cases += 1
@@ -168,6 +175,7 @@ class Figures:
             self.contained_reasons.setdefault(reject.reason[:80], [0, f"{plan}; {where}"])[0] += 1
         if TIME_BOUND and outcome.slowest > TIME_BOUND:
             self.over_bound += 1
+            self.over_plans.append((outcome.slowest, plan))
         if outcome.slowest > self.slowest:
             self.slowest, self.slowest_plan = outcome.slowest, plan
         if REPORT and self.cases % 250 == 0:  # a long run shows its figures as it goes
@@ -187,6 +195,8 @@ def table() -> str:
                     f"| {f.contained} | {bound} | {f.slowest:.3f} |")
     for layout, f in sorted(FIGURES.items()):
         rows.append(f"{layout} slowest: {f.slowest_plan[:300]}")
+        for seconds, plan in sorted(f.over_plans, reverse=True)[:10]:
+            rows.append(f"{layout} over the bound: {seconds:.3f} s: {plan[:300]}")
         for reason, (count, plan) in sorted(f.contained_reasons.items(), key=lambda kv: -kv[1][0])[:10]:
             rows.append(f"{layout} contained x{count}: {reason} (first: {plan[:400]})")
     return "\n".join(rows)

@@ -187,7 +187,7 @@ def json_wrap(data: bytes, _where: float, arg: int, other: bytes) -> bytes:
 def _valid(data: bytes) -> bool:
     try:
         json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # a record an earlier step nested deeply is not re-encoded
         return False
     return True
 
