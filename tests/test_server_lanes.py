@@ -227,7 +227,10 @@ def _niceness(pid: int, *, over_budget: bool = False) -> int:
     """The process's niceness, or (``over_budget``) the highest niceness among its threads."""
     values = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile (a serving thread leaves after an over-budget job)
+            continue
         values.append(int(fields[16]))  # the 19th field of stat; two precede the ")"
     return max(values) if over_budget else int((Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())[16])
 
