@@ -1,6 +1,7 @@
 """Benchmark: our SPARQL endpoint against rdflib-endpoint and ``oxigraph serve``, same data, same run.
 
     python bench/endpoint.py [--studies 10000] [--store DIR] [--duration 3] [--skip-rdflib] [--skip-floor]
+                             [--baseline-src DIR]
 
 Builds a store of N deterministic synthetic studies (``bench/synthetic.py`` through the
 real pipeline; ``--store`` reuses one), then serves it four ways:
@@ -12,7 +13,9 @@ real pipeline; ``--store`` reuses one), then serves it four ways:
 * a "Python floor": the least any Python server over pyoxigraph does per query (uvicorn, the query run
   inline on its event loop, results serialised by pyoxigraph), with none of the safety ``serve`` has (no
   time limit, no row cap, no negotiation, one query at a time). Not a server to deploy: it shows how
-  close to ``oxigraph serve`` Python can get at all on this machine (``--skip-floor`` leaves it out).
+  close to ``oxigraph serve`` Python can get at all on this machine (``--skip-floor`` leaves it out);
+* with ``--baseline-src DIR``, "ours (baseline)": ``serve`` from another checkout's ``kg_builder`` (say,
+  main before a change), so that a change is measured against its baseline in the same run.
 
 Five representative queries (a lookup by id, a count by phase, a three-way join with a
 filter, a GROUP BY over sponsors and conditions, a CONSTRUCT of one trial) run at 1, 4
@@ -145,13 +148,16 @@ class Peer:
 class Ours(Peer):
     name = "ours"
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, source: Path | None = None) -> None:
         super().__init__()
         self.store = store
+        self.source = source  # another checkout's code (the baseline), or None: this one
+        if source is not None:
+            self.name = "ours (baseline)"
         self.live: LiveServer | None = None
 
     def start(self, wait: float = 60.0) -> None:
-        self.live = LiveServer(self.store).start(wait)  # serve() with every default
+        self.live = LiveServer(self.store, source=self.source).start(wait)  # serve() with every default
         self.port = self.live.port
         print(f"  {self.name} ready", flush=True)
 
@@ -341,6 +347,9 @@ def main() -> None:
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--skip-floor", action="store_true", help="leave out the Python floor")
     parser.add_argument("--rdflib-url", help="use this already running rdflib-endpoint (same data) instead")
+    parser.add_argument("--baseline-src", type=Path,
+                        help="also serve the kg_builder package found in this directory (e.g. `git archive main "
+                             "kg_builder | tar -x -C DIR`), as 'ours (baseline)', for before/after in one run")
     args = parser.parse_args()
 
     print(f"store: {args.store} ({args.studies} synthetic studies)", flush=True)
@@ -350,6 +359,8 @@ def main() -> None:
     generation = current_generation(args.store)
     assert generation is not None
     peers: list[Peer] = [Ours(args.store), Oxigraph(generation)]
+    if args.baseline_src:
+        peers.insert(1, Ours(args.store, args.baseline_src.resolve()))
     if not args.skip_floor:
         peers.append(PythonFloor(generation))
     if not args.skip_rdflib:
@@ -406,12 +417,19 @@ def report(results: dict, queries: list[str], peers: list[str]) -> None:
             cells = [results[(peer, name, c)] for c in CONCURRENCY]
             print(f"    {peer:<16}" + "".join(f"{c['median'] * 1000:10.1f} ({c['rps']:7.1f})" for c in cells))
     for peer, title in (("ours", "our latency over oxigraph serve's (lower is better; goal ≤ 1.5):"),
+                        ("ours (baseline)", "the baseline's latency over oxigraph serve's (same run):"),
                         ("python floor", "the Python floor's latency over oxigraph serve's (no safety at all):")):
         if peer not in peers:
             continue
         print(f"\n{title}")
         for name in queries:
             ratios = [results[(peer, name, c)]["median"] / results[("oxigraph serve", name, c)]["median"]
+                      for c in CONCURRENCY]
+            print(f"  {name:<30}" + "".join(f"{r:8.2f}x" for r in ratios))
+    if "ours (baseline)" in peers:
+        print("\nour latency over the baseline's (same run; 1.00 is no change, the noise is a few per cent):")
+        for name in queries:
+            ratios = [results[("ours", name, c)]["median"] / results[("ours (baseline)", name, c)]["median"]
                       for c in CONCURRENCY]
             print(f"  {name:<30}" + "".join(f"{r:8.2f}x" for r in ratios))
     if "rdflib-endpoint" not in peers:

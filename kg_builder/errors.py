@@ -13,9 +13,10 @@ hint, exit 2 for the user's mistakes, 1 otherwise; the server: the JSON error sh
     │   └── ValidatorProcessError (validation.worker) the build's checking process failed
     ├── UsageError                a user asked for something contradictory or unsupported
     ├── ServiceError              the endpoint could not answer a request
-    │   ├── QueryTimeout          (server.worker) the query ran past its time limit; its worker was killed
-    │   ├── PoolBusy              (server.worker) no worker became free before the deadline
-    │   ├── WorkerCrashed         (server.worker) the worker died while running the query
+    │   ├── QueryTimeout          (server.jobs)   the query ran past its time limit; its worker was killed
+    │   ├── PoolBusy              (server.jobs)   no worker became free before the deadline
+    │   │   └── LaneFull          (server.jobs)   the heavy lane is full: refused before it ran (Retry-After)
+    │   ├── WorkerCrashed         (server.jobs)   the worker died while running the query
     │   ├── BodyTooLarge          (server.limits) the request body is over the limit
     │   ├── _ClientGone           (server.door)   the client left while its query ran: cancelled, never answered
     │   └── HttpError             (server.problems) a failure with its HTTP status, as clients see it

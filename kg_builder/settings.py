@@ -133,6 +133,17 @@ SETTINGS: tuple[Setting, ...] = (
             "server: query worker processes", "the number of CPUs, at least 2", _number(int), server=True),
     Setting("threads", "KG_BUILDER_THREADS", "integer", 4,
             "server: queries each worker process runs at once, one per thread", None, _number(int), server=True),
+    Setting("heavy_workers", "KG_BUILDER_HEAVY_WORKERS", "integer", 2,
+            "server: worker processes of the heavy lane (one query each, at lower CPU priority) for queries "
+            "known to take over the light budget; 0 for one lane", None, _number(int), server=True),
+    Setting("light_budget", "KG_BUILDER_LIGHT_BUDGET", "number", 0.25,
+            "server: CPU seconds a query runs in the light lane; past it the query runs on at low priority and "
+            "its shape goes to the heavy lane from then on", None, _number(float), server=True),
+    Setting("heavy_queue", "KG_BUILDER_HEAVY_QUEUE", "integer", 8,
+            "server: heavy queries that may wait for the heavy lane; more are answered 503 with Retry-After",
+            None, _number(int), server=True),
+    Setting("heavy_nice", "KG_BUILDER_HEAVY_NICE", "integer", 10,
+            "server: the CPU niceness (0-19) of heavy queries", None, _number(int), server=True),
     Setting("max_body", "KG_BUILDER_MAX_BODY", "integer", 1 << 20,
             "server: largest accepted request body in bytes", None, _number(int), server=True),
     Setting("allow_update", None, "flag", False,
@@ -171,6 +182,10 @@ class ServerSettings:
     max_rows: int = field(default_factory=_ROWS["max_rows"].default_value)
     workers: int = field(default_factory=_ROWS["workers"].default_value)
     threads: int = field(default_factory=_ROWS["threads"].default_value)
+    heavy_workers: int = field(default_factory=_ROWS["heavy_workers"].default_value)
+    light_budget: float = field(default_factory=_ROWS["light_budget"].default_value)
+    heavy_queue: int = field(default_factory=_ROWS["heavy_queue"].default_value)
+    heavy_nice: int = field(default_factory=_ROWS["heavy_nice"].default_value)
     max_body: int = field(default_factory=_ROWS["max_body"].default_value)
     allow_update: bool = field(default_factory=_ROWS["allow_update"].default_value)
     token: str | None = field(default_factory=_ROWS["token"].default_value)
@@ -178,9 +193,11 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = field(default_factory=_ROWS["cors_origins"].default_value)
 
     def __post_init__(self) -> None:
-        for name in ("timeout", "workers", "threads", "max_body"):
+        for name in ("timeout", "workers", "threads", "max_body", "light_budget"):
             if not getattr(self, name) > 0:
                 raise UsageError(f"{name} must be positive, not {getattr(self, name)!r}")
+        if not 0 <= self.heavy_nice <= 19:
+            raise UsageError(f"heavy_nice must be a niceness from 0 to 19, not {self.heavy_nice!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServerSettings:

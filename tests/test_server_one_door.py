@@ -204,3 +204,41 @@ def test_serve_has_no_second_door(monkeypatch, store) -> None:
         doors += isinstance(layer, SparqlDoor)
         layer = getattr(layer, "app", None)
     assert doors == 1
+
+
+def test_the_access_log_writes_straight_to_serves_handler_and_through_logging_otherwise() -> None:
+    import asyncio
+    import io
+    import logging
+
+    from kg_builder.server.access_log import AccessLog, line_handler
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    def one_request(logger: logging.Logger) -> None:
+        scope = {"type": "http", "method": "GET", "path": "/x", "raw_path": b"/x", "query_string": b"a=%22",
+                 "client": ("10.0.0.1", 5), "http_version": "1.1"}
+
+        async def send(message) -> None:
+            pass
+
+        asyncio.run(AccessLog(app, logger)(scope, None, send))
+
+    logger = logging.getLogger("kg_builder.access.test")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    stream = io.StringIO()
+    logger.addHandler(line_handler(stream))  # as serve() sets it up: the line goes straight to the stream
+    records: list[logging.LogRecord] = []
+    try:
+        one_request(logger)
+        assert CLF.match(stream.getvalue().strip()).groups()[1:4] == ("GET", "/x?a=%22", "204")
+        logger.addFilter(lambda record: records.append(record) or True)  # a filter: every line is a record
+        one_request(logger)
+        assert len(records) == 1 and CLF.match(records[0].getMessage())
+        assert len(stream.getvalue().splitlines()) == 2  # and the handler still writes it
+    finally:
+        logger.handlers.clear()
+        logger.filters.clear()

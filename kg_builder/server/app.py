@@ -103,14 +103,15 @@ def _add_pages(app: FastAPI, service: Service) -> None:
         if service.backend:
             return JSONResponse({"status": "ok", "backend": service.backend, "workers": service.pool.size,
                                  "idle_workers": service.pool.idle, "stopped_queries": service.pool.killed,
-                                 "cancelled_queries": service.pool.cancelled, "outbound": service.outbound()})
+                                 "cancelled_queries": service.pool.cancelled, "lanes": service.pool.lanes(),
+                                 "outbound": service.outbound()})
         generation = current_generation(service.store_path)
         ok = generation is not None and generation.is_dir()
         return JSONResponse(
             {"status": "ok" if ok else "no-store", "generation": generation.name if ok else None,
              "workers": service.pool.size, "idle_workers": service.pool.idle,
              "stopped_queries": service.pool.killed, "cancelled_queries": service.pool.cancelled,
-             "outbound": service.outbound()},
+             "lanes": service.pool.lanes(), "outbound": service.outbound()},
             status_code=200 if ok else 503,
         )
 
@@ -190,13 +191,11 @@ def serve(
 
     import uvicorn
 
-    from kg_builder.server.access_log import LOGGER
+    from kg_builder.server.access_log import LOGGER, line_handler
     from kg_builder.server.http_layer import protocol_class
 
     if access_log and not LOGGER.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        LOGGER.addHandler(handler)
+        LOGGER.addHandler(line_handler(sys.stderr))
         LOGGER.setLevel(logging.INFO)
         LOGGER.propagate = False
     asgi = create_app(store_path, settings, backend=backend, access_log=access_log)

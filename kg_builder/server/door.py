@@ -29,6 +29,7 @@ from kg_builder.server import pages, reading
 from kg_builder.server.access_log import AccessLog
 from kg_builder.server.browse import entity_view
 from kg_builder.server.dataset import service_description
+from kg_builder.server.lanes import CLIENT
 from kg_builder.server.limits import BodyLimitMiddleware, BodyTooLarge
 from kg_builder.server.problems import HttpError, error_response
 from kg_builder.server.service import Service
@@ -61,6 +62,14 @@ class SparqlDoor:
         await self.app(scope, receive, send)
 
     async def _answer(self, handler, scope: Scope, receive: Receive, send: Send) -> None:
+        peer = scope.get("client")
+        client = CLIENT.set(peer[0] if peer else "-")  # the worker pool's turns go client by client (server.lanes)
+        try:
+            await self._respond(handler, scope, receive, send)
+        finally:
+            CLIENT.reset(client)
+
+    async def _respond(self, handler, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await handler(scope, receive)
         except _ClientGone:
@@ -136,6 +145,7 @@ class _ClientGone(ServiceError):
 
 
 _T = TypeVar("_T")
+_WATCH_AFTER = 0.05  # seconds a query runs before the door watches for its client leaving
 
 
 async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
@@ -143,11 +153,14 @@ async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
 
     The request's body has been read by then (a GET has none), so ``receive`` has nothing left to give but
     ``http.disconnect``: the server sends that when the connection closes (and only once the response is
-    complete otherwise). Cancelling ``work`` cancels its pool job, which stops the worker's work.
+    complete otherwise). Cancelling ``work`` cancels its pool job, which stops the worker's work. The watch
+    starts only once ``work`` has taken ``_WATCH_AFTER`` s: most queries are done before that, and a watching
+    task for each would cost a lookup more than the rest of the door does.
     """
     task = asyncio.current_task()
     assert task is not None
     gone = False
+    watcher: asyncio.Future | None = None
 
     async def watch() -> None:
         nonlocal gone
@@ -156,7 +169,11 @@ async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
         gone = True
         task.cancel()
 
-    watcher = asyncio.ensure_future(watch())
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = asyncio.ensure_future(watch())
+
+    timer = asyncio.get_running_loop().call_later(_WATCH_AFTER, start_watching)
     try:
         return await work
     except asyncio.CancelledError:
@@ -165,7 +182,9 @@ async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
         task.uncancel()
         raise _ClientGone("the client went away while its query ran") from None
     finally:
-        watcher.cancel()
+        timer.cancel()
+        if watcher is not None:
+            watcher.cancel()
 
 
 def _not_allowed(method: str, allow: str) -> Response:

@@ -25,8 +25,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or self.max_body <= 0:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
+        length = chunked = None
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = value
+        if length is None and chunked is None:  # HTTP/1.1: no body (a GET, most often): nothing to count
+            await self.app(scope, receive, send)
+            return
         if length is not None and length.isdigit() and int(length) > self.max_body:
             await refuse(send, self.max_body)
             return

@@ -21,9 +21,10 @@ from kg_builder.errors import QueryError
 from kg_builder.server import execute
 from kg_builder.server import negotiation as neg
 from kg_builder.server.execute import Reply
+from kg_builder.server.lanes import LanePolicy
 from kg_builder.server.problems import HttpError
 from kg_builder.server.sparql import analyze, with_using
-from kg_builder.server.worker import REMOTE, Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
+from kg_builder.server.worker import REMOTE, Job, LaneFull, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg_builder.settings import Settings
 from kg_builder.store.generations import current_generation
 from kg_builder.store.named_queries import NamedQuery, load_named_queries
@@ -46,6 +47,8 @@ class Service:
         self.base_path = urlsplit(self.base).path or "/"
         # workers leave the network unless the operator lets queries call out, or the store itself is remote
         self.pool = WorkerPool(self.limits.workers, current=self._current_or_none, threads=self.limits.threads,
+                               policy=LanePolicy(self.limits.heavy_workers, self.limits.heavy_queue,
+                                                 self.limits.light_budget, self.limits.heavy_nice),
                                offline=not self.limits.allow_service and not backend)
         self.prefixes = PREFIXES  # predeclared in every query and update (by the workers), as `kg-builder query` does
         self.named_queries: dict[str, NamedQuery] = (
@@ -85,6 +88,11 @@ class Service:
             raise HttpError(503, "timeout", f"the query ran past the time limit of {limit:g} s and was stopped",
                             hint="narrow it down (a selective pattern first, a LIMIT) or ask the operator "
                                  "for a longer --timeout", headers={"Retry-After": "1"}) from exc
+        except LaneFull as exc:
+            raise HttpError(503, "heavy-lane-full", exc.message,
+                            hint="queries that took over the light budget before run a few at a time; try again "
+                                 "after Retry-After, or narrow the query down",
+                            headers={"Retry-After": str(exc.retry_after)}) from exc
         except PoolBusy as exc:
             raise HttpError(503, "busy", f"every query worker stayed busy for {limit:g} s",
                             hint="try again shortly", headers={"Retry-After": "2"}) from exc

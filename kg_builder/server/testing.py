@@ -111,10 +111,13 @@ class LiveServer:
     """``serve(...)`` in a subprocess on 127.0.0.1 and a random free port, as the CLI runs it.
 
     ``options`` are :class:`~kg_builder.settings.ServerSettings` fields, or ``backend``,
-    ``log_level`` and ``access_log`` (:func:`~kg_builder.server.serve`'s own)."""
+    ``log_level`` and ``access_log`` (:func:`~kg_builder.server.serve`'s own). ``source``: a
+    directory holding another checkout's ``kg_builder`` package, served instead of this one (a
+    benchmark's baseline in the same run)."""
 
-    def __init__(self, store_path: str | Path, **options: object) -> None:
+    def __init__(self, store_path: str | Path, *, source: str | Path | None = None, **options: object) -> None:
         self.store_path = str(store_path)
+        self.source = source
         self.options = options
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -133,7 +136,7 @@ class LiveServer:
         options = {"log_level": "warning", **self.options}
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, self.store_path, str(self.port), json.dumps(options)],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+            env=self._environment(), start_new_session=True,
         )
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
@@ -147,6 +150,12 @@ class LiveServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"the server did not answer within {wait} s")
+
+    def _environment(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.source is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(self.source), env.get("PYTHONPATH"))))
+        return env
 
     def stop(self) -> None:
         if self.process is None:

@@ -9,159 +9,48 @@ did nothing wrong: they are sent again to another worker with the time they have
 (they only read). A fresh worker takes the killed one's place. A job whose request is
 cancelled (its client went away) is stopped the same way, after a short grace.
 
+Jobs take turns in two lanes (:mod:`kg_builder.server.lanes`): a light lane for every
+job not known to be heavy, and a heavy lane of low-priority processes for the shapes that
+have cost more than the light budget; waiting jobs are served one client after another,
+and a heavy job that finds its lane full is refused at once (503 with ``Retry-After``).
+
 Each job names the store generation the server considers current; a worker reopens
 its read-only store when that changes, so a rebuild is picked up between queries and
 no query ever sees a half-built graph (generations are complete before the swap).
 
-Messages on a worker's pipe are pickles of ``(job id, Job)`` one way and ``(job id,
-Reply)`` the other, a large reply body following its Reply as a message of its own.
+The worker process's side (its store, its threads, the messages on its pipe) is
+:mod:`kg_builder.server.worker_main`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
-from kg_builder.errors import ServiceError
 from kg_builder.server import execute
 from kg_builder.server.execute import Reply
+from kg_builder.server.jobs import Job, LaneFull, PoolBusy, QueryTimeout, WorkerCrashed
+from kg_builder.server.lanes import (
+    CLIENT,
+    OVER_BUDGET,
+    CostMemory,
+    Lane,
+    LanePolicy,
+    job_shape,
+)
+from kg_builder.server.worker_main import REMOTE, dumps, worker_main  # noqa: F401 (REMOTE: re-exported)
 
 # spawn, not fork: the server process has threads (and RocksDB state) a fork would copy half-way
 _CONTEXT = multiprocessing.get_context("spawn")
-_INLINE_BODY = 256 * 1024  # larger bodies are sent separately, so the server reads them off its event loop
 _GRACE = 0.5  # seconds a job whose client went away may still end by itself before its worker is stopped
-
-
-def _dumps(message: object) -> bytes:
-    # plain pickle, not Connection.send's: its ForkingPickler copies the copyreg table on every message, and
-    # jobs and replies hold nothing (sockets, fds) that needs its reducers
-    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-@dataclass(slots=True)
-class Job:
-    action: Callable[..., Reply]  # a function of kg_builder.server.execute (pickled by reference)
-    generation: str | None  # the generation directory to read, None for writes
-    params: dict
-
-
-class QueryTimeout(ServiceError):
-    """The job ran past its deadline; its worker was killed."""
-
-    def __init__(self, message: str = "the query ran past its time limit") -> None:
-        super().__init__(message)
-
-
-class PoolBusy(ServiceError):
-    """No worker became free before the deadline."""
-
-    def __init__(self, message: str = "every query worker stayed busy") -> None:
-        super().__init__(message)
-
-
-class WorkerCrashed(ServiceError):
-    """The worker died while running the job (out of memory, a crash in the store)."""
-
-
-REMOTE = "remote:"  # a "generation" naming an external SPARQL endpoint (serve --backend URL)
-
-
-def open_generation(generation: str):
-    """The store a job reads: an on-disk generation, or an external endpoint (``remote:URL``)."""
-    if generation.startswith(REMOTE):
-        from kg_builder.remote.endpoint import RemoteStore
-
-        return RemoteStore(generation[len(REMOTE):])
-    from pyoxigraph import Store
-
-    return Store.read_only(generation)
-
-
-class _OpenStore:
-    """The worker's store, shared by its threads and reopened when a job names another generation."""
-
-    def __init__(self, generation: str | None) -> None:
-        self._lock = threading.Lock()
-        self._store = None
-        self._opened: str | None = None
-        if generation is not None:
-            # open ahead, so that the first query after a (re)start does not pay for it; a failure shows later
-            with contextlib.suppress(Exception):
-                self._store, self._opened = open_generation(generation), generation
-
-    def get(self, generation: str):
-        with self._lock:
-            if generation != self._opened or self._store is None:
-                self._store, self._opened = None, None
-                self._store, self._opened = open_generation(generation), generation
-            return self._store
-
-    def forget(self) -> None:
-        with self._lock:
-            self._store, self._opened = None, None
-
-
-def _run_job(job: Job, stores: _OpenStore) -> Reply:
-    try:
-        if job.action is execute.update:
-            stores.forget()  # a write makes a new generation; read it afresh next time
-            return execute.update(**job.params)
-        return job.action(stores.get(job.generation), **job.params)
-    except Exception as exc:  # a bug in one job must not take the worker down
-        return Reply.failure(500, "internal-error", f"{type(exc).__name__}: {exc}")
-
-
-def _worker_main(conn: Connection, generation: str | None, threads: int, offline: bool = False) -> None:
-    """The worker: ``threads`` threads take turns reading the pipe, and each runs the job it read.
-
-    The thread that reads a job runs it itself (no hand-over to another thread: one wake-up
-    per job), while the next idle thread waits for the next job. ``offline``: first leave the
-    network (:mod:`kg_builder.server.sandbox`), before any thread exists, and say how that went
-    in a message of job id 0.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it stops its workers
-    if offline:
-        from kg_builder.server.sandbox import cut_network
-
-        conn.send_bytes(_dumps((0, Reply(data={"offline": (why := cut_network()) is None, "why": why}))))
-    stores = _OpenStore(generation)
-    receiving, sending = threading.Lock(), threading.Lock()
-
-    def serve() -> None:
-        while True:
-            with receiving:
-                try:
-                    message = conn.recv_bytes()
-                except (EOFError, OSError):
-                    os._exit(0)  # the server is gone: so are the jobs
-            job_id, job = pickle.loads(message)
-            reply = _run_job(job, stores)
-            body = None
-            if len(reply.body) > _INLINE_BODY:
-                body, reply.body, reply.body_follows = reply.body, b"", True
-            try:
-                with sending:
-                    conn.send_bytes(_dumps((job_id, reply)))
-                    if body is not None:
-                        conn.send_bytes(body)
-            except OSError:
-                os._exit(0)
-
-    for _ in range(threads - 1):
-        threading.Thread(target=serve, daemon=True, name="kg-builder-query").start()
-    serve()
 
 
 @dataclass(eq=False, slots=True)
@@ -173,12 +62,21 @@ class _Pending:
     job_id: int = 0
     worker: _Worker | None = None
     timer: asyncio.TimerHandle | None = None
+    client: str = "-"
+    shape: str = ""
+    lane: Lane | None = None
+    over: bool = False  # ran past the light budget: counted against the heavy lane
+    sent: float = 0.0  # when it went to its worker (the loop's clock)
 
 
 class _Worker:
-    def __init__(self, generation: str | None = None, threads: int = 1, offline: bool = False) -> None:
+    def __init__(self, generation: str | None = None, threads: int = 1, lane: Lane | None = None,
+                 over_nice: int = 0, offline: bool = False) -> None:
         self.conn, child = _CONTEXT.Pipe(duplex=True)
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, generation, threads, offline),
+        self.lane = lane
+        nice, budget = (lane.nice, lane.budget) if lane is not None else (0, 0.0)
+        self.process = _CONTEXT.Process(target=worker_main, args=(child, generation, threads, offline, nice, budget,
+                                                                       over_nice),
                                         daemon=True, name="kg-builder-query-worker")
         self.process.start()
         child.close()
@@ -186,6 +84,11 @@ class _Worker:
         self.used = 0  # when it last got a job (the pool's counter): the warmest caches go first
         self.watched: asyncio.AbstractEventLoop | None = None
         self.lost = False  # its pipe closed (it died), or it was killed: never give it another job
+
+    @property
+    def load(self) -> int:
+        """Jobs holding one of its threads at full priority (an over-budget job's thread was replaced)."""
+        return sum(1 for pending in self.running.values() if not pending.over)
 
     def watch(self, loop: asyncio.AbstractEventLoop, readable: Callable[[_Worker], None]) -> None:
         """Watch the pipe for the whole life of the worker: one registration, not one per job."""
@@ -206,60 +109,74 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of worker processes, each running up to ``threads`` jobs at once.
+    """Worker processes in two lanes, each light process running up to ``threads`` jobs at once.
 
     Used from the server's event loop: jobs wait for their answers as futures resolved by a
     reader callback on each worker's pipe (no thread per waiting request), so many slow
-    queries never hold up the loop. A job goes to the least busy worker (the most recently
-    used among equals); when every worker is full it waits, in order, until its deadline.
+    queries never hold up the loop. A job goes to its lane's least busy worker (the most
+    recently used among equals); when every worker of its lane is full it waits, its client
+    taking turns with the others, until its deadline. ``policy`` sets the heavy lane (none by
+    default: one lane, the order of arrival).
     """
 
     def __init__(self, size: int, current: Callable[[], str | None] = lambda: None, *, threads: int = 4,
-                 offline: bool = False) -> None:
-        self.size = max(1, size)
-        self.threads = max(1, threads)
+                 policy: LanePolicy | None = None, offline: bool = False) -> None:
+        policy = policy or LanePolicy()
         self.offline = offline  # workers leave the network (kg_builder.server.sandbox)
         self.network: dict | None = None  # the last worker's report on that
+        self._warned = False
+        self.size = max(1, size)
+        self.threads = max(1, threads)
+        self.policy = policy
+        watched = policy.light_budget if policy.heavy_workers and policy.light_budget > 0 else 0.0
+        self.light = Lane("light", self.size, self.threads, budget=watched)
+        self.heavy = Lane("heavy", max(0, policy.heavy_workers), 1, nice=policy.heavy_nice)
+        self.costs = CostMemory(policy.light_budget)
         self._current = current  # the generation a new worker opens ahead of its first job
-        self._workers: list[_Worker] = []  # the ones jobs may go to
-        self._waiting: collections.deque[_Pending] = collections.deque()
         self._ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._heavy_seconds = 1.0  # a heavy job's usual time (moving average), for Retry-After
         self.killed = 0  # workers killed for running past their deadline (for /health)
         self.cancelled = 0  # workers killed for a job nobody waited for any more (for /health)
-        self._warned = False
+        self.refused = 0  # heavy jobs refused because their lane was full
+        self.replaced = 0  # workers that died or were killed and were replaced
+
+    @property
+    def _workers(self) -> list[_Worker]:
+        return self.light.workers + self.heavy.workers
 
     def start(self) -> None:
         """Start the workers; call from the event loop that will use the pool."""
         self._loop = asyncio.get_running_loop()
-        for _ in range(self.size):
-            self._add(self._spawn())
+        for lane in (self.light, self.heavy):
+            for _ in range(lane.size):
+                self._add(self._spawn(lane))
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._current(), self.threads, self.offline)
+    def _spawn(self, lane: Lane) -> _Worker:
+        worker = _Worker(self._current(), lane.threads, lane, self.policy.heavy_nice, self.offline)
         with self._lock:
             self._all.add(worker)
         return worker
 
     def _add(self, worker: _Worker) -> None:
         """Put a new worker to use (on the loop's thread)."""
-        assert self._loop is not None
+        assert self._loop is not None and worker.lane is not None
         if self._closed:
             worker.kill()  # spawned by a replacement that raced with close()
             return
         worker.watch(self._loop, self._readable)
-        self._workers.append(worker)
+        worker.lane.workers.append(worker)
         self._dispatch()
 
     def _retire(self, worker: _Worker) -> None:
         """Stop using ``worker`` (on the loop's thread); a thread kills it and gives the pool a fresh one."""
         worker.lost = True
         worker.unwatch()
-        if worker in self._workers:
-            self._workers.remove(worker)
+        if worker.lane is not None and worker in worker.lane.workers:
+            worker.lane.workers.remove(worker)
         threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
 
     def _replace(self, worker: _Worker) -> None:
@@ -268,20 +185,30 @@ class WorkerPool:
             member = worker in self._all  # not a process of run_apart's
             self._all.discard(worker)
         worker.kill()
-        if member and not self._closed and self._loop is not None:
-            fresh = self._spawn()
+        if member and not self._closed and self._loop is not None and worker.lane is not None:
+            self.replaced += 1
+            fresh = self._spawn(worker.lane)
             self._loop.call_soon_threadsafe(self._add, fresh)
 
     # ---- jobs ----------------------------------------------------------------------------------
-    async def run(self, job: Job, timeout: float) -> Reply:
-        """Run ``job`` on a worker within ``timeout`` seconds (waiting for a free thread included)."""
+    async def run(self, job: Job, timeout: float, *, client: str | None = None) -> Reply:
+        """Run ``job`` on a worker within ``timeout`` seconds (waiting for a free thread included).
+
+        ``client`` (by default the request's peer, :data:`~kg_builder.server.lanes.CLIENT`) takes
+        turns with the other clients; LaneFull when the job is heavy and the heavy lane is full.
+        """
         if self._loop is None:  # an app mounted in another app gets no lifespan of its own: start on first use
             self.start()
         loop = self._loop
         assert loop is not None
-        pending = _Pending(job, loop.create_future())
+        shape = job_shape(job.action, job.params)
+        lane = self.heavy if self.heavy.size and self.costs.heavy(shape) else self.light
+        if lane is self.heavy and self._heavy_load() >= self.heavy.size + self.policy.heavy_queue:
+            self.refused += 1
+            raise LaneFull(self._retry_after())
+        pending = _Pending(job, loop.create_future(), client=client or CLIENT.get(), shape=shape, lane=lane)
         pending.timer = loop.call_later(timeout, self._expire, pending)
-        self._waiting.append(pending)
+        lane.waiting.push(pending.client, pending)
         self._dispatch()
         try:
             return await pending.answer
@@ -289,54 +216,76 @@ class WorkerPool:
             self._drop(pending)  # the client went away: stop the work rather than let it run to the deadline
             raise
 
+    def _heavy_load(self) -> int:
+        """Heavy jobs running (over-budget light ones included) or waiting."""
+        over = sum(1 for w in self.light.workers for p in w.running.values() if p.over)
+        return self.heavy.running() + over + len(self.heavy.waiting)
+
+    def _retry_after(self) -> int:
+        """Seconds until the heavy lane has likely made room: its usual job time per place in line."""
+        turns = (len(self.heavy.waiting) + 1) / max(1, self.heavy.size)
+        return max(1, min(math.ceil(self._heavy_seconds * turns), 60))
+
     def _dispatch(self) -> None:
-        """Hand waiting jobs, oldest first, to the least busy workers with a free thread."""
-        while self._waiting:
-            free = [w for w in self._workers if len(w.running) < self.threads and not w.lost]
-            if not free:
-                return
-            worker = min(free, key=lambda w: (len(w.running), -w.used))
-            pending = self._waiting.popleft()
-            self._send(worker, pending)
+        """Hand waiting jobs, client after client, to the least busy workers of their lane with a free thread."""
+        for lane in (self.light, self.heavy):
+            while lane.waiting:
+                worker = lane.free_worker()
+                if worker is None:
+                    break
+                self._send(worker, lane.waiting.pop())
 
     def _send(self, worker: _Worker, pending: _Pending) -> None:
+        assert self._loop is not None
         pending.job_id = next(self._ids)
         pending.worker = worker
+        pending.sent = self._loop.time()
         worker.running[pending.job_id] = pending
         worker.used = pending.job_id
         try:
-            worker.conn.send_bytes(_dumps((pending.job_id, pending.job)))
+            worker.conn.send_bytes(dumps((pending.job_id, pending.job)))
         except OSError:  # it died before this job reached it: the job waits for the next worker
             del worker.running[pending.job_id]
             pending.worker = None
-            self._waiting.appendleft(pending)
+            self._requeue(pending)
             self._lose(worker)
+
+    def _requeue(self, pending: _Pending) -> None:
+        """Back to the front of its lane's queue (the heavy lane's, once it ran past the light budget)."""
+        if pending.over and self.heavy.size:
+            pending.lane, pending.over = self.heavy, False
+        assert pending.lane is not None
+        pending.lane.waiting.push(pending.client, pending, first=True)
 
     def _readable(self, worker: _Worker) -> None:
         """A worker's pipe has a message: the Reply to one of its jobs (or EOF: it died)."""
         try:
-            job_id, reply = pickle.loads(worker.conn.recv_bytes())
+            message = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
             self._lose(worker)
             return
-        if job_id == 0:  # not an answer: the worker's report on leaving the network
-            self.network = reply.data
-            if not reply.data["offline"] and not self._warned:
+        if message[0] == 0:  # not an answer: the worker's report on leaving the network
+            self.network = message[1].data
+            if not self.network["offline"] and not self._warned:
                 self._warned = True
                 logging.getLogger("kg_builder.server").warning(
                     "query workers keep network access (%s): the SERVICE/LOAD refusal alone guards outbound "
-                    "requests", reply.data["why"])
+                    "requests", self.network["why"])
             return
+        if message[1] == OVER_BUDGET:
+            self._over_budget(worker, message[0])
+            return
+        job_id, reply, cpu = message
         if reply.body_follows:
             # a large body comes as the next message: read it off the loop, and nothing else meanwhile
             assert self._loop is not None
             worker.unwatch()
             reading = self._loop.run_in_executor(None, worker.conn.recv_bytes)
-            reading.add_done_callback(lambda done: self._body_read(worker, job_id, reply, done))
+            reading.add_done_callback(lambda done: self._body_read(worker, job_id, reply, cpu, done))
             return
-        self._answer(worker, job_id, reply)
+        self._answer(worker, job_id, reply, cpu)
 
-    def _body_read(self, worker: _Worker, job_id: int, reply: Reply, done: asyncio.Future) -> None:
+    def _body_read(self, worker: _Worker, job_id: int, reply: Reply, cpu: float, done: asyncio.Future) -> None:
         if worker.lost:
             return
         if done.exception() is not None:
@@ -345,11 +294,15 @@ class WorkerPool:
         reply.body, reply.body_follows = done.result(), False
         assert self._loop is not None
         worker.watch(self._loop, self._readable)
-        self._answer(worker, job_id, reply)
+        self._answer(worker, job_id, reply, cpu)
 
-    def _answer(self, worker: _Worker, job_id: int, reply: Reply) -> None:
+    def _answer(self, worker: _Worker, job_id: int, reply: Reply, cpu: float) -> None:
         pending = worker.running.pop(job_id, None)
         if pending is not None:  # None: dropped meanwhile (its client went away)
+            self.costs.note(pending.shape, cpu)
+            if pending.over or pending.lane is self.heavy:
+                assert self._loop is not None
+                self._heavy_seconds = (self._heavy_seconds + self._loop.time() - pending.sent) / 2
             pending.worker = None
             if pending.timer is not None:
                 pending.timer.cancel()
@@ -357,12 +310,28 @@ class WorkerPool:
                 pending.answer.set_result(reply)
         self._dispatch()
 
+    def _over_budget(self, worker: _Worker, job_id: int) -> None:
+        """A light job used its budget: its shape is heavy from now on; it runs on at low priority, counted
+        against the heavy lane (and stopped, answered LaneFull, when that lane has no room for it)."""
+        pending = worker.running.get(job_id)
+        if pending is None or pending.over:
+            return
+        pending.over = True
+        self.costs.over_budget(pending.shape)
+        if self._heavy_load() - len(self.heavy.waiting) > self.heavy.size:
+            self.refused += 1
+            self._abandon(pending)
+            self._fail(pending, LaneFull(self._retry_after()))
+            return
+        self._dispatch()  # its thread was replaced: the light lane has room again
+
     def _expire(self, pending: _Pending) -> None:
         """``pending`` reached its deadline: stop its work (PoolBusy if it never got a worker)."""
         running = pending.worker is not None
         self._abandon(pending)
         if running:
             self.killed += 1
+            self.costs.over_budget(pending.shape)
         self._fail(pending, QueryTimeout() if running else PoolBusy())
 
     def _drop(self, pending: _Pending) -> None:
@@ -390,8 +359,8 @@ class WorkerPool:
             pending.timer.cancel()
         worker = pending.worker
         if worker is None:
-            if pending in self._waiting:
-                self._waiting.remove(pending)
+            if pending.lane is not None:
+                pending.lane.waiting.remove(pending.client, pending)
             return
         worker.running.pop(pending.job_id, None)
         pending.worker = None
@@ -424,7 +393,7 @@ class WorkerPool:
                 if other.timer is not None:
                     other.timer.cancel()
             elif other.job.action is not execute.update:
-                self._waiting.appendleft(other)
+                self._requeue(other)
             else:
                 self._fail(other, WorkerCrashed("stopped with another job that ran past its time limit"))
         self._dispatch()
@@ -438,18 +407,20 @@ class WorkerPool:
         self._dispatch()
 
     async def run_apart(self, job: Job, timeout: float) -> Reply:
-        """Run a long housekeeping ``job`` (dataset statistics) on a process of its own, never a pool worker."""
+        """Run a long housekeeping ``job`` (dataset statistics) on a process of its own, never a pool worker,
+        at the heavy lane's priority."""
         if self._loop is None:  # an app mounted in another app gets no lifespan of its own: start on first use
             self.start()
         loop = self._loop
         assert loop is not None
-        worker = await loop.run_in_executor(None, _Worker, None, 1, self.offline)
+        apart = Lane("apart", 1, 1, nice=self.policy.heavy_nice)
+        worker = await loop.run_in_executor(None, _Worker, None, 1, apart, 0, self.offline)
         worker.watch(loop, self._readable)
         pending = _Pending(job, loop.create_future(), job_id=next(self._ids), worker=worker)
         pending.timer = loop.call_later(timeout, self._fail, pending, QueryTimeout())
         worker.running[pending.job_id] = pending
         try:
-            worker.conn.send_bytes(_dumps((pending.job_id, job)))
+            worker.conn.send_bytes(dumps((pending.job_id, job)))
             return await pending.answer
         except OSError as exc:
             raise WorkerCrashed(str(exc) or "connection lost") from exc
@@ -459,10 +430,17 @@ class WorkerPool:
             worker.unwatch()
             await loop.run_in_executor(None, worker.kill)
 
+    def lanes(self) -> dict[str, int]:
+        """The lanes' state, for /health: heavy queries running (over-budget light ones included) and
+        waiting, those refused, and workers replaced after they died or were stopped."""
+        return {"heavy_workers": self.heavy.size, "heavy_load": self._heavy_load(),
+                "heavy_waiting": len(self.heavy.waiting), "light_waiting": len(self.light.waiting),
+                "refused_heavy": self.refused, "replaced_workers": self.replaced}
+
     @property
     def idle(self) -> int:
-        """Workers running no job."""
-        return sum(1 for w in self._workers if not w.running)
+        """Light workers running no job."""
+        return sum(1 for w in self.light.workers if not w.running)
 
     def close(self) -> None:
         self._closed = True
