@@ -35,6 +35,30 @@ def _graph(args: argparse.Namespace, **settings: object) -> KnowledgeGraph:
     return KnowledgeGraph(args.store or ".", settings=Settings.from_env(**settings))
 
 
+def _built(graph: KnowledgeGraph, args: argparse.Namespace) -> KnowledgeGraph:
+    """``graph`` when its store was built; a usage error (a wrong --store) otherwise."""
+    if graph.generation is None:
+        raise UsageError(f"no graph store at {args.store}",
+                         hint="build one first: kg-builder build INPUT... --store DIR")
+    return graph
+
+
+def _output(path: str | None, example: str) -> None:
+    """Refuse an output file that cannot be written before the work that fills it."""
+    from kg_builder.graph import writable_file
+
+    if path and path != "-":
+        writable_file(path, example=example)
+
+
+def _write_warnings(warnings: list[tuple[str, str]], path: str) -> None:
+    """Every warning of the build as TSV (study, warning): a study's own are also in its graph
+    (kg:parseWarning); a duplicate record's are only here."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("study\twarning\n")
+        out.writelines(f"{study}\t{' '.join(message.split())}\n" for study, message in warnings)
+
+
 def _progress_printer() -> Callable | None:
     """A one-line progress display on a terminal; silent when stderr is not a TTY."""
     if not sys.stderr.isatty():
@@ -57,6 +81,10 @@ def _progress_printer() -> Callable | None:
 def cmd_build(args: argparse.Namespace) -> int:
     from kg_builder.build import write_rejects
 
+    if Path(args.store).exists() and not Path(args.store).is_dir():
+        raise UsageError(f"--store {args.store} is a file", hint="give a directory (new or built by kg-builder)")
+    _output(args.rejects, "--rejects rejects.tsv")
+    _output(args.warnings, "--warnings warnings.tsv")
     progress = None if args.quiet else _progress_printer()
     report = _graph(args, base=args.base).build(
         args.inputs, format=args.format, include_contacts=args.include_contacts, fresh=args.fresh,
@@ -65,12 +93,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     if args.rejects:
         write_rejects(report.rejects, args.rejects)
-    warned = sum(len(w) for w in report.warnings.values())
+    warnings = [(study, message) for study, messages in report.warnings.items() for message in messages]
+    if args.warnings:
+        _write_warnings(warnings, args.warnings)
+    warned = len(warnings)
     print(f"studies read: {report.read}, built: {report.built}, rejected: {report.rejected}, "
           f"triples: {report.triples}, warnings: {warned} ({report.seconds:.1f} s)")
     if report.duplicates:
         print(f"{report.duplicates} records repeat a study already read: duplicate, kept the first "
               "(see the warnings)")
+    for study, message in warnings[:10]:
+        print(f"  warning {study}: {message}", file=sys.stderr)
+    if warned > 10:
+        print(f"  … and {warned - 10} more" + ("" if args.warnings else " (see --warnings FILE)"), file=sys.stderr)
     if report.violations:
         print(f"{len(report.violations)} studies violate the shapes"
               + (" and were rejected (--strict)" if args.strict else " (stored; see kg-builder validate)"),
@@ -93,6 +128,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     if args.examples < 0:
         raise UsageError("--examples must be at least 0")
+    _output(args.report, "--report report.ttl")
     try:
         report = _graph(args, shapes_dir=Path(args.shapes) if args.shapes else None).validate(
             engine=args.engine, workers=args.workers)
@@ -108,7 +144,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     output = sys.stdout.buffer if args.output in (None, "-") else args.output
-    _graph(args).export(output, format=args.format, graph=args.graph)
+    _built(_graph(args), args).export(output, format=args.format, graph=args.graph)
     if output is sys.stdout.buffer:
         sys.stdout.buffer.flush()
     return EXIT_OK
@@ -133,8 +169,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"cannot read query file {args.file}: {exc.strerror}") from exc
-    answer = _graph(args).query(text, name=args.name, params=_parse_params(args.param))
+            raise InputError(f"cannot read query file {args.file}: {exc.strerror}",
+                             hint="give a file of SPARQL text, e.g. -f query.rq") from exc
+    answer = _built(_graph(args), args).query(text, name=args.name, params=_parse_params(args.param))
     answer.write(sys.stdout.buffer, args.format)
     sys.stdout.buffer.flush()
     return EXIT_OK
@@ -152,7 +189,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     import json
 
-    result = _graph(args).stats()
+    result = _built(_graph(args), args).stats()
     sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n" if args.json else result.to_text())
     return EXIT_OK
 
@@ -164,7 +201,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    report = _graph(args, base=args.base).link(args.others, out=args.out, sssom=args.sssom,
+    report = _built(_graph(args, base=args.base), args).link(args.others, out=args.out, sssom=args.sssom,
                                               min_confidence=args.min_confidence, store=not args.no_store)
     print(report.summary())
     return EXIT_OK
@@ -173,7 +210,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     from kg_builder.remote.push import parse_auth
 
-    report = _graph(args).push(args.to, auth=parse_auth(args.auth), changed_only=args.changed_only,
+    report = _built(_graph(args), args).push(args.to, auth=parse_auth(args.auth), changed_only=args.changed_only,
                                state=args.state, batch_size=args.batch_size, verify=not args.no_verify,
                                query_url=args.query_url, retries=args.retries)
     print(f"pushed {len(report.pushed)} graphs, skipped {report.skipped} unchanged, "
@@ -200,13 +237,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_body=args.max_body, allow_update=args.allow_update or None, token=args.token,
         allow_service=tuple(args.allow_service) if args.allow_service is not None else None, cors_origins=cors)
     graph = _graph(args, base=args.base)
-    if not args.backend and graph.generation is None:  # fail now rather than on the first request
-        raise UsageError(f"no graph store at {args.store}",
-                         hint="build one first: kg-builder build INPUT... --store DIR")
+    if not args.backend:  # fail now rather than on the first request
+        _built(graph, args)
+    _can_listen(args.host, args.port)
     print(f"serving {args.backend or args.store} on http://{args.host}:{args.port}/  (Ctrl-C to stop)",
           file=sys.stderr)
     graph.serve(server, host=args.host, port=args.port, backend=args.backend)
     return EXIT_OK
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse a port out of range or already taken now, as a usage error, rather than let the
+    web server log it and exit after starting the query workers."""
+    import socket
+
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port} is not a TCP port", hint="give a port from 1 to 65535, e.g. --port 8000")
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {host}: {exc.strerror}",
+                         hint="give an address, e.g. --host 127.0.0.1") from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                             hint="choose another --port, or stop what is using it") from exc
 
 
 # --- arguments --------------------------------------------------------------------------------------
@@ -223,6 +281,7 @@ def _add_build(p: argparse.ArgumentParser) -> None:
     _store(p)
     p.add_argument("--base", metavar="IRI", help=setting("base").cli_help())
     p.add_argument("--rejects", metavar="FILE", help="write rejected records (file, position, reason) as TSV")
+    p.add_argument("--warnings", metavar="FILE", help="write every warning (study, warning) as TSV")
     p.add_argument("--format", choices=FORMATS, help="force the input layout instead of detecting it")
     p.add_argument("--include-contacts", action="store_true",
                    help="also map contact names, phones and e-mails (personal data; off by default)")

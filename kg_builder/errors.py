@@ -17,6 +17,7 @@ hint, exit 2 for the user's mistakes, 1 otherwise; the server: the JSON error sh
     │   ├── PoolBusy              (server.worker) no worker became free before the deadline
     │   ├── WorkerCrashed         (server.worker) the worker died while running the query
     │   ├── BodyTooLarge          (server.limits) the request body is over the limit
+    │   ├── _ClientGone           (server.door)   the client left while its query ran: cancelled, never answered
     │   └── HttpError             (server.problems) a failure with its HTTP status, as clients see it
     └── _NothingBuilt             (build) no study was built: aborts the store generation, never escapes build()
 

@@ -43,6 +43,20 @@ if TYPE_CHECKING:  # the heavy modules are imported by the methods that need the
 PathLike = str | os.PathLike[str]
 
 
+def writable_file(path: PathLike, *, example: str) -> Path:
+    """``path`` as a file this process may create or replace: UsageError (with ``example`` as the
+    hint) when it is a directory or its folder does not exist, checked before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{target} is a directory", hint=f"give a file name, e.g. {example}")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {target}: no folder {folder}", hint="check the folder exists and is writable")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"cannot write {target}: permission denied", hint="check the folder exists and is writable")
+    return target
+
+
 class KnowledgeGraph:
     """A graph store directory and the settings it is built and read with.
 
@@ -157,9 +171,7 @@ class KnowledgeGraph:
         if not isinstance(output, str | os.PathLike):
             export_store(store, output, format, graph=graph, context=context)
             return
-        target = Path(output)
-        if target.is_dir():
-            raise UsageError(f"{target} is a directory", hint="give a file name, e.g. -o graph.ttl")
+        target = writable_file(output, example="-o graph.ttl")
         try:
             with open(target, "wb") as handle:
                 export_store(store, handle, format, graph=graph, context=context)
@@ -207,6 +219,9 @@ class KnowledgeGraph:
 
         if not (store or out or sssom):
             raise UsageError("the links would go nowhere", hint="keep them in the store, or pass --out or --sssom")
+        for path, example in ((out, "--out links.ttl"), (sssom, "--sssom links.tsv")):
+            if path:
+                writable_file(path, example=example)  # before the work, not after it
         report = link(self._store(), list(others), minter=IriMinter(self.settings.base),
                       min_confidence=min_confidence)
         self._release()

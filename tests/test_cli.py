@@ -36,6 +36,23 @@ def test_build_exit_codes_tell_all_partial_and_none(tmp_path: Path, capsys: pyte
     assert "nothing could be built" in out.err
 
 
+def test_every_warning_is_shown_and_written_duplicates_included(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    # a duplicate's warning belongs to no study graph: before, "see the warnings" pointed nowhere
+    first = write_json(tmp_path / "first.json", minimal_study("NCT09100002"))
+    again = write_json(tmp_path / "again.json", minimal_study("NCT09100002"))
+    warnings = tmp_path / "warnings.tsv"
+    assert main(["build", str(first), str(again), "--store", str(tmp_path / "s"), "--quiet",
+                 "--warnings", str(warnings)]) == EXIT_OK
+    out = capsys.readouterr()
+    assert "warnings: 1" in out.out and "duplicate, kept the first" in out.out
+    assert "warning https://w3id.org/kg-builder/id/trial/NCT09100002: duplicate, kept the first" in out.err
+    lines = warnings.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "study\twarning" and len(lines) == 2
+    assert lines[1].startswith("https://w3id.org/kg-builder/id/trial/NCT09100002\tduplicate, kept the first: ")
+    assert str(again) in lines[1] and str(first) in lines[1]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["build", "/no/such/file.json", "--store", "{tmp}/s"], "/no/such/file.json"),
     (["query", "--store", "{tmp}/missing", "ASK {}"], "no graph store"),

@@ -45,6 +45,29 @@ CASES = {
         "no graph <https://example.org/no-such-graph>"),
     "link --no-store with nowhere to write": (["link", "--store", "{store}", str(OTHER), "--no-store"],
                                               "go nowhere"),
+    # a store that was never built is a wrong --store, for every command that reads one
+    "query a store never built": (["query", "--store", "{tmp}/none", "ASK {}"], "no graph store at"),
+    "stats of a store never built": (["stats", "--store", "{tmp}/none"], "no graph store at"),
+    "export a store never built": (["export", "--store", "{tmp}/none", "--format", "nquads"], "no graph store at"),
+    "link a store never built": (["link", "--store", "{tmp}/none", str(OTHER)], "no graph store at"),
+    "push a store never built": (["push", "--store", "{tmp}/none", "--to", "http://127.0.0.1:9/store"],
+                                 "no graph store at"),
+    "build into a file": (["build", RECORD, "--store", RECORD], "is a file"),
+    # an output file that cannot be written is refused before the work that fills it
+    "build --rejects into a missing folder": (
+        ["build", RECORD, "--store", "{tmp}/s", "--rejects", "{tmp}/no/rejects.tsv"], "no folder"),
+    "build --rejects a directory": (["build", RECORD, "--store", "{tmp}/s", "--rejects", "{tmp}"], "is a directory"),
+    "validate --report into a missing folder": (
+        ["validate", "--store", "{store}", "--report", "{tmp}/no/report.ttl"], "no folder"),
+    "link --out a directory": (["link", "--store", "{store}", str(OTHER), "--out", "{tmp}"], "is a directory"),
+    "link --sssom into a missing folder": (
+        ["link", "--store", "{store}", str(OTHER), "--sssom", "{tmp}/no/links.tsv"], "no folder"),
+    "query -f a directory": (["query", "--store", "{store}", "-f", "{tmp}"], "cannot read query file"),
+    "link to a file that is not RDF": (["link", "--store", "{store}", str(Path(__file__)), "--no-store", "--out",
+                                        "{tmp}/l.ttl"], "cannot read as RDF"),
+    "link to a JSON file without triples": (["link", "--store", "{store}", RECORD, "--no-store", "--out",
+                                             "{tmp}/l.ttl"], "no RDF triples"),
+    "serve on a port out of range": (["serve", "--store", "{store}", "--port", "99999"], "not a TCP port"),
 }
 
 
@@ -60,6 +83,7 @@ def test_mistake_exits_2_with_one_line_and_a_hint(case: str, store: Path, tmp_pa
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
     assert "(hint: " in lines[0] and "Traceback" not in err
     assert out == ""
+    assert not (tmp_path / "s").exists()  # nothing was built before the mistake was found
 
 
 def test_the_refused_options_still_work_when_used_right(store: Path, tmp_path: Path,
@@ -70,3 +94,16 @@ def test_the_refused_options_still_work_when_used_right(store: Path, tmp_path: P
     assert main(["query", "--store", str(store), "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"]) == 0
     assert main(["link", "--store", str(store), str(OTHER), "--no-store", "--sssom", str(tmp_path / "l.tsv")]) == 0
     assert "\n#curie_map:\n" in (tmp_path / "l.tsv").read_text(encoding="utf-8")  # an SSSOM header
+
+
+def test_serving_on_a_port_in_use_is_a_mistake(store: Path, capsys: pytest.CaptureFixture) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--store", str(store), "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and err.startswith("error: cannot listen on 127.0.0.1:") and "--port" in err
+    assert len(err.strip().splitlines()) == 1

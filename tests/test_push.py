@@ -22,6 +22,7 @@ from kg_builder.remote.push import parse_auth
 from kg_builder.settings import Settings
 from kg_builder.store.generations import open_read_only
 from kg_builder.store.named_queries import execute_named, load_named_queries
+from kg_builder.vocab import PREFIXES
 
 RECORDS = Path(__file__).parent / "data" / "link" / "records"
 
@@ -179,6 +180,30 @@ def test_substitute_binds_terms_not_text():
         substitute("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": Literal("1")})
 
 
+def _nct_ids(store_dir: Path) -> list[str]:
+    rows = open_read_only(store_dir).query("SELECT ?id WHERE { ?t kg:registryId ?id } ORDER BY ?id",
+                                           prefixes=PREFIXES, use_default_graph_as_union=True)
+    return [row["id"].value for row in rows]
+
+
+def test_remote_store_writes_the_prologue_the_text_lacks() -> None:
+    """RemoteStore takes prefixes= and base_iri= as pyoxigraph's Store does: a prologue on the text's first line."""
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(dict(httpx.QueryParams(request.content.decode()))["query"])
+        return httpx.Response(200, json={"head": {}, "boolean": True},
+                              headers={"content-type": "application/sparql-results+json"})
+
+    remote = RemoteStore("http://endpoint.test/query", client=httpx.Client(transport=httpx.MockTransport(answer)))
+    text = "# mine\nPREFIX kg: <urn:mine#>\nPREFIX  : <urn:empty#>\nASK { ?s kg:p \"PREFIX rdfs: x\" ; rdfs:label ?l }"
+    remote.query(text, prefixes={"kg": "urn:ours#", "rdfs": "urn:rdfs#", "": "urn:ours-empty#"}, base_iri="http://b/")
+    remote.query("ASK {}")
+    assert sent == [f"BASE <http://b/> PREFIX rdfs: <urn:rdfs#> {text}", "ASK {}"]  # the text's own prefixes win
+    with pytest.raises(ValueError):
+        remote.query("ASK {}", prefixes={"x": "not an iri"})
+
+
 def test_parse_auth():
     assert isinstance(parse_auth("alice:secret"), httpx.BasicAuth)
     assert parse_auth("bearer:tok").token == "tok"
@@ -202,6 +227,22 @@ def test_serve_backend_answers_like_the_embedded_store(server: str, store_dir: P
         assert remote_rows == {(r["sponsor"].value, r["trials"].value) for r in embedded}
         refused = httpx.post(live.url + "/sparql", data={"update": "CLEAR ALL"})
         assert refused.status_code in (401, 403)
+        # the same predeclared prefixes and base IRI as over the embedded store (the service description says so)
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?t a kg:ClinicalTrial FILTER(?t != <trial/none>) }"
+        short = httpx.get(live.url + "/sparql", params={"query": count},
+                          headers={"Accept": "application/sparql-results+json"})
+        assert short.status_code == 200, short.text
+        trials = open_read_only(store_dir).query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?t a kg:ClinicalTrial }", prefixes=PREFIXES,
+            use_default_graph_as_union=True)
+        assert short.json()["results"]["bindings"][0]["n"]["value"] == next(iter(trials))["n"].value != "0"
+        relative = httpx.get(live.url + "/sparql", params={"query": "ASK { ?t kg:registryId ?id FILTER(?t = <trial/"
+                                                                     f"{next(iter(_nct_ids(store_dir)))}>) }}"},
+                             headers={"Accept": "application/sparql-results+json"})
+        assert relative.json()["boolean"] is True  # <trial/NCT…> resolved against the base, as --store does
+        # a query the endpoint refuses is the client's mistake (400 with the endpoint's message), not ours
+        broken = httpx.get(live.url + "/sparql", params={"query": "SELECT ?x WHERE { ?x kg:nope }"})
+        assert broken.status_code == 400 and broken.json()["error"]["code"] == "query-failed"
 
 
 class _FlakyProxy:

@@ -279,7 +279,8 @@ def test_chart_view_draws_bars_of_counts(page) -> None:
     assert chart.locator("path[fill='#1f5fbf']").count() >= len(classes)
 
 
-def test_runaway_query_is_cancelled_from_the_page(page) -> None:
+def test_runaway_query_is_cancelled_from_the_page(page, server) -> None:
+    before = httpx.get(server.url + "/health").json()
     replace_query(page, RUNAWAY)
     page.click("#run")
     cancel = page.locator("#cancel")
@@ -291,6 +292,11 @@ def test_runaway_query_is_cancelled_from_the_page(page) -> None:
     cancel.wait_for(state="hidden")
     assert page.locator("#status").inner_text() == "Cancelled."
     assert page.locator(f"{ACTIVE} .kg-error").inner_text() == "The query was cancelled."
+    # the server stopped the work too (its worker, not left busy until the 10 s limit)
+    page.wait_for_function(f"""fetch('/health').then(r => r.json()).then(h =>
+        h.cancelled_queries > {before['cancelled_queries']})""", polling=200, timeout=30_000)
+    after = httpx.get(server.url + "/health").json()
+    assert after["stopped_queries"] == before["stopped_queries"]  # cancelled, not stopped by the time limit
     replace_query(page, "SELECT ?id WHERE { ?t kg:registryId ?id } LIMIT 2")  # and the page goes on working
     page.click("#run")
     page.locator(ROWS).first.wait_for()

@@ -136,3 +136,41 @@ def test_many_concurrent_clients(server) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert answers == [30] * 160
+
+
+def _wait_for(check, what: str, bound: float = 30.0):
+    """Poll ``check()`` until it gives a true value; fail naming ``what`` after ``bound`` seconds."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"not seen within {bound:g} s: {what}")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_query_whose_client_leaves_frees_its_worker_long_before_its_deadline(tmp_path, method) -> None:
+    """The client closes its connection while its runaway query runs (the query page's Cancel does that): the
+    door notices and the pool stops the work, so the one query thread is free again, long before the 120 s limit."""
+    import socket
+    from urllib.parse import urlencode
+
+    write_store(tmp_path, 30)
+    with LiveServer(tmp_path, timeout=120, workers=1, threads=1) as live, httpx.Client(base_url=live.url) as client:
+        def health() -> dict:
+            return client.get("/health").json()
+
+        _wait_for(lambda: health()["idle_workers"] == 1, "the worker started")
+        form = urlencode({"query": RUNAWAY}).encode()
+        request = (f"GET /sparql?{form.decode()} HTTP/1.1\r\nHost: x\r\n\r\n".encode() if method == "GET" else
+                   b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                   + f"Content-Length: {len(form)}\r\n\r\n".encode() + form)
+        with socket.create_connection(("127.0.0.1", live.port)) as sock:
+            sock.sendall(request)
+            _wait_for(lambda: health()["idle_workers"] == 0, "the runaway query running")
+        # the connection is closed: the query's thread is freed (its worker stopped and replaced)
+        after = _wait_for(lambda: (h := health())["cancelled_queries"] == 1 and h["idle_workers"] == 1 and h,
+                          "the cancelled query's worker stopped and replaced")
+        assert after["stopped_queries"] == 0  # cancelled, not stopped at its time limit
+        assert count(client) == 30  # and the next query gets the thread

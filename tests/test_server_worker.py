@@ -76,7 +76,53 @@ def test_a_cancelled_request_stops_its_worker(generation, run_loop) -> None:
                 await task
             reply = await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)
             assert reply.error is None
-            assert busy.process.exitcode is not None  # killed, not left running the abandoned query
+            await until(lambda: busy.process.exitcode is not None)  # killed after the grace, not left running
+            assert pool.cancelled == 1 and pool.killed == 0 and busy not in pool._all
+
+    run_loop(scenario())
+
+
+async def until(check: Callable[[], bool], bound: float = 20.0) -> None:
+    """Wait (on the loop) until ``check()`` holds; fail after ``bound`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound
+    while not check():
+        assert loop.time() < deadline, "not seen in time"
+        await asyncio.sleep(0.05)
+
+
+def test_a_cancelled_request_runs_the_other_jobs_of_its_worker_again(generation, run_loop) -> None:
+    """Stopping a worker for a job nobody waits for must not fail the jobs it was running beside it."""
+    async def scenario() -> None:
+        async with started_pool(generation, threads=2) as pool:
+            runaway = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
+            await asyncio.sleep(0.1)
+            innocent = asyncio.ensure_future(pool.run(query_job(generation, SLOW), 60))
+            await asyncio.sleep(0.1)
+            (first,) = pool._all
+            assert len(first.running) == 2  # both on the one worker
+            runaway.cancel()
+            reply = await innocent  # run again on the replacement
+            assert reply.error is None and b"13971240" in reply.body
+            assert pool.cancelled == 1 and first.process.exitcode is not None and first not in pool._all
+
+    run_loop(scenario())
+
+
+def test_a_cancelled_job_that_ends_within_the_grace_costs_no_worker(generation, run_loop) -> None:
+    async def scenario() -> None:
+        async with started_pool(generation) as pool:
+            (worker,) = pool._all
+            task = asyncio.ensure_future(pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 30))
+            await asyncio.sleep(0)  # sent to the worker
+            assert len(worker.running) == 1
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await until(lambda: not worker.running)  # its answer came, and went nowhere
+            await asyncio.sleep(1.0)  # past the grace
+            assert pool.cancelled == 0 and pool._all == {worker} and worker.process.exitcode is None
+            assert (await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 30)).error is None
 
     run_loop(scenario())
 

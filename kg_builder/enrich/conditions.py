@@ -37,6 +37,14 @@ FACETS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     )
 )
 _CONNECTORS = re.compile(r"^(?:and|or|and/or|with|,|/)\s+|\s+(?:and|or|and/or|with|,|/)$", re.IGNORECASE)
+# A facet named by a noun is the condition itself, not a qualifier of it: "bone metastases" is not
+# "bone", "biochemical recurrence of prostate cancer" not "biochemical of prostate cancer".
+_FACET_NOUN = re.compile(r"(?:metasta(?:ses|sis)|recurrence)$", re.IGNORECASE)
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")  # an abbreviation's brackets, emptied with it
+# A coordination left without one of its members: the facet was coordinated with a word that is
+# not one ("(primary or recurrent)"), so the rest is no condition name.
+_BROKEN_COORDINATION = re.compile(
+    r"\b(?:and|or|and/or|with)\s*(?:[),;/]|$)|(?:^|[(,;/])\s*(?:and|or|and/or)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +71,22 @@ def facets_in(text: str) -> tuple[str, ...]:
 def analyse_condition(raw: str) -> ConditionFacts:
     canonical = canonical_condition(raw)
     facets = facets_in(raw)
+    return ConditionFacts(raw, canonical, _base(canonical), facets)
+
+
+def _base(canonical: str) -> str:
+    """The condition with its qualifying facet words (adjectives) taken off; ``canonical`` itself
+    when taking them off leaves no condition name."""
     base = canonical
     for _code, _label, pattern in FACETS:
-        base = pattern.sub(" ", base)
+        base = pattern.sub(lambda m: m.group(0) if _FACET_NOUN.search(m.group(0)) else " ", base)
+    base = _EMPTY_BRACKETS.sub(" ", base)
     base = re.sub(r"\s+", " ", base).strip(" ,;-/")
     for _ in range(3):
         base = _CONNECTORS.sub("", base).strip(" ,;-/")
-    return ConditionFacts(raw, canonical, base or canonical, facets)
+    if not base or _BROKEN_COORDINATION.search(base):
+        return canonical
+    return base
 
 
 def facet_label(code: str) -> str:

@@ -55,7 +55,14 @@ class Link:
 
 # --- reading the other graphs --------------------------------------------------------------------
 
-_EXTRA_FORMATS = {"owl": RdfFormat.RDF_XML, "xml": RdfFormat.RDF_XML, "json": RdfFormat.JSON_LD}
+# Extensions pyoxigraph does not know: RDF/XML and JSON under their usual names, and the names of
+# our own export formats (``kg-builder export --format nquads -o graph.nquads``).
+_EXTRA_FORMATS = {"owl": RdfFormat.RDF_XML, "xml": RdfFormat.RDF_XML, "json": RdfFormat.JSON_LD,
+                  "turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "nquads": RdfFormat.N_QUADS,
+                  "rdfxml": RdfFormat.RDF_XML}
+
+
+_HINT_OTHER = "give RDF files (Turtle, N-Triples, RDF/XML, JSON-LD …) or SPARQL endpoint URLs"
 
 
 def open_other(source: str) -> Store | RemoteStore:
@@ -64,7 +71,7 @@ def open_other(source: str) -> Store | RemoteStore:
         return RemoteStore(source)
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"{source}: no such file", hint="give RDF files or SPARQL endpoint URLs")
+        raise InputError(f"{source}: no such file", hint=_HINT_OTHER)
     suffix = path.suffix.lstrip(".").lower()
     rdf_format = RdfFormat.from_extension(suffix) or _EXTRA_FORMATS.get(suffix)
     store = Store()
@@ -75,11 +82,15 @@ def open_other(source: str) -> Store | RemoteStore:
         else:  # a syntax pyoxigraph does not read: let rdflib guess, then hand over as N-Triples
             import rdflib
 
-            graph = rdflib.Graph().parse(str(path))
-            store.bulk_extend(Quad(t.subject, t.predicate, t.object) for t in
-                              parse(graph.serialize(format="nt", encoding="utf-8"), RdfFormat.N_TRIPLES))
+            try:  # a dataset, so that a syntax with named graphs keeps them
+                graph = rdflib.Dataset().parse(str(path))
+            except Exception as exc:  # rdflib's parsers raise their own types (ParserError, BadSyntax …)
+                raise SyntaxError(str(exc)) from exc
+            store.bulk_extend(parse(graph.serialize(format="nquads", encoding="utf-8"), RdfFormat.N_QUADS))
     except (SyntaxError, ValueError, OSError) as exc:
-        raise InputError(f"{source}: cannot read as RDF: {exc}") from exc
+        raise InputError(f"{source}: cannot read as RDF: {' '.join(str(exc).split())[:200]}", hint=_HINT_OTHER) from exc
+    if not len(store):
+        raise InputError(f"{source}: no RDF triples in it", hint=_HINT_OTHER)
     return store
 
 

@@ -96,6 +96,15 @@ def _kind_of(type_name: str) -> str | None:
     return None
 
 
+# An IRI object names its subject only under an identity predicate (owl:sameAs, skos:exactMatch, a
+# close match, a cross-reference). These relate the subject to another thing: a tree (MeSH ancestors, SKOS broader or
+# narrower, browse leaves and branches, subclasses), a related match, or a record's index terms
+# (kg:conditionMesh): Asthma's MeSH ancestor Hypersensitivity is not an identifier of Asthma.
+_RELATION_PREDICATE = re.compile(
+    r"ancestor|broad|narrow|parent|child|subclass|subproperty|browse|leaf|branch|related|seealso"
+    r"|mesh$", re.IGNORECASE)
+
+
 def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
     """Profiles of every IRI subject of ``store`` (a pyoxigraph Store or a RemoteStore), any vocabulary."""
     found: dict[str, Profile] = {}
@@ -125,7 +134,7 @@ def profiles(store, *, ours: bool = False) -> dict[str, Profile]:
             parsed = parse_external(obj.value)
             if parsed and parsed[0] == "clinicaltrials":
                 profile.registry_ids.add(parsed[1])
-            elif parsed and pname not in ("conditionMesh", "interventionMesh"):
+            elif parsed and not _RELATION_PREDICATE.search(pname):
                 profile.external.add(parsed)
     for iri, profile in found.items():
         parsed = parse_external(iri)

@@ -11,6 +11,9 @@ Two things the SPARQL protocol does not carry are handled here:
   terms' own N-Triples form (written by pyoxigraph, never by hand) at the token
   level, outside strings, IRIs and comments; a projected parameter becomes
   ``(TERM AS ?var)`` so the column stays, as with Oxigraph's own substitution.
+- predeclared prefixes and a base IRI (``prefixes=``, ``base_iri=``, as the embedded store takes
+  them): written as a prologue in front of the text, on the text's first line (line numbers in
+  the endpoint's errors stay the text's own). A prefix the text declares itself is left out.
 - the union default graph: Oxigraph server takes a ``union-default-graph`` request
   parameter; other stores need it in their configuration (Fuseki:
   ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do it by default). Set
@@ -105,6 +108,36 @@ def substitute(query: str, substitutions: Mapping[Variable | str, Term]) -> str:
     return "".join(out)
 
 
+def declared_prefixes(query: str) -> set[str]:
+    """The prefix labels ``query`` declares itself (``PREFIX label:``, outside strings, IRIs and comments)."""
+    declared: set[str] = set()
+    expecting = False  # the previous significant token was PREFIX
+    label = ""
+    for match in _TOKEN.finditer(query):
+        kind, text = match.lastgroup, match.group()
+        if kind == "comment" or (kind == "other" and text.isspace()):
+            continue
+        if expecting and kind == "word" and not label:
+            label = text
+            continue
+        if expecting and text == ":":
+            declared.add(label)
+        expecting, label = kind == "word" and text.upper() == "PREFIX", ""
+    return declared
+
+
+def prologue(query: str, prefixes: Mapping[str, str] | None, base_iri: str | None) -> str:
+    """``BASE`` and the ``PREFIX`` declarations ``query`` needs in front of it, on one line (empty if none).
+
+    IRIs are written by pyoxigraph (``NamedNode``), which refuses one that is not an IRI.
+    """
+    parts = [f"BASE {NamedNode(base_iri)} "] if base_iri else []
+    if prefixes:
+        own = declared_prefixes(query)
+        parts.extend(f"PREFIX {label}: {NamedNode(iri)} " for label, iri in prefixes.items() if label not in own)
+    return "".join(parts)
+
+
 class RemoteStore:
     """A read view of a SPARQL 1.1 endpoint (query URL), optionally with its Graph Store URL."""
 
@@ -140,10 +173,13 @@ class RemoteStore:
         default_graph: NamedNode | list[NamedNode] | None = None,
         named_graphs: list[NamedNode] | None = None,
         substitutions: Mapping[Variable | str, Term] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+        base_iri: str | None = None,
         **_ignored: object,
     ) -> QuerySolutions | QueryBoolean | QueryTriples:
         """Run ``query`` on the endpoint; the result objects are pyoxigraph's own."""
         text = substitute(query, substitutions) if substitutions else query
+        text = prologue(text, prefixes, base_iri) + text
         params: list[tuple[str, str]] = []
         if use_default_graph_as_union and self.union_parameter:
             params.append((self.union_parameter, ""))

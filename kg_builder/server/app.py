@@ -103,13 +103,14 @@ def _add_pages(app: FastAPI, service: Service) -> None:
         if service.backend:
             return JSONResponse({"status": "ok", "backend": service.backend, "workers": service.pool.size,
                                  "idle_workers": service.pool.idle, "stopped_queries": service.pool.killed,
-                                 "outbound": service.outbound()})
+                                 "cancelled_queries": service.pool.cancelled, "outbound": service.outbound()})
         generation = current_generation(service.store_path)
         ok = generation is not None and generation.is_dir()
         return JSONResponse(
             {"status": "ok" if ok else "no-store", "generation": generation.name if ok else None,
              "workers": service.pool.size, "idle_workers": service.pool.idle,
-             "stopped_queries": service.pool.killed, "outbound": service.outbound()},
+             "stopped_queries": service.pool.killed, "cancelled_queries": service.pool.cancelled,
+             "outbound": service.outbound()},
             status_code=200 if ok else 503,
         )
 

@@ -5,16 +5,25 @@ would pay for routing, a Request object and the middleware stack, several times 
 a lookup query itself. Every other request (pages, Graph Store, VoID, OpenAPI and its
 ``/docs``) goes to the FastAPI app. :func:`outer_stack` wraps the two once, together, in
 Starlette's CORS middleware, the body limit and the access log, so there is one of each.
+
+A query's client that goes away (the query page's Cancel, a closed connection) is noticed
+while the query runs (ASGI ``http.disconnect``) and its job is cancelled, which stops the
+work in the worker pool: a query nobody waits for no longer holds a worker until its time
+limit. Updates are not cut short that way: a write runs to its end or to its time limit.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kg_builder.errors import KgBuilderError
+from kg_builder.errors import KgBuilderError, ServiceError
 from kg_builder.server import negotiation as neg
 from kg_builder.server import pages, reading
 from kg_builder.server.access_log import AccessLog
@@ -47,13 +56,15 @@ class SparqlDoor:
                 return
             name = path[len(NAMED):] if path.startswith(NAMED) else ""
             if name and "/" not in name:  # what /queries/{name} matches (the path comes decoded)
-                await self._answer(lambda s, r: self._named(s, name), scope, receive, send)
+                await self._answer(lambda s, r: self._named(s, r, name), scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
     async def _answer(self, handler, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await handler(scope, receive)
+        except _ClientGone:
+            return  # nobody to answer (the access log says 499)
         except BodyTooLarge:
             raise  # BodyLimitMiddleware answers 413 (a KgBuilderError too, so it goes first)
         except HttpError as exc:
@@ -81,11 +92,12 @@ class SparqlDoor:
             if method == "POST":
                 raise HttpError(400, "missing-query", "no query in the request", hint="send query=... or update=...")
             return self._describe(scope, headers.get("accept"), asked.format, head=method == "HEAD")
-        reply = await service.query_reply(asked.query, accept=headers.get("accept"), format=asked.format,
-                                          default_graphs=asked.default_graphs, named_graphs=asked.named_graphs)
+        reply = await _unless_gone(service.query_reply(
+            asked.query, accept=headers.get("accept"), format=asked.format, default_graphs=asked.default_graphs,
+            named_graphs=asked.named_graphs), receive)
         return service.respond(reply, head=method == "HEAD")
 
-    async def _named(self, scope: Scope, name: str) -> Response:
+    async def _named(self, scope: Scope, receive: Receive, name: str) -> Response:
         method = scope["method"]
         if method not in ("GET", "HEAD"):
             return _not_allowed(method, _NAMED_ALLOW)
@@ -94,8 +106,8 @@ class SparqlDoor:
             page = pages.named_query_page(self.service.named_query(name))
             return HTMLResponse(b"" if method == "HEAD" else page, headers={"Vary": "Accept"})
         text, substitutions = self.service.bind_named(name, values)
-        reply = await self.service.query_reply(text, accept=_headers(scope).get("accept"), format=format,
-                                               substitutions=substitutions)
+        reply = await _unless_gone(self.service.query_reply(
+            text, accept=_headers(scope).get("accept"), format=format, substitutions=substitutions), receive)
         return self.service.respond(reply, head=method == "HEAD")
 
     def _describe(self, scope: Scope, accept: str | None, format: str | None, *, head: bool) -> Response:
@@ -117,6 +129,43 @@ class SparqlDoor:
                 'or write them in <a href="/">the query page</a>. Its service description:', body, formats).encode()
             return HTMLResponse(b"" if head else body, headers={"Vary": "Accept"})
         return Response(b"" if head else body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+
+
+class _ClientGone(ServiceError):
+    """The client went away while its query ran (the query was cancelled); caught in the door."""
+
+
+_T = TypeVar("_T")
+
+
+async def _unless_gone(work: Awaitable[_T], receive: Receive) -> _T:
+    """Await ``work``; if the client disconnects meanwhile, cancel it and raise :class:`_ClientGone`.
+
+    The request's body has been read by then (a GET has none), so ``receive`` has nothing left to give but
+    ``http.disconnect``: the server sends that when the connection closes (and only once the response is
+    complete otherwise). Cancelling ``work`` cancels its pool job, which stops the worker's work.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        while (await receive())["type"] != "http.disconnect":
+            pass  # a GET's empty body, not read before
+        gone = True
+        task.cancel()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not gone:
+            raise  # the server itself is stopping the request
+        task.uncancel()
+        raise _ClientGone("the client went away while its query ran") from None
+    finally:
+        watcher.cancel()
 
 
 def _not_allowed(method: str, allow: str) -> Response:

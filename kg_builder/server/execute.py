@@ -24,6 +24,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from kg_builder.errors import QueryError, StoreError
 from kg_builder.server import outbound
 from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.server.sparql import syntax_error_details
@@ -117,6 +118,10 @@ def run_query(
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         # evaluation errors: a failed SERVICE call, a bad substitution, a type error (the engine's message only)
         return Reply.failure(400, "query-failed", f"the query failed: {exc}")
+    except QueryError as exc:  # serve --backend: the external endpoint refused the query (its syntax error)
+        return Reply.failure(400, "query-failed", exc.message)
+    except StoreError as exc:  # serve --backend: the external endpoint is unreachable or failed
+        return Reply.failure(502, "backend-failed", exc.message, hint="the external SPARQL endpoint did not answer")
 
 
 def refusal(refused: outbound.Refusal) -> Reply:

@@ -6,7 +6,8 @@ releases the GIL while it evaluates, so concurrent queries share the process's s
 and its caches, as a multi-threaded SPARQL server does). A job past its deadline gets
 its worker killed (SIGKILL) and answers 503; the other jobs that worker was running
 did nothing wrong: they are sent again to another worker with the time they have left
-(they only read). A fresh worker takes the killed one's place.
+(they only read). A fresh worker takes the killed one's place. A job whose request is
+cancelled (its client went away) is stopped the same way, after a short grace.
 
 Each job names the store generation the server considers current; a worker reopens
 its read-only store when that changes, so a rebuild is picked up between queries and
@@ -38,6 +39,7 @@ from kg_builder.server.execute import Reply
 # spawn, not fork: the server process has threads (and RocksDB state) a fork would copy half-way
 _CONTEXT = multiprocessing.get_context("spawn")
 _INLINE_BODY = 256 * 1024  # larger bodies are sent separately, so the server reads them off its event loop
+_GRACE = 0.5  # seconds a job whose client went away may still end by itself before its worker is stopped
 
 
 def _dumps(message: object) -> bytes:
@@ -227,6 +229,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self.killed = 0  # workers killed for running past their deadline (for /health)
+        self.cancelled = 0  # workers killed for a job nobody waited for any more (for /health)
         self._warned = False
 
     def start(self) -> None:
@@ -283,8 +286,7 @@ class WorkerPool:
         try:
             return await pending.answer
         except asyncio.CancelledError:
-            # the client went away: stop the work rather than let it run to the deadline
-            self._abandon(pending)
+            self._drop(pending)  # the client went away: stop the work rather than let it run to the deadline
             raise
 
     def _dispatch(self) -> None:
@@ -363,6 +365,25 @@ class WorkerPool:
             self.killed += 1
         self._fail(pending, QueryTimeout() if running else PoolBusy())
 
+    def _drop(self, pending: _Pending) -> None:
+        """Nobody waits for ``pending`` any more: out of the queue, or its worker stopped ``_GRACE`` s later.
+
+        A job that ends within the grace (most do) costs no worker; one still running then is stopped as a
+        job past its deadline is (never later than its deadline), its worker's other reads sent again.
+        """
+        if pending.worker is None or pending.timer is None:
+            self._abandon(pending)
+            return
+        assert self._loop is not None
+        when = min(pending.timer.when(), self._loop.time() + _GRACE)
+        pending.timer.cancel()
+        pending.timer = self._loop.call_at(when, self._cut, pending)
+
+    def _cut(self, pending: _Pending) -> None:
+        if pending.worker is not None:  # still running: its answer would go nowhere
+            self.cancelled += 1
+            self._abandon(pending)
+
     def _abandon(self, pending: _Pending) -> None:
         """Forget ``pending``: out of the queue, or its worker killed (its other jobs are sent again)."""
         if pending.timer is not None:
@@ -399,7 +420,10 @@ class WorkerPool:
         running it again could apply it twice; it fails instead.
         """
         for other in reversed(self._take_jobs(worker)):
-            if other.job.action is not execute.update:
+            if other.answer.done():  # its client went away (it was in its grace): nothing to run again
+                if other.timer is not None:
+                    other.timer.cancel()
+            elif other.job.action is not execute.update:
                 self._waiting.appendleft(other)
             else:
                 self._fail(other, WorkerCrashed("stopped with another job that ran past its time limit"))

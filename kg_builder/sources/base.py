@@ -18,6 +18,7 @@ in turn.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from typing import IO, Protocol
@@ -67,6 +68,11 @@ class Layout(Protocol):
 
 
 _BLANKS = b" \t\r\n"
+# JSON opens an object (``{`` then a key or ``}``) or an array (``[`` then a value or ``]``).
+# A text record may open with a bracket too: a radiotracer title ("[18F]FDG PET in …") is not JSON.
+_JSON_START = re.compile(
+    rb'\{\s*(?:["}]|$)|\[\s*(?:[\[{\]"]|$|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|(?:true|false|null)\s*[,\]])'
+)
 
 
 def markup_head(head: bytes) -> bytes:
@@ -74,9 +80,14 @@ def markup_head(head: bytes) -> bytes:
     return head.lstrip(_BLANKS)
 
 
+def json_head(head: bytes) -> bool:
+    """Whether ``head`` starts a JSON object or array (its first tokens, not only its first byte)."""
+    return _JSON_START.match(markup_head(head)) is not None
+
+
 def is_plain_text(head: bytes) -> bool:
     """Neither JSON, markup nor binary: the only heads the text layouts (CSV, page, flat) may claim."""
-    return markup_head(head)[:1] not in (b"{", b"[", b"<") and b"\x00" not in head
+    return not json_head(head) and markup_head(head)[:1] != b"<" and b"\x00" not in head
 
 
 # A registry record lists at most a few thousand of anything (the largest real ones: ~3,000 sites,

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from kg_builder.model import Provenance, Reject, Study
 from kg_builder.sources import ctgov_v1
-from kg_builder.sources.base import SourceDocument, content_hash, markup_head
+from kg_builder.sources.base import SourceDocument, content_hash, json_head
 from kg_builder.sources.ctgov_json_build import build_study
 from kg_builder.sources.json_items import TOO_DEEP, array_items
 
@@ -60,8 +60,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def sniff(head: bytes, text: str) -> bool:
-    """A JSON document: its first character opens an object or an array."""
-    return markup_head(head)[:1] in (b"{", b"[")
+    """A JSON document: it opens an object or an array (``[18F]…`` opens a text record's title)."""
+    return json_head(head)
 
 
 def iter_records(doc: SourceDocument) -> Iterator[Study | Reject]:

@@ -20,12 +20,23 @@ Columns are found by content, not by line number alone, in this order:
 3. else the empty interventions line is the first blank line right after a conditions-
    shaped line (short ``|``-joined names, no sentence) that itself follows a summary line;
 4. else, a study with neither interventions nor outcomes ends with its conditions line.
+
+Rules 2-4 find the columns from the text's shape alone, which many text files share (a
+Markdown README, a licence, notes, a list of names). So when no ``TYPE: name`` line marks
+the layout, :func:`sniff` also asks that the cells read as a registry's: title, summary and
+conditions unindented and starting with a word, a bracket or a quote (not with markup);
+each condition a name (not a sentence, not a web or e-mail address); the summary prose that
+is not hard-wrapped (a registry cell breaks lines between paragraphs, not inside sentences);
+and a study without interventions or outcomes ends with those two empty cells written out.
+A document forced with ``--format flat-record`` is read with the column rules alone.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
+from itertools import pairwise
 
 from kg_builder.errors import InputError
 from kg_builder.model import Provenance, Reject, Study
@@ -57,6 +68,15 @@ _MAX_CONDITIONS = 1000  # characters of a conditions line
 _MAX_CONDITION = 150  # characters of one condition
 _MAX_SUMMARY_TRIES = 3  # candidate starts of a repeated summary compared
 _SNIFF_HEAD = 65536  # bytes the detector reads: a shorter head is the whole document
+# A registry cell starts with a letter, a digit, an opening bracket or quote (any script's: "(", "[",
+# "«", "“", "¿" …): not with indentation or markup (``#``, ``=``, ``|``, ``*``, ``>``, ``$``, a fence…).
+_OPENERS = frozenset("\"'¿¡")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_AROUND_WORD = ".,;:!?()\"'“”‘’"
+_ADDRESS = re.compile(r"://|\bwww\.|\S@\S")  # a web or e-mail address: never a condition
+# A line that ends a sentence, a clause or a quotation: the next line may start in lower case.
+_CLAUSE_END = re.compile(r"[.!?:;)\]\"'”]\s*$")
 
 
 def read_text(doc: SourceDocument) -> tuple[bytes, str, list[str]]:
@@ -84,8 +104,54 @@ def sniff(head: bytes, text: str) -> bool:
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if len(filled) < 3:
         return False
+    trailing_newlines = len(lines) - 1 - filled[-1]
     lines = lines[filled[0] : filled[-1] + 1]
-    return find_columns(lines, complete=len(head) < _SNIFF_HEAD - 3) is not None  # (less a BOM)
+    columns = find_columns(lines, complete=len(head) < _SNIFF_HEAD - 3)  # (less a BOM)
+    if columns is None:
+        return False
+    conditions_at, interventions_at = columns[:2]
+    if interventions_at is not None:
+        return True  # the 'TYPE: name' line is the layout's own mark
+    if conditions_at == len(lines) - 1 and trailing_newlines < 2:
+        return False  # ends with its conditions, but not with the empty interventions and outcomes
+    return _registry_cells(lines, conditions_at)
+
+
+def _registry_cells(lines: list[str], conditions_at: int) -> bool:
+    """Title, summary and conditions (``lines[conditions_at]``) read as a registry's cells."""
+    title, summary, conditions = lines[0], lines[1:conditions_at], lines[conditions_at]
+    starts = (title, summary[0] if summary else "", conditions)
+    if not all(_cell_start(line) and _LETTER.search(line) for line in starts):
+        return False
+    if not all(_condition_name(item.strip()) for item in conditions.split("|")):
+        return False
+    return _prose(summary) and not _hard_wrapped(lines[:conditions_at])
+
+
+def _cell_start(text: str) -> bool:
+    first = text[:1]
+    return bool(first) and (first.isalnum() or first in _OPENERS or unicodedata.category(first) in ("Ps", "Pi"))
+
+
+def _condition_name(item: str) -> bool:
+    return bool(_cell_start(item) and _LETTER.search(item)) and not (
+        _SENTENCE.search(item) or _ADDRESS.search(item))
+
+
+def _prose(lines: list[str]) -> bool:
+    """A sentence ends in ``lines``, or they hold a sentence's worth of words (not ``key = value``
+    settings, paths or code: a word is letters, with punctuation around it at most)."""
+    return (any(_SENTENCE.search(line) for line in lines)
+            or sum(bool(_WORD.fullmatch(token.strip(_AROUND_WORD))) for line in lines for token in line.split())
+            >= _MIN_SUMMARY_WORDS)
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    """Prose wrapped at a fixed width: most of its line breaks fall inside a sentence (the next
+    line goes on in lower case). A registry cell breaks lines between paragraphs or items."""
+    breaks = [(a, b) for a, b in pairwise(lines) if a.strip() and b.strip()]
+    inside = sum(1 for a, b in breaks if b[:1].islower() and not _CLAUSE_END.search(a))
+    return inside >= 2 and 2 * inside > len(breaks)
 
 
 def iter_records(doc: SourceDocument) -> Iterator[ParseResult]:
@@ -146,9 +212,7 @@ def find_columns(lines: list[str], *, complete: bool = True) -> tuple[int, int |
             return blank - 1, None, blank + 1, end
     # No interventions and no outcomes: the file ends with the conditions line, after a summary
     # that reads as prose (a sentence ends in it, or it has a sentence's worth of words).
-    if (complete and len(lines) >= 3 and _conditions_shaped(lines[-1]) and lines[-2].strip()
-            and (any(_SENTENCE.search(line) for line in lines[1:-1])
-                 or sum(len(line.split()) for line in lines[1:-1]) >= _MIN_SUMMARY_WORDS)):
+    if complete and len(lines) >= 3 and _conditions_shaped(lines[-1]) and lines[-2].strip() and _prose(lines[1:-1]):
         return len(lines) - 1, None, len(lines), len(lines)
     return None
 
