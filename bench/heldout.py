@@ -8,6 +8,8 @@ completed studies show it) and as the flat record of seed 000 (see ``bench/layou
 parsed back with the project's parsers and compared with the record's own fields:
 
 * page sites kept: a site counts when its facility, city and country come back together;
+* CSV sites exact: the record as a row of the CSV download, each site's facility, city,
+  state, postal code and country read back as the record has them;
 * page arms: label, type and description (whitespace-normalised: the page shows paragraphs);
 * eligibility headings kept as written (each heading line of the record's criteria text is
   a line of the page's criteria text), and heading-like lines the splitter recognises, with
@@ -38,11 +40,11 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from layouts import _TYPE_LABELS, from_xml, outcome_entry, render_flat, render_page  # noqa: E402
+from layouts import _TYPE_LABELS, from_xml, outcome_entry, render_csv, render_flat, render_page  # noqa: E402
 
 from kg_builder.enrich.facts import arm_links  # noqa: E402
 from kg_builder.model import Study  # noqa: E402
-from kg_builder.sources import ctgov_json, ctgov_xml  # noqa: E402
+from kg_builder.sources import ctgov_csv, ctgov_json, ctgov_xml  # noqa: E402
 from kg_builder.sources.base import SourceDocument  # noqa: E402
 from kg_builder.sources.eligibility_text import _heading_kind  # noqa: E402
 from kg_builder.sources.flat_record import parse_flat_text  # noqa: E402
@@ -137,6 +139,23 @@ def measure_page(record: dict, tally: Tally, misses: list[str], nct: str) -> Non
             tally["heading lines kept"] += line.strip() in page_lines
             if line.strip() not in page_lines:
                 misses.append(f"{nct} heading rewritten: {line.strip()!r}")
+
+
+def measure_csv(record: dict, tally: Tally, misses: list[str], nct: str) -> None:
+    """Sites of the record's CSV download row, part by part."""
+    truth = [tuple(_norm(s.get(k)) or None for k in ("facility", "city", "state", "zip", "country"))
+             for s in (record.get("contactsLocationsModule") or {}).get("locations") or []]
+    if not truth:
+        return
+    study = _parse(ctgov_csv, f"{nct}.csv", render_csv(record).encode("utf-8"))
+    got = [tuple(_norm(v) or None for v in (s.facility, s.city, s.state, s.zip, s.country))
+           for s in (study.sites if study else ())]
+    kept = sum((Counter(got) & Counter(truth)).values())
+    tally["csv sites"] += len(truth)
+    tally["csv sites exact"] += kept
+    if kept < len(truth):
+        wrong = list((Counter(truth) - Counter(got)).elements())
+        misses.append(f"{nct} csv sites: {kept}/{len(truth)} exact, e.g. {wrong[0]!r}")
 
 
 def measure_headings(record: dict, tally: Tally, misses: list[str], nct: str) -> None:
@@ -246,6 +265,7 @@ def report(name: str, tally: Tally) -> None:
     print(f"== {name}")
     print(f"  page sites kept (with status lines)   {tally.ratio('sites kept with status', 'sites with status')}")
     print(f"  page sites kept (no status lines)     {tally.ratio('sites kept no status', 'sites no status')}")
+    print(f"  CSV sites exact (facility..country)   {tally.ratio('csv sites exact', 'csv sites')}")
     print(f"  page arms exact                       {tally.ratio('arms exact', 'arms')}"
           f"  (spurious {tally['arms spurious']})")
     print(f"  page arm-link precision               {tally.ratio('page links right', 'page links made')}")
@@ -278,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         tally, missed = tallies[part], misses[part]
         tally["records"] += 1
         measure_page(record, tally, missed, nct)
+        measure_csv(record, tally, missed, nct)
         measure_headings(record, tally, missed, nct)
         measure_flat(record, tally, missed, nct)
         measure_links(record, study, tally, missed, nct)

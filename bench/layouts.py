@@ -10,6 +10,9 @@ as those seeds show them, then parsed back.
   per intervention name, ``Intervention Type X``, description; sites as facility,
   ``City, State, Country`` and ``Site Status X`` only when the record has a site status
   (completed and terminated studies have none); the eligibility text as registered.
+* CSV download row (``render_csv``): the columns the parser's site, intervention and outcome
+  readers use, as the registry writes them; Locations ``Facility, City, State, Zip, Country``
+  (absent parts left out) joined by ``|``.
 * Flat record: Study Title, Brief Summary, Conditions and Interventions (``TYPE: name``)
   joined by ``|``, then the "Primary Outcome Measures" cell of the registry's CSV download:
   ``measure, description, time frame`` (absent parts left out) joined by ``|``; an
@@ -18,6 +21,8 @@ as those seeds show them, then parsed back.
 
 from __future__ import annotations
 
+import csv
+import io
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -161,6 +166,28 @@ def render_flat(record: Record, *, repeat_summary: bool = False) -> str:
     return "\n".join(lines)
 
 
+def render_csv(record: Record) -> str:
+    """The record as one row of the registry's CSV download (header line included)."""
+    module = record.get("armsInterventionsModule") or {}
+    outcomes = record.get("outcomesModule") or {}
+    row = {
+        "NCT Number": _get(record, "identificationModule", "nctId") or "",
+        "Study Title": _get(record, "identificationModule", "briefTitle") or "",
+        "Conditions": "|".join(_get(record, "conditionsModule", "conditions") or []),
+        "Interventions": "|".join(f"{i.get('type', 'OTHER')}: {i.get('name', '')}"
+                                  for i in module.get("interventions") or []),
+        "Primary Outcome Measures": "|".join(outcome_entry(o) for o in outcomes.get("primaryOutcomes") or []),
+        "Secondary Outcome Measures": "|".join(outcome_entry(o) for o in outcomes.get("secondaryOutcomes") or []),
+        "Locations": "|".join(", ".join(site[k] for k in ("facility", "city", "state", "zip", "country") if site.get(k))
+                              for site in _get(record, "contactsLocationsModule", "locations") or []),
+    }
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    return out.getvalue()
+
+
 def _text(node: ET.Element | None, path: str) -> str | None:
     found = node.find(path) if node is not None else None
     text = " ".join((found.text or "").split()) if found is not None else ""
@@ -213,7 +240,8 @@ def from_xml(root: ET.Element) -> Record:
     for node in root.findall("location"):
         site: dict[str, str] = {}
         for key, tag in (("facility", "facility/name"), ("city", "facility/address/city"),
-                         ("state", "facility/address/state"), ("country", "facility/address/country")):
+                         ("state", "facility/address/state"), ("zip", "facility/address/zip"),
+                         ("country", "facility/address/country")):
             _put(site, key, _text(node, tag))
         _put(site, "status", code(_text(node, "status")))
         sites.append(site)

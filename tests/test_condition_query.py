@@ -21,10 +21,17 @@ def test_each_trial_once(kg: KnowledgeGraph, wanted: str) -> None:
     rows = kg.query(name="trials-for-condition", params={"condition": wanted}).rows()
     trials = [row["trial"] for row in rows]
     assert trials and len(trials) == len(set(trials)), trials
-    assert all(row["condition"].casefold() in (wanted.casefold(), "breast cancer") for row in rows)
+    assert all(row["condition"].casefold() in (wanted.casefold(), "breast cancer", "her2-positive breast cancer")
+               for row in rows)
 
 
 def test_the_record_spelling_is_shown(kg: KnowledgeGraph) -> None:
     rows = kg.query(name="trials-for-condition", params={"condition": "breast cancer"}).rows()
-    assert {row["condition"] for row in rows} == {"Breast Cancer"}  # as the records write it
+    # as the records write it, a narrower form included ("HER2-positive breast cancer" is a breast cancer)
+    assert {row["condition"] for row in rows} == {"Breast Cancer", "HER2-positive Breast Cancer"}
     assert {row["trial"].rsplit("/", 1)[-1] for row in rows} >= {"NCT03377387", "NCT05123482", "NCT07003074"}
+
+
+def test_a_broader_condition_does_not_match_its_narrower_forms_backwards(kg: KnowledgeGraph) -> None:
+    rows = kg.query(name="trials-for-condition", params={"condition": "HER2-positive breast cancer"}).rows()
+    assert [row["condition"] for row in rows] == ["HER2-positive Breast Cancer"]

@@ -84,3 +84,37 @@ def test_trailing_country_is_a_name_never_a_code() -> None:
     assert trailing_country("Riverbend Family Practice, PA") is None
     assert trailing_country("Jane Roe, MD") is None
     assert country_code("Narnia") is None
+
+
+# A site is "Facility, City, State, Zip, Country" with the facility, state and zip optional and
+# commas inside facility names: which parts are the city and the state is read from the words.
+@pytest.mark.parametrize(("cell", "expected"), [
+    # a facility with a comma, no state: the part before the city is the facility's
+    ("Klinikum Nord, Abteilung Onkologie, Graz, 8010, Austria",
+     ("Klinikum Nord, Abteilung Onkologie", "Graz", None, "8010", "Austria")),
+    ("Harbour Hospital, Research Unit, Lisbon, Portugal",
+     ("Harbour Hospital, Research Unit", "Lisbon", None, None, "Portugal")),
+    # a city GeoNames knows, then a state
+    ("Clinica Sur, Unit 2, Valencia, Valencian Community, 46001, Spain",
+     ("Clinica Sur, Unit 2", "Valencia", "Valencian Community", "46001", "Spain")),
+    ("River Clinic, Hangzhou, Zhejiang, 310000, China", ("River Clinic", "Hangzhou", "Zhejiang", "310000", "China")),
+    # a subdivision that is also the city ("Cork", "Madrid") after a facility's part is the city
+    ("Old Mill Building,, Cork, Ireland", ("Old Mill Building,", "Cork", None, None, "Ireland")),
+    # US sites always carry a state; without a facility, two parts are the city and the state
+    ("Springfield, Illinois, 62701, United States", (None, "Springfield", "Illinois", "62701", "United States")),
+    ("Lakeside Oncology, Suite 4, Springfield, Illinois, 62701, United States",
+     ("Lakeside Oncology, Suite 4", "Springfield", "Illinois", "62701", "United States")),
+    # two parts elsewhere: a facility and its city
+    ("Centro Medico Sur, Madrid, Spain", ("Centro Medico Sur", "Madrid", None, None, "Spain")),
+    ("Site 0042, Kyiv, Ukraine", ("Site 0042", "Kyiv", None, None, "Ukraine")),
+    # a city with a number is no postal code; a postal code may hold short words
+    ("Poliklinika Jih, Praha 4, Czechia", ("Poliklinika Jih", "Praha 4", None, None, "Czechia")),
+    ("Site 12, Paris Cedex 10, France", ("Site 12", "Paris Cedex 10", None, None, "France")),
+    ("Coast Research Programme, Mombasa, P.O. Box 230 - 80100, Kenya",
+     ("Coast Research Programme", "Mombasa", None, "P.O. Box 230 - 80100", "Kenya")),
+    # the facility as the cell writes it
+    ("Memorial Hospital,North Wing, Taipei, Taiwan", ("Memorial Hospital,North Wing", "Taipei", None, None, "Taiwan")),
+])
+def test_site_parts_are_read_from_their_words(cell: str, expected: tuple) -> None:
+    study = _row(locations=cell)
+    assert [(s.facility, s.city, s.state, s.zip, s.country) for s in study.sites] == [expected]

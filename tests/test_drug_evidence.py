@@ -119,6 +119,22 @@ def test_a_cell_therapy_with_its_conditioning_drugs_is_split() -> None:
     assert [c.drug_class for c in components] == ["CELL_GENE_THERAPY", "CHEMOTHERAPY", "CHEMOTHERAPY"]
 
 
+# A CAR construct is often named by its target or generation with "CAR" joined on, and its dose
+# is counted in "CAR+ cells"; a word that merely holds the letters is no CAR.
+@pytest.mark.parametrize("text", ["GPC3CART", "MSLN-2CART injection", "CD22CAR-41BBz", "3SCAR-19",
+                                  "CAR.CD30", "2 x 10^6 CAR+ cells/kg", "1e8 CAR+ T cells"])
+def test_joined_car_constructs_are_cell_therapies(text: str) -> None:
+    found = explicit.most_specific(text)
+    assert found is not None and found[0] == "CELL_GENE_THERAPY", found
+
+
+@pytest.mark.parametrize("text", ["Carboplatin", "CARBOPLATIN AUC 5", "OSCAR-2 cohort", "Scar revision",
+                                  "Medicare", "the CAR. The cells", "CAR-3 score"])
+def test_words_holding_the_letters_car_are_not(text: str) -> None:
+    found = explicit.most_specific(text)
+    assert found is None or found[0] != "CELL_GENE_THERAPY", found
+
+
 @pytest.mark.parametrize("name", ["IL-7Ra", "IL-12Ra signalling", "CD25 IL-2Ra"])
 def test_receptor_alpha_chains_are_no_radium(name: str) -> None:
     assert explicit.most_specific(name) is None

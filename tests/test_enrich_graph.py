@@ -74,6 +74,22 @@ def test_drugs_of_the_seeds(seed_store: Store) -> None:
     assert [q.object.value for q in broader] == ["https://w3id.org/kg-builder/vocab/drug-class/SMALL_MOLECULE"]
 
 
+def test_a_drug_is_one_row_whatever_trial_names_its_target_and_class() -> None:
+    # two trials of one sponsor code: one's words name its target, the other's do not
+    from kg_builder.model import Arm, Intervention, Provenance
+
+    def study(nct: str, description: str | None) -> Study:
+        return Study(provenance=Provenance(f"{nct}.json", "ctgov-json", "1", nct), registry_id=nct,
+                     brief_title="A trial", arms=[Arm("A", "EXPERIMENTAL", None, ("ZQX-4471",))],
+                     interventions=[Intervention("ZQX-4471", "DRUG", description, (), ("A",))])
+
+    store = _store([study("NCT09990101", "ZQX-4471 is an anti-HER2 antibody-drug conjugate."),
+                    study("NCT09990102", None)])
+    # and its class is what a record says of it: the record that says nothing does not list it as UNKNOWN
+    rows = [r for r in _rows(store, "drugs") if r["drug"] == "ZQX-4471"]
+    assert [(r["class"], r["target"], r["trials"]) for r in rows] == [("ADC", "HER2 (ERBB2)", "2")]
+
+
 def test_adc_trials_and_comparators(seed_store: Store) -> None:
     adc = _rows(seed_store, "adc-trials")
     assert {(r["drug"], r["target"]) for r in adc} == {("B003", "HER2 (ERBB2)"), ("TQB2102", "HER2 (ERBB2)")}

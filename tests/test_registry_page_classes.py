@@ -18,6 +18,10 @@ _EXPLAIN = {
     "Interventions": "Learn about the drugs, procedures, or behavioral strategies being tested in this trial.",
     "Eligibility Criteria": "Check the participation requirements, including inclusion and exclusion rules.",
     "Locations": "Explore where the study is taking place and check the recruitment status at each site.",
+    "Brief Summary": "Review the sponsor-provided synopsis that highlights what the study is about.",
+    "Detailed Description": "Dive into the extended narrative that explains the study in greater depth.",
+    "Conditions": "See the medical conditions and disease areas that this research is targeting.",
+    "Study Design": "Understand how the trial is structured, including allocation methods.",
 }
 
 
@@ -147,6 +151,42 @@ def test_untyped_groups_of_an_observational_study() -> None:
         ("Cohort 2", None, "Healthy adults of the same age."),
         ("Cohort 3", None, None),
     ]
+
+
+def test_untyped_group_description_with_a_list_keeps_its_items() -> None:
+    study = page(Study_Groups=["Registry cohort", "Everyone seen at the clinic since it opened. Criteria:",
+                               "1. A confirmed diagnosis", "2. Samples kept", "Comparison cohort",
+                               "Patients seen elsewhere, who had:", "- the same diagnosis", "- no samples"])
+    assert [(a.label, a.description) for a in study.arms] == [
+        ("Registry cohort", "Everyone seen at the clinic since it opened. Criteria:\n\n"
+                            "1. A confirmed diagnosis\n\n2. Samples kept"),
+        ("Comparison cohort", "Patients seen elsewhere, who had:\n\n- the same diagnosis\n\n- no samples"),
+    ]
+
+
+def test_a_heading_line_inside_a_records_own_text_is_text() -> None:
+    # The record's text holds lines that read like the page's headings; the page's own headings
+    # are the explained ones, and the bare lines stay in the text they belong to.
+    study = page(Brief_Summary=["A short summary.", "Conditions", "Adults with a rash."],
+                 Detailed_Description=["Background paragraph.", "Study Design",
+                                       "An open-label, single-site design.", "Eligibility Criteria",
+                                       "Adults who meet the criteria below.", "Locations", "One site."],
+                 Conditions=["Chronic urticaria"],
+                 Study_Design=["Allocation Method", "NA", "Primary Study Purpose", "TREATMENT"],
+                 Eligibility_Criteria=["Inclusion Criteria:", "* Adults", "Interventions", "* No prior therapy",
+                                       "Minimum Eligible Age", "18 Years"],
+                 Locations=["North Clinic", "Oslo, Norway"])
+    assert study.brief_summary == "A short summary.\n\nConditions\n\nAdults with a rash."
+    assert study.detailed_description is not None
+    assert study.detailed_description.split("\n\n") == [
+        "Background paragraph.", "Study Design", "An open-label, single-site design.", "Eligibility Criteria",
+        "Adults who meet the criteria below.", "Locations", "One site."]
+    assert study.conditions == ["Chronic urticaria"]
+    assert study.design is not None and (study.design.allocation, study.design.primary_purpose) == ("NA", "TREATMENT")
+    assert study.eligibility is not None and "Interventions" in (study.eligibility.criteria_text or "")
+    assert study.eligibility.min_age is not None
+    assert [(s.facility, s.city) for s in study.sites] == [("North Clinic", "Oslo")]
+    assert study.notes == [] and study.warnings == []
 
 
 def test_value_line_followed_by_an_imperative_sentence_is_not_a_heading() -> None:

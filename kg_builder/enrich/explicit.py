@@ -47,7 +47,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
                 r"\b(?:IL|interleukin)-?\d+\s*(?:super-?|receptor )?agonist|recombinant (?:human )?interleukin", _I),
      "OTHER_BIOLOGIC", "fusion protein or cytokine"),
     (re.compile(r"\bU?CAR[- .]?T\b|\bCAR-?T-?cells?|\bCART\b|chimeric antigen receptor|"
-                r"\bCAR\b[\w\s-]*\bcells?\b|T[- ]lymphocyte|\bNK[- ]cells?\b|\bTILs?\b|cell therapy|"
+                # a construct named by its target or generation with "CAR" joined on: "B7-H3CART",
+                # "CD19CAR-CD3zeta", "4SCAR-276", "CAR.B7-H3"; and "CAR+ cells"
+                r"(?-i:(?:(?<=\d)|(?<=\dS))CAR(?:-?T\b|-)|\bCAR\.(?=[A-Z0-9]))|"
+                r"\bCAR\b\+?[\w\s-]*\bcells?\b|T[- ]lymphocyte|\bNK[- ]cells?\b|\bTILs?\b|cell therapy|"
                 r"gene therapy|\bAAV\d*|adeno-associated|oncolytic|transduced|autologous[\w\s-]*cells",
                 _I), "CELL_GENE_THERAPY", "cell/gene therapy"),
     (_ALLERGEN, "OTHER_BIOLOGIC", "allergen extract"),

@@ -204,3 +204,42 @@ def geonames_city(city: str | None, country: str | None) -> tuple[int, str] | No
         return None
     best = max(found, key=lambda c: c.get("population") or 0)
     return int(best["geonameid"]), best["name"]
+
+
+# Words that name an institution, not a city or a state.
+INSTITUTION_WORDS = re.compile(
+    r"\b(?:hospital|hospitals|hôpital|hospitalier|klinik\w*|clinic\w*|cl[ií]nica|universit\w*|college|school"
+    r"|institut\w*|cent(?:er|re)s?|centro|centrum|medical|medicine|health|healthcare|research|foundation"
+    r"|laborator\w*|pharma\w*|department|dept|faculty|unit|services?|practice|associates|group|office|site"
+    r"|trust|nhs|gmbh|inc|llc|ltd|ag|s\.?a\.?|srl|oncology|cancer|hematology|surgery|affiliated|investigat\w*)\b",
+    re.IGNORECASE,
+)
+
+
+# Words a registry adds to a first-level subdivision's name, or ISO 3166-2 puts in it: "Beijing
+# Municipality" is ISO's "Beijing Shi", "Canton of Geneva" its "Genève", "Porto District" its "Porto".
+_ADMIN_WORDS = re.compile(
+    r"\b(?:sheng|shi|zizhiqu|municipality|province|prefecture|state|region|county|district|oblast|kraj"
+    r"|governorate|autonomous|metropolitan|special|city|canton of|do|to|fu|ken)\b")
+
+
+def _subdivision_key(name: str) -> str:
+    return " ".join(_ADMIN_WORDS.sub(" ", _ascii_key(name)).split())
+
+
+@lru_cache(maxsize=512)
+def _subdivision_keys(country: str) -> frozenset[str]:
+    try:
+        found = pycountry.subdivisions.get(country_code=country) or ()
+    except (KeyError, LookupError):
+        found = ()
+    return frozenset(key for sub in found for key in (_ascii_key(sub.name), _subdivision_key(sub.name)) if key)
+
+
+def is_subdivision(name: str | None, country: str | None) -> bool:
+    """Whether a name is one of an ISO country's subdivisions (ISO 3166-2, as pycountry ships it),
+    accents, case and the words "Province", "Municipality", "Shi" … folded."""
+    if not name or not country:
+        return False
+    keys = _subdivision_keys(country.upper())
+    return _ascii_key(name) in keys or _subdivision_key(name) in keys

@@ -6,7 +6,8 @@ know is kept per row as a note. Cells may run over several lines (quoted), hold 
 entities and CommonMark escapes, and join several values with ``|``:
 
 * Interventions ``DRUG: x|BIOLOGICAL: y``; Locations ``Facility, City, State, Zip, Country``
-  per site, read from the right (country last, a part with a digit before it is the zip);
+  per site, read from the right: the country, a postal code, then the city and a state the
+  words say (a facility's name may hold commas; see :func:`_site`);
 * outcome cells ``title, description, time frame`` — split by :mod:`outcome_text`;
 * Study Design ``Allocation: RANDOMIZED|Intervention Model: PARALLEL|…``;
 * Other IDs: the first is the sponsor's own (org study id), the rest secondary ids;
@@ -23,7 +24,8 @@ import io
 import re
 from collections.abc import Callable, Iterator
 
-from kg_builder.enrich.places import country_code, trailing_country
+from kg_builder.enrich.places import INSTITUTION_WORDS as _INSTITUTION
+from kg_builder.enrich.places import country_code, geonames_city, is_subdivision, trailing_country
 from kg_builder.errors import InputError
 from kg_builder.model import (
     Design,
@@ -106,7 +108,9 @@ _DESIGN_KEYS = {
     "observationalmodel": ("observational_model", "observational-model"),
     "timeperspective": ("time_perspective", "time-perspective"),
 }
-_ZIPLIKE = re.compile(r"\d")
+# A postal code has a digit and no word of four letters or more: "751 85", "SW1A 1AA", "B1602DQD",
+# "P.O. Box 43640 - 00100"; not "Praha 2" or "Paris Cedex 10", which are cities.
+_POSTCODE = re.compile(r"^(?=.*\d)(?!.*[^\W\d_]{4}).{1,30}$")
 
 
 def _norm(header: str) -> str:
@@ -204,20 +208,63 @@ def _location_cells(cell: str | None, warnings: list[str]) -> list[str]:
 
 
 def _site(cell: str) -> Site:
-    parts = [part.strip() for part in cell.split(",")]
-    parts = [part for part in parts if part]
-    country = parts.pop() if parts else None
-    if parts and country and country_code(country) is None and country_code(f"{parts[-1]}, {country}"):
-        country = f"{parts.pop()}, {country}"  # "Korea, Republic of": the country name has a comma
-    zip_code = parts.pop() if parts and _ZIPLIKE.search(parts[-1]) and len(parts) > 1 else None
-    # What is left is facility…, city[, state]: a facility may itself contain commas.
-    if len(parts) >= 3:
-        facility, city, state = ", ".join(parts[:-2]), parts[-2], parts[-1]
-    elif len(parts) == 2:
-        facility, city, state = parts[0], parts[1], None
-    else:
-        facility, city, state = None, (parts[0] if parts else None), None
+    """One site, ``Facility, City, State, Zip, Country`` with the facility, state and zip each
+    optional and commas inside a facility name: read from the right, the parts that are left
+    once the country and a postal code are off are the facility's, the city's and perhaps a
+    state's (see :func:`_has_state`). The facility is kept as written, commas and all."""
+    spans = [m for m in re.finditer(r"[^,]+", cell) if m.group().strip()]
+    country = spans.pop().group().strip() if spans else None
+    if spans and country and country_code(country) is None and country_code(f"{spans[-1].group().strip()}, {country}"):
+        country = f"{spans.pop().group().strip()}, {country}"  # "Korea, Republic of": the country name has a comma
+    code = country_code(country)
+    zip_code = spans.pop().group().strip() if len(spans) > 1 and _POSTCODE.match(spans[-1].group().strip()) else None
+    parts = [span.group().strip() for span in spans]
+    facility = city = state = None
+    if len(parts) == 2 and not _city_and_state(parts[0], parts[1], code):
+        facility, city = _facility(cell, spans, 1), parts[1]
+    elif len(parts) >= 2 and _has_state(parts[-2], parts[-1], code):
+        facility, city, state = _facility(cell, spans, len(parts) - 2), parts[-2], parts[-1]
+    elif len(parts) >= 2:
+        facility, city = _facility(cell, spans, len(parts) - 1), parts[-1]
+    elif parts:
+        city = parts[0]
     return Site(facility=facility, city=city, state=state, zip=zip_code, country=country)
+
+
+def _has_state(before: str, last: str, code: str | None) -> bool:
+    """Whether ``…, before, last`` ends in a city and its state rather than in a facility's last
+    part and its city. The registry asks a state of US sites only; elsewhere the words decide:
+    an institution word ("Hospital", "Department") before a place says facility, a city that
+    GeoNames knows there says city, and a subdivision of the country that is not also a city
+    says state. Otherwise the site has no state."""
+    if code == "US":
+        return is_subdivision(last, code)
+    if _INSTITUTION.search(before) and not _INSTITUTION.search(last):
+        return False
+    if geonames_city(before, code) is not None:
+        return True
+    return is_subdivision(last, code) and geonames_city(last, code) is None
+
+
+def _city_and_state(first: str, second: str, code: str | None) -> bool:
+    """Whether a site of two parts is a city and its state with no facility (old records have
+    many) rather than a facility and its city: a US state after a place name, or elsewhere a
+    city GeoNames knows followed by a subdivision that is not also a city."""
+    if _INSTITUTION.search(first):
+        return False
+    if code == "US":
+        return is_subdivision(second, code)
+    return (geonames_city(first, code) is not None and is_subdivision(second, code)
+            and geonames_city(second, code) is None)
+
+
+def _facility(cell: str, spans: list[re.Match[str]], end: int) -> str | None:
+    """The facility, parts ``spans[:end]``, as the cell writes it: "Hospital,Linkou" keeps its
+    spacing and "Old Admin Building," its trailing comma (the comma before the city is the join)."""
+    if end <= 0:
+        return None
+    text = cell[spans[0].start() : spans[end].start()].strip()
+    return text.removesuffix(",").rstrip() or None
 
 
 def build_row(

@@ -90,6 +90,14 @@ def split_sections(lines: list[str]) -> tuple[list[str], list[Section]]:
             and not _VALUE_LINE.search(text) and pos > 0
         ):
             heading_at[pos] = explained
+    # A record's own text may hold a line that reads as a heading ("Study Design" or "Locations"
+    # inside a detailed description). Where the page explains its headings, a bare heading line
+    # below the first explained heading is text of the section it sits in; only a page that
+    # explains none (or one) of its headings is cut at bare heading lines.
+    explained_at = sorted(pos for pos, explained in heading_at.items() if explained)
+    if len(explained_at) >= 2:
+        for pos in [pos for pos, explained in heading_at.items() if not explained and pos > explained_at[0]]:
+            del heading_at[pos]
 
     preamble: list[str] = []
     sections: list[Section] = []

@@ -25,6 +25,8 @@ _GROUP_TYPE = "Group Type"
 _INTERVENTION_TYPE = "Intervention Type"
 # A line that reads like an arm label: short, not a sentence.
 _LABEL_SHAPE = re.compile(r"^.{1,120}$")
+# A list item's marker: "1.", "2)", "(a)", "-", "*", "•".
+_LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)]|[-*•·+])\s")
 
 
 def read_interventions(study: Study, lines: list[str]) -> None:
@@ -55,6 +57,12 @@ def _is_label(line: str) -> bool:
     return bool(_LABEL_SHAPE.match(line)) and not line.rstrip().endswith((".", ":", ";"))
 
 
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` goes on with the description line before it: a line that opens a list
+    ("…the following:") is followed by its items, and an item ("1.", "-", "a)") by the next."""
+    return previous.rstrip().endswith(":") or bool(_LIST_ITEM.match(previous) and _LIST_ITEM.match(line))
+
+
 class _Groups:
     """A cursor over the section's lines that knows the Interventions section."""
 
@@ -83,7 +91,7 @@ class _Groups:
                 break
             if self.starts_intervention():
                 break
-            if not self.typed and description and _is_label(line):
+            if not self.typed and description and _is_label(line) and not _continues(description[-1], line):
                 break  # untyped groups: a label-shaped line after a description starts the next group
             description.append(line)
             self.at += 1

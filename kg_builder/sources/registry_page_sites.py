@@ -26,19 +26,12 @@ from functools import lru_cache
 
 import pycountry
 
+from kg_builder.enrich.places import INSTITUTION_WORDS as _INSTITUTION
 from kg_builder.enrich.places import country_code, trailing_country
 from kg_builder.model import Site, Study
 from kg_builder.sources.values import to_code
 
 _STATUS = "Site Status"
-# Words that name an institution, not a city or a state.
-_INSTITUTION = re.compile(
-    r"\b(?:hospital|hospitals|hôpital|hospitalier|klinik\w*|clinic\w*|cl[ií]nica|universit\w*|college|school"
-    r"|institut\w*|cent(?:er|re)s?|centro|centrum|medical|medicine|health|healthcare|research|foundation"
-    r"|laborator\w*|pharma\w*|department|dept|faculty|unit|services?|practice|associates|group|office|site"
-    r"|trust|nhs|gmbh|inc|llc|ltd|ag|s\.?a\.?|srl|oncology|cancer|hematology|surgery|affiliated|investigat\w*)\b",
-    re.IGNORECASE,
-)
 
 
 def _parts(line: str) -> list[str]:
