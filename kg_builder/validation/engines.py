@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import NamedNode, Quad, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 from rdflib.plugins.sparql import processor as _sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
@@ -307,6 +307,12 @@ class StudyValidator:
                 results += _pyshacl_study(own, vocabulary, self.shapes, graph,
                                           lambda node: self.entity_types.get(node, ()))
         return self._per_study(graphs, results)
+
+    def validate_serialized(self, data: bytes) -> dict[str, StudyValidation]:
+        """:meth:`validate_batch` for a batch as the build serialises it (N-Quads from pyoxigraph's own
+        serialiser, of terms it checked when they were made): parsed without re-checking each IRI and
+        language tag, which halves the parse (the store's own load still checks everything)."""
+        return self.validate_batch(parse(data, format=RdfFormat.N_QUADS, lenient=True))
 
     @staticmethod
     def _per_study(graphs: list[str], results: list[ValidationResult]) -> dict[str, StudyValidation]:

@@ -43,6 +43,7 @@ _PROPERTY_PARAMS = {"path", "name", "message", "severity", "description", "order
                     "datatype", "or", "in", "class", "nodeKind", "pattern", "flags", *_COMPARISONS}
 _NODE_PARAMS = {"targetClass", "property", "sparql", "name", "message", "severity", "description", "deactivated"}
 _SELECT_VARS = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?((?:[?$]\w+\s*)+)WHERE", re.I | re.S)
+_G_VARIABLE = re.compile(r"[?$]g\b")
 
 
 class UnsupportedShapes(ValidationError):
@@ -58,6 +59,8 @@ class CompiledConstraint:
     path: str | None  # N-Triples key of the shape's path
     query: str
     sparql_vars: tuple[str, ...] = ()  # for SPARQL constraints: variables a message may quote
+    select: str = ""  # for SPARQL constraints: the SELECT with its prefixes (the native engine plans it)
+    classes: tuple[str, ...] = ()  # for SPARQL constraints: the focus classes, subclasses included
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ class _Compiler:
             for prop in sorted(self.g.objects(shape, _SH.property)):
                 self._property(prop, target, classes)
             for constraint in self.g.objects(shape, _SH.sparql):
-                self._sparql(shape, constraint, target)
+                self._sparql(shape, constraint, target, classes)
         return self.out
 
     # --- property shapes ------------------------------------------------------------------------
@@ -257,7 +260,7 @@ class _Compiler:
 
     # --- SPARQL-based constraints ---------------------------------------------------------------
 
-    def _sparql(self, shape, constraint, target: str) -> None:
+    def _sparql(self, shape, constraint, target: str, classes: list[str]) -> None:
         select = str(self.g.value(constraint, _SH.select) or "")
         match = _SELECT_VARS.match(select)
         if not match:
@@ -270,10 +273,16 @@ class _Compiler:
             for decl_prefix, decl_ns in [(self.g.value(decl, _SH.prefix), self.g.value(decl, _SH.namespace))]
         )
         projected = " ".join(f"?{n}" for n in names if n != "this")
-        query = f"{prefixes}SELECT DISTINCT ?g ?this {projected} WHERE {{ {target} GRAPH ?g {{ {select} }} }}"
+        # the SELECT's group, not the SELECT, inside GRAPH ?g: Oxigraph (0.5) evaluates a sub-SELECT inside
+        # GRAPH ?g over every graph without binding ?g, so a body could match in another study's graph
+        body = select[match.end():].strip()
+        if not (body.startswith("{") and body.endswith("}")) or _G_VARIABLE.search(body):
+            raise UnsupportedShapes(f"{shape}: the SELECT must be one group without modifiers and not use ?g")
+        query = f"{prefixes}SELECT DISTINCT ?g ?this {projected} WHERE {{ {target} GRAPH ?g {body} }}"
         self.out.append(CompiledConstraint(
             shape=str(shape), component="SPARQLConstraintComponent", severity=self._severity(shape),
-            message=self._message(shape), path=None, query=query, sparql_vars=names))
+            message=self._message(shape), path=None, query=query, sparql_vars=names, select=prefixes + select,
+            classes=tuple(classes)))
 
 
 def _datatype_ok(datatype) -> str:

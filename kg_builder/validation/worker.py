@@ -25,8 +25,6 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import RdfFormat, parse
-
 from kg_builder.errors import ValidationError
 from kg_builder.validation.engines import StudyValidation, StudyValidator
 
@@ -71,7 +69,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, shapes_dir: str | None, ontology_di
     gc.set_threshold(50_000, 20, 100)
     while (data := _receive(stdin)) is not None:
         try:
-            answer: tuple = ("ok", validator.validate_batch(parse(data, format=RdfFormat.N_QUADS)))
+            answer: tuple = ("ok", validator.validate_serialized(data))
         except Exception as exc:  # reported to the parent, which fails the build with it
             answer = ("error", f"{type(exc).__name__}: {exc}")
         try:
