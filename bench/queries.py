@@ -49,17 +49,32 @@ def _tool(name: str) -> str:
 
 
 def _params(corpus: Path) -> dict[str, str]:
-    """Values for the named queries' parameters, taken from the corpus itself."""
+    """Values for the named queries' parameters, taken from the corpus itself (its first 5,000 studies):
+    ``nct`` the first study with results (so the per-trial queries return rows), ``condition`` the most
+    frequent condition, ``drug`` the most frequent drug of studies with results, ``mesh`` the most
+    frequent condition ancestor (a broad descriptor: the query's heaviest case)."""
     conditions: Counter = Counter()
+    drugs: Counter = Counter()
+    ancestors: Counter = Counter()
     first = None
     with open(corpus, encoding="utf-8") as handle:
         for index, line in enumerate(handle):
-            study = json.loads(line)["protocolSection"]
-            first = first or study["identificationModule"]["nctId"]
-            conditions.update(study["conditionsModule"].get("conditions", []))
+            record = json.loads(line)
+            study = record["protocolSection"]
+            conditions.update(study.get("conditionsModule", {}).get("conditions", []))
+            browse = record.get("derivedSection", {}).get("conditionBrowseModule", {})
+            ancestors.update(a["id"] for a in browse.get("ancestors", []) if a.get("id"))
+            if "resultsSection" in record:
+                first = first or study["identificationModule"]["nctId"]
+                drugs.update(i["name"] for i in study.get("armsInterventionsModule", {}).get("interventions", [])
+                             if i.get("type") == "DRUG" and "placebo" not in i.get("name", "placebo").lower())
             if index >= 5000:
                 break
-    return {"nct": first, "condition": conditions.most_common(1)[0][0]}
+    return {"nct": first or "", "condition": _top(conditions), "drug": _top(drugs), "mesh": _top(ancestors)}
+
+
+def _top(counts: Counter) -> str:
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _named_queries(only: set[str] | None) -> dict[str, list[str]]:
@@ -209,7 +224,7 @@ def report(results: dict[int, dict], sizes: list[int], paths: list[str], timeout
         for n in sizes:
             for p in paths:
                 cells.append(f"{_cell(results[n][name][p][0], timeout):>13}")
-        for p in paths:
+        for p in paths if len(sizes) > 1 else ():
             low, high = results[sizes[0]][name][p][0], results[sizes[-1]][name][p][0]
             if low is None or high is None:
                 growth.append(f"{'n/a':>14}")

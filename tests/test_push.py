@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pyoxigraph import Literal, NamedNode, QueryResultsFormat
+from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, Store
 
 from kg_builder.build import build
 from kg_builder.errors import QueryError, StoreError
@@ -178,6 +178,19 @@ def test_substitute_binds_terms_not_text():
                      f'FILTER({term} != "?x") }} GROUP BY ({term}) ORDER BY ({term})')
     with pytest.raises(QueryError):
         substitute("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": Literal("1")})
+
+
+def test_substitute_leaves_a_bound_variable_out_of_sub_select_projections():
+    """A sub-select names the parameter so that Oxigraph narrows it; written out, its projection drops it (the
+    term stands in its body), else it would bind the variable its enclosing SELECT binds too."""
+    text = ("SELECT ?nct ?n WHERE { ?t <http://id> ?nct . "
+            "OPTIONAL { SELECT ?nct (COUNT(*) AS ?n) WHERE { ?t <http://id> ?nct } GROUP BY ?nct } }")
+    bound = substitute(text, {"nct": Literal("NCT1")})
+    assert bound == ('SELECT ("NCT1" AS ?nct) ?n WHERE { ?t <http://id> "NCT1" . '
+                     'OPTIONAL { SELECT  (COUNT(*) AS ?n) WHERE { ?t <http://id> "NCT1" } GROUP BY ("NCT1") } }')
+    store = Store()
+    store.add(Quad(NamedNode("http://t"), NamedNode("http://id"), Literal("NCT1")))
+    assert [(r["nct"].value, r["n"].value) for r in store.query(bound)] == [("NCT1", "1")]
 
 
 def _nct_ids(store_dir: Path) -> list[str]:

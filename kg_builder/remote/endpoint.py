@@ -65,7 +65,9 @@ _TOKEN = re.compile(
 def substitute(query: str, substitutions: Mapping[Variable | str, Term]) -> str:
     """``query`` with each variable of ``substitutions`` replaced by its term.
 
-    In a SELECT projection ``?v`` becomes ``(TERM AS ?v)``; in GROUP BY / ORDER BY it
+    In the query's own SELECT projection ``?v`` becomes ``(TERM AS ?v)``; in a sub-select's
+    projection it is left out (the term stands in its body, and a sub-select that projected
+    ``(TERM AS ?v)`` would clash with the one it is nested in); in GROUP BY / ORDER BY it
     becomes ``(TERM)``; elsewhere the bare term. Binding a variable the query assigns
     itself (``AS ?v`` or ``BIND``) is refused, as pyoxigraph refuses it.
     """
@@ -73,13 +75,18 @@ def substitute(query: str, substitutions: Mapping[Variable | str, Term]) -> str:
     out: list[str] = []
     state = "body"  # body | projection | modifiers (GROUP BY / ORDER BY)
     depth = 0  # parentheses depth
+    braces = 0  # braces depth: a SELECT inside braces is a sub-select
+    nested = False  # the projection being read is a sub-select's
     last = ""  # the previous significant token, upper-cased
     for match in _TOKEN.finditer(query):
         kind, text = match.lastgroup, match.group()
+        if kind == "brace":
+            braces += 1 if text == "{" else -1
         if kind == "word":
             upper = text.upper()
             if upper == "SELECT":
                 state = "projection"
+                nested = braces > 0
             elif upper in ("WHERE", "FROM") and state == "projection" and depth == 0:
                 state = "body"
             elif upper == "BY" and last in ("GROUP", "ORDER"):
@@ -97,7 +104,7 @@ def substitute(query: str, substitutions: Mapping[Variable | str, Term]) -> str:
                 raise QueryError(f"cannot bind ?{text[1:]}: the query assigns it itself")
             term = str(terms[text[1:]])  # pyoxigraph's N-Triples form of the term
             if state == "projection" and depth == 0:
-                text = f"({term} AS {text})"
+                text = "" if nested else f"({term} AS {text})"
             elif state == "modifiers" and depth == 0:
                 text = f"({term})"
             else:

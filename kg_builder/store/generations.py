@@ -88,7 +88,9 @@ class StoreWriter:
                     graphs, data = item
                     for graph in graphs:
                         self._drop(graph)
-                    self.store.bulk_load(data, RdfFormat.N_QUADS)
+                    # the batches are N-Quads pyoxigraph serialised from terms it checked when they were made:
+                    # parsing them leniently skips checking every IRI a second time
+                    self.store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
             except BaseException as exc:
                 self._error = exc
             finally:
