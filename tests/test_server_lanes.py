@@ -3,49 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import httpx
 import pytest
+from pool_helpers import RUNAWAY, query_job, started_pool, store_generation
 
 from kg_builder.server import execute
 from kg_builder.server.lanes import CostMemory, FairQueue, LanePolicy, job_shape
 from kg_builder.server.testing import LiveServer, write_store
-from kg_builder.server.worker import Job, LaneFull, QueryTimeout, WorkerPool
-from kg_builder.store.generations import current_generation
+from kg_builder.server.worker import LaneFull, QueryTimeout
 
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 ASK = "ASK { ?s ?p ?o }"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread CPU clocks and nice values")
 
 
-def query_job(generation: str, text: str) -> Job:
-    return Job(execute.run_query, generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
-                                              "max_rows": 100})
-
-
 @pytest.fixture(scope="module")
 def generation(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("store")
-    write_store(path, 30)
-    found = current_generation(path)
-    assert found is not None
-    return str(found)
-
-
-@contextlib.asynccontextmanager
-async def started_pool(generation: str, *, workers: int = 1, threads: int = 1,
-                       policy: LanePolicy | None = None) -> AsyncIterator[WorkerPool]:
-    pool = WorkerPool(workers, current=lambda: generation, threads=threads, policy=policy)
-    pool.start()
-    try:
-        yield pool
-    finally:
-        pool.close()
+    return store_generation(tmp_path_factory)
 
 
 def run(scenario: Callable[[], Coroutine]) -> None:
@@ -167,7 +145,7 @@ def test_a_heavy_query_finding_its_lane_full_is_refused_at_once(generation) -> N
     policy = LanePolicy(heavy_workers=1, heavy_queue=1, light_budget=0.1)
 
     async def scenario() -> None:
-        async with started_pool(generation, policy=policy) as pool:
+        async with started_pool(generation, threads=1, policy=policy) as pool:
             pool.costs.over_budget(job_shape(execute.run_query, {"query": RUNAWAY}))  # measured heavy before
             running = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 60))
             waiting = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 60))
@@ -189,7 +167,7 @@ def test_the_deadline_still_stops_a_heavy_query_and_only_its_worker(generation) 
     policy = LanePolicy(heavy_workers=1, heavy_queue=1, light_budget=0.1)
 
     async def scenario() -> None:
-        async with started_pool(generation, policy=policy) as pool:
+        async with started_pool(generation, threads=1, policy=policy) as pool:
             pool.costs.over_budget(job_shape(execute.run_query, {"query": RUNAWAY}))
             (light,), (heavy,) = pool.light.workers, pool.heavy.workers
             with pytest.raises(QueryTimeout):

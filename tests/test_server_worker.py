@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 
 import pytest
+from pool_helpers import RUNAWAY, query_job, started_pool, store_generation
 
 from kg_builder.server import execute
 from kg_builder.server.testing import write_store
-from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed, WorkerPool
+from kg_builder.server.worker import Job, PoolBusy, QueryTimeout, WorkerCrashed
 from kg_builder.store.generations import current_generation
-
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-def query_job(generation: str, text: str) -> Job:
-    return Job(execute.run_query, generation, {"query": text, "formats": {"results": "json", "graph": "turtle"},
-                                        "max_rows": 100})
-
-
-@contextlib.asynccontextmanager
-async def started_pool(generation: str, threads: int = 4) -> AsyncIterator[WorkerPool]:
-    """A one-worker pool on ``generation``, started on the running loop and closed afterwards."""
-    pool = WorkerPool(1, current=lambda: generation, threads=threads)
-    pool.start()
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 @pytest.fixture(scope="module")
 def generation(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("store")
-    write_store(path, 30)
-    found = current_generation(path)
-    assert found is not None
-    return str(found)
+    return store_generation(tmp_path_factory)
 
 
 @pytest.fixture(params=["asyncio", "uvloop"])
@@ -52,7 +30,7 @@ def run_loop(request) -> Callable[[Coroutine], object]:
 
 def test_a_worker_that_died_while_idle_is_replaced_not_used(generation, run_loop) -> None:
     async def scenario() -> None:
-        async with started_pool(generation) as pool:
+        async with started_pool(generation, threads=4) as pool:
             ask = query_job(generation, "ASK { ?s ?p ?o }")
             assert (await pool.run(ask, 30)).body == b'{"head":{},"boolean":true}'
             (victim,) = pool._all
@@ -67,7 +45,7 @@ def test_a_worker_that_died_while_idle_is_replaced_not_used(generation, run_loop
 
 def test_a_cancelled_request_stops_its_worker(generation, run_loop) -> None:
     async def scenario() -> None:
-        async with started_pool(generation) as pool:
+        async with started_pool(generation, threads=4) as pool:
             task = asyncio.ensure_future(pool.run(query_job(generation, RUNAWAY), 30))
             await asyncio.sleep(0.5)
             (busy,) = pool._all
@@ -111,7 +89,7 @@ def test_a_cancelled_request_runs_the_other_jobs_of_its_worker_again(generation,
 
 def test_a_cancelled_job_that_ends_within_the_grace_costs_no_worker(generation, run_loop) -> None:
     async def scenario() -> None:
-        async with started_pool(generation) as pool:
+        async with started_pool(generation, threads=4) as pool:
             (worker,) = pool._all
             # the worker answers once it has started (seconds on a loaded machine): the grace counts from then
             assert (await pool.run(query_job(generation, "ASK { ?s ?p ?o }"), 60)).error is None
