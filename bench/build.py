@@ -1,7 +1,7 @@
 """Benchmark: the build against the store's own bulk loader, same data, same run.
 
     python bench/build.py [--studies 20000[,50000,…]] [--no-validate] [--results-fraction F]
-                          [--naive] [--stages] [--keep DIR]
+                          [--naive] [--stages] [--keep DIR] [--corpus JSONL]
 
 For each size N (ascending) writes the first N studies of the registry-shaped corpus
 (``bench/synthetic.py``) as JSON Lines, then, each in its own child process:
@@ -146,6 +146,9 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="also the naive rdflib baselines (smallest size)")
     parser.add_argument("--stages", action="store_true", help="also each stage's CPU cost (smallest size)")
     parser.add_argument("--keep", metavar="DIR", help="keep the corpus in DIR (stores are always removed)")
+    parser.add_argument("--corpus", metavar="JSONL",
+                        help="read the studies from this JSON Lines file (its first N lines for size N; e.g. a "
+                             "corpus an earlier run kept) instead of generating them")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -168,9 +171,17 @@ def compare(args: argparse.Namespace, work: Path) -> None:
 
     sizes = sorted({int(s) for s in str(args.studies).split(",") if s.strip()})
     fraction = RESULTS_FRACTION if args.results_fraction is None else args.results_fraction
-    corpus = write_jsonl(work / "corpus.jsonl", sizes[-1], results_fraction=fraction)
+    if args.corpus:
+        corpus = Path(args.corpus)
+        with open(corpus, "rb") as handle:
+            available = sum(1 for _ in handle)
+        if available < sizes[-1]:
+            sys.exit(f"{corpus} holds {available} studies, fewer than {sizes[-1]}")
+    else:
+        corpus = write_jsonl(work / "corpus.jsonl", sizes[-1], results_fraction=fraction)
     check = "without the SHACL check (--no-validate)" if args.no_validate else "with the SHACL check"
-    print(f"corpus: {sizes[-1]} registry-shaped studies, {fraction:.0%} with results "
+    made = f"from {corpus}" if args.corpus else f"{fraction:.0%} with results"
+    print(f"corpus: {sizes[-1]} registry-shaped studies, {made} "
           f"({corpus.stat().st_size / 2**20:.0f} MiB JSON Lines); builds {check}", flush=True)
     header = (f"{'studies':>8} {'build s':>8} {'studies/s':>9} {'1st 10%':>8} {'last 10%':>8} {'finish':>6} "
               f"{'quads':>10} "

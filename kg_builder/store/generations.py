@@ -17,6 +17,7 @@ Knows nothing about mapping.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import queue
@@ -36,6 +37,9 @@ from kg_builder.vocab import ENTITY_GRAPH
 _CURRENT = "current"
 _GENERATIONS = "generations"
 _KEEP_GENERATIONS = 2
+_PIPE_BYTES = 1 << 20  # the loader's input pipe (Linux caps what an unprivileged process may ask)
+_STREAM_BYTES = 64 << 20  # N-Quads per bulk load: Oxigraph's loader holds ~3 bytes per byte until it ends
+_COMMIT = ([], b"")  # queued by wait_idle: end the open stream
 
 
 def current_generation(path: str | Path) -> Path | None:
@@ -60,13 +64,71 @@ def open_read_only(path: str | Path) -> Store:
         raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
+class _Stream:
+    """One open bulk load: batches go down a pipe that Oxigraph's loader reads in a thread of its own.
+
+    Oxigraph's bulk load is atomic: it writes sorted files while it reads and adds them
+    to the database in one step when its input ends, so nothing of an open stream is
+    visible before :meth:`end`. One stream for many batches means the database takes in
+    one sorted run instead of re-compacting what it holds at every batch (what made a
+    build slow down as its store grew). The loader reads a path, without the GIL: the
+    pipe's read end as ``/dev/fd/N``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._read, self._write = os.pipe()
+        with contextlib.suppress(AttributeError, OSError):  # larger pipe, fewer wake-ups (Linux)
+            fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        self.graphs: set[NamedNode] = set()  # the graphs this stream replaces (written at most once per stream)
+        self.size = 0  # bytes written
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(store,), name="kg-store-loader", daemon=True)
+        self._thread.start()
+
+    def _load(self, store: Store) -> None:
+        try:
+            # the batches are N-Quads pyoxigraph serialised from terms it checked when they were made:
+            # parsing them leniently skips checking every IRI a second time
+            store.bulk_load(path=f"/dev/fd/{self._read}", format=RdfFormat.N_QUADS, lenient=True)
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            os.close(self._read)  # a writer blocked on a full pipe gets EPIPE instead of waiting for ever
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._write, view):]
+        except BrokenPipeError:  # the loader stopped: end() raises its error
+            self.end()
+            raise
+
+    def close(self) -> None:
+        """End the input: the loader finishes (sorts, writes and adds its files) in its own thread."""
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+
+    def end(self) -> None:
+        """Close the input and wait until the loader has added it all to the database; raise its error."""
+        self.close()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class StoreWriter:
     """Writes one new generation; see :func:`writing`.
 
-    Batches are serialised to N-Quads in the caller's thread and bulk-loaded by a
-    background thread: Oxigraph's loader releases the GIL, so parsing and mapping
-    the next batch overlaps with indexing this one. At most two batches wait,
-    which bounds memory.
+    Batches are serialised to N-Quads in the caller's thread and handed to a background
+    thread, which drops the graphs each batch replaces and streams the batch into one
+    open bulk load (:class:`_Stream`): parsing and mapping the next batch overlaps with
+    Oxigraph indexing this one, and the database takes the whole build in as one sorted
+    run. At most two batches wait, which bounds memory. A stream is ended (its data
+    added to the database) before a graph it holds is dropped again, before direct
+    reads or removals (:meth:`wait_idle`) and at :meth:`close`.
     """
 
     def __init__(self, store: Store, directory: Path) -> None:
@@ -77,6 +139,8 @@ class StoreWriter:
         self.size: int | None = None  # quads (= distinct triples) in the generation, counted at close
         self._candidates: set[NamedNode] = set()  # shared things the replaced graphs named
         self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
+        self._stream: _Stream | None = None  # the open bulk load; only the writer thread touches it
+        self._finishing: _Stream | None = None  # the previous one, its input closed, still loading
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load_batches, name="kg-store-writer", daemon=True)
         self._thread.start()
@@ -85,20 +149,62 @@ class StoreWriter:
         while (item := self._pending.get()) is not None:
             try:
                 if self._error is None:  # after a failure, only drain: the generation is discarded
-                    graphs, data = item
-                    for graph in graphs:
-                        self._drop(graph)
-                    # the batches are N-Quads pyoxigraph serialised from terms it checked when they were made:
-                    # parsing them leniently skips checking every IRI a second time
-                    self.store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
+                    if item is _COMMIT:
+                        self._end_stream()
+                    else:
+                        self._write_batch(*item)
             except BaseException as exc:
                 self._error = exc
             finally:
                 self._pending.task_done()
-        self._pending.task_done()
+        try:
+            if self._error is None:
+                self._end_stream()
+            else:  # abandoned: let the loaders finish reading; the generation is discarded
+                for stream in (self._stream, self._finishing):
+                    if stream is not None:
+                        with contextlib.suppress(BaseException):
+                            stream.end()
+                self._stream = self._finishing = None
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._pending.task_done()
+
+    def _write_batch(self, graphs: list[NamedNode], data: bytes) -> None:
+        """Drop the graphs the batch replaces, then stream its quads in (the drops land first)."""
+        if any(not stream.graphs.isdisjoint(graphs) for stream in (self._stream, self._finishing) if stream):
+            self._end_stream()  # a graph written earlier in this build is replaced: store it, then drop it
+        for graph in graphs:
+            self._drop(graph)
+        if self._stream is None:
+            self._stream = _Stream(self.store)
+        self._stream.graphs.update(graphs)
+        self._stream.write(data)
+        if self._stream.size >= _STREAM_BYTES:  # bounded: the loader holds what a stream parsed until it ends
+            self._rotate()
+
+    def _rotate(self) -> None:
+        """Let the open stream finish in the background and start the next batch in a new one."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
+        if self._finishing is not None:  # at most one stream finishing at a time (memory)
+            finishing, self._finishing = self._finishing, None
+            finishing.end()
+        self._finishing = stream
+
+    def _end_stream(self) -> None:
+        """Add everything streamed so far to the database (the loaders finish; each adds its files at once)."""
+        self._rotate()
+        self._rotate()
 
     def _drop(self, graph: NamedNode) -> None:
-        """Remove ``graph`` when present, remembering the shared things it named (orphan candidates)."""
+        """Remove ``graph`` when present, remembering the shared things it named (orphan candidates).
+
+        Only data already in the database is seen: a graph in the open stream was ended first
+        (see :meth:`_write_batch`), and one stream never writes a graph twice.
+        """
         if not self.store.contains_named_graph(graph):
             return
         if graph not in (VOCABULARY_GRAPH, ENTITY_GRAPH):
@@ -164,7 +270,9 @@ class StoreWriter:
         self._drop(graph)
 
     def wait_idle(self) -> None:
-        """Block until queued batches are written (the writer thread stays up)."""
+        """Block until queued batches are in the database (the open stream ended; the writer thread stays up)."""
+        if self._thread.is_alive():
+            self._pending.put(_COMMIT)
         self._pending.join()
         self._check()
 
