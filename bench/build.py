@@ -1,7 +1,7 @@
 """Benchmark: the build against the store's own bulk loader, same data, same run.
 
     python bench/build.py [--studies 20000[,50000,…]] [--no-validate] [--results-fraction F]
-                          [--naive] [--stages] [--keep DIR] [--corpus JSONL]
+                          [--naive] [--stages] [--floor] [--keep DIR] [--corpus JSONL]
 
 For each size N (ascending) writes the first N studies of the registry-shaped corpus
 (``bench/synthetic.py``) as JSON Lines, then, each in its own child process:
@@ -21,6 +21,9 @@ The machine's other load moves both numbers alike: compare ratios from one run.
 ``--naive`` adds, on the smallest size, the naive rdflib ``Graph.add`` baselines of
 ``bench/naive_rdflib.py`` (same content in memory and on disk through oxrdflib, and a
 core-fields mapper) and ends that part with ``speedup: <ours / naive same content on disk>``;
+``--floor`` adds, for each size, the build with a store writer that keeps nothing (parse,
+map, N-Quads, the check): its wall and its ratio over the load's (``floor/load``), the
+least ``ingest`` any way of storing the batches could reach;
 ``--stages`` adds each build stage's CPU time run alone (parse, map, N-Quads, SHACL check,
 bulk load with the final optimise) and the most studies/s this machine's cores allow.
 """
@@ -73,9 +76,11 @@ def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
 
 
 def _child(args: argparse.Namespace) -> None:
-    from build_baselines import run_naive, run_stages
+    from build_baselines import run_floor, run_naive, run_stages
 
-    if args.child == "stages":
+    if args.child in ("floor", "floor-novalidate"):
+        result = run_floor(args.input, validate=args.child == "floor")
+    elif args.child == "stages":
         result = run_stages(args.input, args.limit, args.store)
     elif args.child in ("ours", "ours-novalidate"):
         result = run_ours(args.input, args.store, validate=args.child == "ours")
@@ -112,7 +117,7 @@ def _tool(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or sys.exit(f"{name} not found on PATH"))
 
 
-def measure_size(n: int, corpus: Path, work: Path, validate: bool) -> dict:
+def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool = False) -> dict:
     """Build the first ``n`` studies, export the store as N-Quads, load the export with ``oxigraph load``."""
     input_path = work / f"studies-{n}.jsonl"
     with open(corpus, "rb") as source, open(input_path, "wb") as out:
@@ -123,12 +128,15 @@ def measure_size(n: int, corpus: Path, work: Path, validate: bool) -> dict:
     export = work / f"export-{n}.nq"
     result["export_seconds"], _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
                                                   "--format", "nquads", "-o", str(export)])
+    shutil.rmtree(store, ignore_errors=True)  # disk: the store, its export and the load's store are GBs each
     with open(export, "rb") as handle:
         result["export_quads"] = sum(1 for _ in handle)
     loaded = work / f"oxigraph-load-{n}"
     result["load_seconds"], result["load_peak_mib"] = _timed_command(
         [_tool("oxigraph"), "load", "--location", str(loaded), "--file", str(export)])
     result["input_mib"] = input_path.stat().st_size / 2**20
+    if floor:
+        result["floor_seconds"] = _spawn("floor" if validate else "floor-novalidate", input_path, store, n)["seconds"]
     for path in (loaded, store):
         shutil.rmtree(path, ignore_errors=True)
     export.unlink()
@@ -145,6 +153,7 @@ def main() -> None:
                         help="share of studies with a resultsSection (default: the corpus's, ~0.14)")
     parser.add_argument("--naive", action="store_true", help="also the naive rdflib baselines (smallest size)")
     parser.add_argument("--stages", action="store_true", help="also each stage's CPU cost (smallest size)")
+    parser.add_argument("--floor", action="store_true", help="also the build without a store, for each size")
     parser.add_argument("--keep", metavar="DIR", help="keep the corpus in DIR (stores are always removed)")
     parser.add_argument("--corpus", metavar="JSONL",
                         help="read the studies from this JSON Lines file (its first N lines for size N; e.g. a "
@@ -185,22 +194,24 @@ def compare(args: argparse.Namespace, work: Path) -> None:
           f"({corpus.stat().st_size / 2**20:.0f} MiB JSON Lines); builds {check}", flush=True)
     header = (f"{'studies':>8} {'build s':>8} {'studies/s':>9} {'1st 10%':>8} {'last 10%':>8} {'finish':>6} "
               f"{'quads':>10} "
-              f"{'load s':>7} {'ingest':>7} {'build MiB':>9} {'load MiB':>8}")
+              f"{'load s':>7} {'ingest':>7} {'build MiB':>9} {'load MiB':>8}"
+              + (f" {'floor s':>7} {'floor/load':>10}" if args.floor else ""))
     rows = {}
     for n in sizes:
-        r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate)
+        r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate, floor=args.floor)
         if n == sizes[0]:
             print(header)
         print(f"{n:8d} {r['seconds']:8.1f} {r['studies'] / r['seconds']:9.1f} {r['first_tenth_rate'] or 0:8.1f} "
               f"{r['last_tenth_rate'] or 0:8.1f} {r['finish_seconds']:6.1f} {r['export_quads']:10d} "
               f"{r['load_seconds']:7.1f} "
-              f"{r['seconds'] / r['load_seconds']:7.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}",
+              f"{r['seconds'] / r['load_seconds']:7.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}"
+              + (f" {r['floor_seconds']:7.1f} {r['floor_seconds'] / r['load_seconds']:10.2f}" if args.floor else ""),
               flush=True)
     small, large = rows[sizes[0]], rows[sizes[-1]]
     print("(studies/s: the whole build; 1st/last 10%: studies/s while the first and the last tenth of the input "
           "were mapped; finish: seconds after the last study was mapped (the last batches' check and load, flush, "
           "optimise); quads: the export's lines; ingest: build wall / oxigraph load wall; MiB: peak RSS, the "
-          "build's including its validation child)")
+          "build's including its validation child; floor: the build with a writer that stores nothing)")
     if len(sizes) > 1:
         ratio = (large["studies"] / large["seconds"]) / (small["studies"] / small["seconds"])
         print(f"studies/s at {sizes[-1]} / at {sizes[0]}: {ratio:.2f}")

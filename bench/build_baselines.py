@@ -10,7 +10,11 @@
   map, N-Quads serialisation, the SHACL check as its child process does it, the on-disk
   bulk load with the final optimise; process CPU time, so the loader's threads count):
   their sum is the CPU one study costs, and the cores divided by it is the most studies/s
-  any scheduling of those stages could reach here ("bound").
+  any scheduling of those stages could reach here ("bound");
+* floor: the build itself with a store writer that throws the batches away (parse, map,
+  N-Quads and, unless ``--no-validate``, the SHACL check, scheduled as the build schedules
+  them): what the build costs before the store; its wall over the load's says how close
+  to the store's own speed any way of storing could bring the build.
 """
 
 from __future__ import annotations
@@ -106,6 +110,42 @@ def run_stages(input_path: str, limit: int, store: str) -> dict:
 
     timed("store (bulk load, optimise)", load)
     return {"studies": len(studies), "cpu": cpu}
+
+
+class _DiscardingWriter:
+    """Takes batches as the store writer does and keeps none of them."""
+
+    orphans_removed = 0
+    size = None
+    count_size = False
+
+    def replace_graphs(self, graphs, quads) -> None:
+        from pyoxigraph import RdfFormat, serialize
+
+        serialize(quads, None, RdfFormat.N_QUADS)  # as the real writer does
+
+    def replace_serialized(self, graphs, data: bytes) -> None:
+        pass
+
+    def check_orphans(self, things) -> None:
+        pass
+
+
+def run_floor(input_path: str, validate: bool) -> dict:
+    """The build of ``input_path`` without a store (see the module docstring): wall seconds."""
+    from contextlib import contextmanager
+
+    from kg_builder.build import build
+    from kg_builder.store import generations
+
+    @contextmanager
+    def discarding(path, *, fresh: bool = False):
+        yield _DiscardingWriter()
+
+    generations.writing = discarding
+    started = time.perf_counter()
+    report = build([input_path], "unused", fresh=True, validate=validate)
+    return {"studies": report.built, "seconds": time.perf_counter() - started}
 
 
 def print_naive(ours: dict, spawn: Callable[[str, str, int], dict], studies: int) -> None:

@@ -31,7 +31,10 @@ from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.validation.engines import StudyValidation, StudyValidator
 from kg_builder.validation.worker import BackgroundValidator
 
-_BATCH_STUDIES = 200  # per batch: ~85k quads; the check of one holds ~90 MB, four batches are in flight at most
+# studies per batch (~80k quads, ~15 MB of N-Quads at the registry's sizes). Up to six batches are
+# in flight (one being mapped, two being checked, two queued for the store, one being stored): the
+# batch size is what the build's memory grows with, past the store's loads (see store.generations)
+_BATCH_STUDIES = 100
 
 
 @dataclass

@@ -56,7 +56,7 @@ def test_builds_and_rebuilds_give_the_same_store_whatever_the_streams(
     assert _sorted_nquads(store) == _sorted_nquads(reference)
 
 
-@pytest.mark.parametrize("stream_bytes", [1, 1 << 30], ids=["in the finishing stream", "in the open stream"])
+@pytest.mark.parametrize("stream_bytes", [1, 1 << 30], ids=["ended stream", "open stream"])
 def test_a_graph_replaced_twice_in_one_generation_keeps_the_second_version(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream_bytes: int) -> None:
     monkeypatch.setattr(generations, "_STREAM_BYTES", stream_bytes)
