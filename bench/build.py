@@ -1,7 +1,7 @@
 """Benchmark: the build against the store's own bulk loader, same data, same run.
 
     python bench/build.py [--studies 20000[,50000,…]] [--no-validate] [--results-fraction F]
-                          [--naive] [--stages] [--floor] [--keep DIR] [--corpus JSONL]
+                          [--naive] [--stages] [--floor] [--no-load] [--keep DIR] [--corpus JSONL]
 
 For each size N (ascending) writes the first N studies of the registry-shaped corpus
 (``bench/synthetic.py``) as JSON Lines, then, each in its own child process:
@@ -24,6 +24,9 @@ core-fields mapper) and ends that part with ``speedup: <ours / naive same conten
 ``--floor`` adds, for each size, the build with a store writer that keeps nothing (parse,
 map, N-Quads, the check): its wall and its ratio over the load's (``floor/load``), the
 least ``ingest`` any way of storing the batches could reach;
+``--no-load`` times the builds only (no export, no ``oxigraph load``, no ``ingest-ratio``):
+studies/s per size and their ratio, peak RSS, on a disk that cannot hold a store, its
+export and the load's store at once;
 ``--stages`` adds each build stage's CPU time run alone (parse, map, N-Quads, SHACL check,
 bulk load with the final optimise) and the most studies/s this machine's cores allow.
 """
@@ -117,7 +120,7 @@ def _tool(name: str) -> str:
     return str(found) if found.exists() else (shutil.which(name) or sys.exit(f"{name} not found on PATH"))
 
 
-def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool = False) -> dict:
+def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool = False, load: bool = True) -> dict:
     """Build the first ``n`` studies, export the store as N-Quads, load the export with ``oxigraph load``."""
     input_path = work / f"studies-{n}.jsonl"
     with open(corpus, "rb") as source, open(input_path, "wb") as out:
@@ -125,6 +128,10 @@ def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool =
             out.write(source.readline())
     store = work / f"store-{n}"
     result = _spawn("ours" if validate else "ours-novalidate", input_path, store, n)
+    if not load:
+        shutil.rmtree(store, ignore_errors=True)
+        input_path.unlink()
+        return result
     export = work / f"export-{n}.nq"
     result["export_seconds"], _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
                                                   "--format", "nquads", "-o", str(export)])
@@ -154,6 +161,8 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="also the naive rdflib baselines (smallest size)")
     parser.add_argument("--stages", action="store_true", help="also each stage's CPU cost (smallest size)")
     parser.add_argument("--floor", action="store_true", help="also the build without a store, for each size")
+    parser.add_argument("--no-load", action="store_true",
+                        help="builds only: studies/s and peak RSS per size, no export, load or ingest-ratio")
     parser.add_argument("--keep", metavar="DIR", help="keep the corpus in DIR (stores are always removed)")
     parser.add_argument("--corpus", metavar="JSONL",
                         help="read the studies from this JSON Lines file (its first N lines for size N; e.g. a "
@@ -198,7 +207,14 @@ def compare(args: argparse.Namespace, work: Path) -> None:
               + (f" {'floor s':>7} {'floor/load':>10}" if args.floor else ""))
     rows = {}
     for n in sizes:
-        r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate, floor=args.floor)
+        r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate, floor=args.floor,
+                                   load=not args.no_load)
+        if args.no_load:
+            print(f"{n:8d} studies: {r['seconds']:8.1f} s, {r['studies'] / r['seconds']:7.1f} studies/s "
+                  f"(first tenth {r['first_tenth_rate'] or 0:.1f}, last tenth {r['last_tenth_rate'] or 0:.1f}, "
+                  f"finish {r['finish_seconds']:.1f} s), {r['triples']} quads, peak RSS {r['peak_rss_mib']:.0f} MiB",
+                  flush=True)
+            continue
         if n == sizes[0]:
             print(header)
         print(f"{n:8d} {r['seconds']:8.1f} {r['studies'] / r['seconds']:9.1f} {r['first_tenth_rate'] or 0:8.1f} "
@@ -215,6 +231,8 @@ def compare(args: argparse.Namespace, work: Path) -> None:
     if len(sizes) > 1:
         ratio = (large["studies"] / large["seconds"]) / (small["studies"] / small["seconds"])
         print(f"studies/s at {sizes[-1]} / at {sizes[0]}: {ratio:.2f}")
+    if args.no_load:
+        return
     if args.naive or args.stages:
         _baselines(args, work, corpus, sizes[0], small)
     print(f"ingest-ratio: {large['seconds'] / large['load_seconds']:.2f}")
