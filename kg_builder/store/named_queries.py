@@ -10,8 +10,10 @@ Header format (comment lines at the top of the file)::
 A parameter is a variable of the query (``?nct``, or the one named after its type).
 Values are bound as RDF terms through SPARQL substitution (SEP-0007), never pasted into the query text, so a
 value cannot change the query. Types: ``literal`` (default), ``iri``, ``integer``,
-``decimal``. Oxigraph substitutes only variables of the SELECT projection, so a
-named query projects its parameters; :func:`execute_named` removes those columns
+``decimal``, ``mesh`` (a MeSH id, 6 or 9 digits, bound as the descriptor's IRI in NLM's form, as the build
+mints it: the query then starts from that one node, where an IRI computed in the query is unknown to the
+engine's planner, which would read every trial's MeSH terms). Oxigraph substitutes only variables of the
+SELECT projection, so a named query projects its parameters; :func:`execute_named` removes those columns
 from the results, leaving exactly the columns the query is documented to return.
 """
 
@@ -33,11 +35,12 @@ from pyoxigraph import (
 )
 
 from kg_builder.errors import QueryError
-from kg_builder.vocab import XSD
+from kg_builder.external_ids import local_id
+from kg_builder.vocab import MESH, XSD
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(
-    r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal))?(?:\s+\?([A-Za-z_][A-Za-z0-9_]*))?"
+    r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal|mesh))?(?:\s+\?([A-Za-z_][A-Za-z0-9_]*))?"
     r"\s*(?:[—-]+\s*(.*))?$"
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -63,8 +66,14 @@ class QueryParam:
                 return Literal(str(int(value)), datatype=XSD.integer)
             if self.type == "decimal":
                 return Literal(str(float(value)), datatype=XSD.decimal)
+            if self.type == "mesh":
+                local = local_id("mesh", value)
+                if local is None:
+                    raise ValueError(value)
+                return MESH[local]
         except ValueError as exc:
-            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}") from exc
+            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}"
+                             + (" id (D or C and 6 or 9 digits, e.g. D009369)" if self.type == "mesh" else "")) from exc
         return Literal(value)
 
 
