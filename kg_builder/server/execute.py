@@ -231,6 +231,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
         with store_module.writing(store_path) as writer:
             if text is not None:
                 writer.store.update(text, prefixes=prefixes, base_iri=base_iri)
+                writer.statistics.recount()  # an update cannot say which studies it changed
             elif graph_op is not None:
                 method, name, data, media_type = graph_op
                 target = NamedNode(name) if name else DefaultGraph()
@@ -242,6 +243,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
                 if method in ("PUT", "POST") and data:
                     parsed = parse(data, format=RdfFormat.from_media_type(media_type) or RdfFormat.TURTLE)
                     writer.store.extend(Quad(t.subject, t.predicate, t.object, target) for t in parsed)
+                    writer.statistics.recount()
     except SyntaxError as exc:
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)

@@ -30,6 +30,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg_builder.errors import StoreError
 from kg_builder.store.entities import named_things, prune_orphans
+from kg_builder.store.statistics import Statistics
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import ENTITY_GRAPH
 
@@ -76,6 +77,7 @@ class StoreWriter:
         self.count_size = False  # set by a caller that wants ``size``: counting reads every quad once
         self.size: int | None = None  # quads (= distinct triples) in the generation, counted at close
         self._candidates: set[NamedNode] = set()  # shared things the replaced graphs named
+        self.statistics = Statistics()  # the counters the build keeps (kg_builder.store.statistics)
         self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._load_batches, name="kg-store-writer", daemon=True)
@@ -86,11 +88,13 @@ class StoreWriter:
             try:
                 if self._error is None:  # after a failure, only drain: the generation is discarded
                     graphs, data = item
+                    self.statistics.dropping(self.store, graphs)
                     for graph in graphs:
                         self._drop(graph)
                     # the batches are N-Quads pyoxigraph serialised from terms it checked when they were made:
                     # parsing them leniently skips checking every IRI a second time
                     self.store.bulk_load(data, RdfFormat.N_QUADS, lenient=True)
+                    self.statistics.loaded(self.store, graphs)
             except BaseException as exc:
                 self._error = exc
             finally:
@@ -136,6 +140,7 @@ class StoreWriter:
         if self._candidates:
             self.orphans_removed += prune_orphans(self.store, self._candidates)
             self._candidates.clear()
+        self.statistics.close(self.store)
         self.store.flush()
         self.store.optimize()
         if self.count_size:
@@ -150,6 +155,7 @@ class StoreWriter:
         """Check every shared thing for support at close (``kg-builder prune``), not only the candidates."""
         self.wait_idle()
         self.orphans_removed += prune_orphans(self.store)
+        self.statistics.recount()  # graphs were removed some other way: count the statistics afresh
 
     def release(self) -> None:
         """Stop the writer thread and drop the database handle (closing it)."""
@@ -161,6 +167,7 @@ class StoreWriter:
 
     def remove_graph(self, graph: NamedNode) -> None:
         self.wait_idle()
+        self.statistics.dropping(self.store, [graph])
         self._drop(graph)
 
     def wait_idle(self) -> None:
