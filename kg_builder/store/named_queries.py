@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyoxigraph import (
@@ -84,6 +84,13 @@ class NamedQuery:
     description: str
     params: tuple[QueryParam, ...]
     text: str
+    direct: str = ""  # for a query that reads the build's statistics: its plain join (``direct/NAME.rq``)
+
+    def text_for(self, store) -> str:
+        """The text to run on ``store``: the plain join where the statistics this query reads are missing."""
+        from kg_builder.store.statistics import current
+
+        return self.text if not self.direct or current(store) else self.direct
 
     def substitutions(self, values: dict[str, str]) -> dict[Variable, Literal | NamedNode]:
         """Bind ``values`` to the declared parameters; QueryError for unknown or missing ones."""
@@ -134,7 +141,11 @@ def load_named_queries(directory: Path) -> dict[str, NamedQuery]:
     queries = {}
     for path in sorted(directory.glob("*.rq")):
         if _NAME.match(path.stem):
-            queries[path.stem] = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+            query = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+            direct = directory / "direct" / path.name
+            if direct.is_file():
+                query = replace(query, direct=direct.read_text(encoding="utf-8"))
+            queries[path.stem] = query
     return queries
 
 
@@ -153,8 +164,8 @@ def execute_named(store: Store, query: NamedQuery, values: dict[str, str], *,
     """
     substitutions = query.substitutions(values)
     try:
-        result = store.query(query.text, substitutions=substitutions or None, use_default_graph_as_union=True,
-                             prefixes=prefixes)
+        result = store.query(query.text_for(store), substitutions=substitutions or None,
+                             use_default_graph_as_union=True, prefixes=prefixes)
     except SyntaxError as exc:
         raise QueryError(f"named query {query.name!r} is not valid SPARQL: {exc}") from exc
     except RuntimeError as exc:

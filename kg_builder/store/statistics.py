@@ -198,6 +198,15 @@ def _write(store: Store, name: str, key: tuple, counts: list[int]) -> None:
     store.extend(quads)
 
 
+def current(store) -> bool:
+    """Whether ``store`` holds statistics of this version (a SPARQL ASK: ``serve --backend`` asks its endpoint).
+
+    A named query that reads them falls back to its plain join on a store without them (one made by hand, by
+    another tool, or served from elsewhere): slower, never wrong."""
+    ask = f"ASK {{ GRAPH {STATISTICS_GRAPH} {{ {STATISTICS_GRAPH} {_VERSION} {_integer(VERSION)} }} }}"
+    return bool(store.query(ask))
+
+
 def version(store: Store) -> int | None:
     for quad in store.quads_for_pattern(STATISTICS_GRAPH, _VERSION, None, STATISTICS_GRAPH):
         return int(quad.object.value)
