@@ -96,8 +96,20 @@ def _components(results: list[tuple]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def _import_from(checkout: Path) -> None:
+    """Make ``import kg_builder`` load ``checkout``'s package, and check that it did (not the venv's
+    editable install: the comparison would check one checkout twice)."""
+    sys.path.insert(0, str(checkout))
+    import kg_builder
+
+    found = Path(kg_builder.__file__).resolve().parent.parent
+    if found != checkout.resolve():
+        raise SystemExit(f"kg_builder imported from {found}, not from {checkout}")
+
+
 def _spawn(checkout: Path, batches: list[Path], dump: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(checkout), "KG_BENCH_SHACL_DUMP": str(dump)}
+    env = {**os.environ, "PYTHONPATH": str(checkout), "KG_BENCH_SHACL_DUMP": str(dump),
+           "KG_BENCH_SHACL_CHECKOUT": str(checkout)}
     out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *map(str, batches)],
                          env=env, cwd=checkout, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -115,6 +127,7 @@ def main() -> None:
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
+        _import_from(Path(os.environ["KG_BENCH_SHACL_CHECKOUT"]))
         print(json.dumps(check(args.child, os.environ.get("KG_BENCH_SHACL_DUMP"))))
         return
     if not args.input:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg_builder.enrich.text import clean
 from kg_builder.enrich.time_frames import duration
@@ -106,9 +107,15 @@ def doses_in(text: str, drugs: dict[str, str], warnings: list[str] | None = None
     return out
 
 
+@lru_cache(maxsize=8192)
+def _names_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``keys`` as a whole word (longest first), compiled once per set of names: re's own cache
+    of 512 patterns is too small for a registry's drug names."""
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
+
+
 def _segments(text: str, drugs: dict[str, str]) -> list[tuple[str, str]]:
-    keys = sorted(drugs, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
+    pattern = _names_pattern(tuple(sorted(drugs, key=len, reverse=True)))
     hits = [(m.start(), drugs[_key(m.group(1), drugs)]) for m in pattern.finditer(text)]
     canonical = set(drugs.values())
     if not hits:

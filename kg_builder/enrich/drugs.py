@@ -302,6 +302,8 @@ def _sentence_about(head: str, description: str) -> str | None:
     """The "<name> is a …" clause of a text shared by several drugs, if it has one."""
     if len(head) < 3:
         return None
+    if head.isascii() and description.isascii() and head.lower() not in description.lower():
+        return None  # cannot match (for ASCII, IGNORECASE is lower()), and no pattern compiled per name
     match = re.search(re.escape(head) + r"\s*(?:\([^)]*\))?\s+(?:is|are)\s+(?:an?|the)\s+[^.;]+",
                       description, re.IGNORECASE)
     return match.group(0) if match else None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from kg_builder.enrich.text import alternatives
+
 _I = re.IGNORECASE
 
 # radionuclide labels: "177Lu-", "68Ga ", "Ga-68", "18F-", "131I-", "gallium Ga 68", "Lu-PSMA". A mass
@@ -77,6 +79,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "SMALL_MOLECULE", "small-molecule inhibitor"),
 )
 
+_ANY_CLASS = alternatives([pattern for pattern, _cls, _label in PATTERNS])
+
 _PLACEBO = re.compile(r"\bplacebos?\b|\bvehicle\b|\bsham\b|\bdummy\b", _I)
 _SALINE = re.compile(
     r"\bsaline\b|\b(?:sodium chloride|NaCl)\b(?=[^.;]*\b0?\.9\s*%)|(?<=0\.9% )(?:sodium chloride|NaCl)\b", _I)
@@ -126,13 +130,11 @@ def most_specific(text: str) -> tuple[str, str] | None:
 
 def earliest(text: str) -> tuple[str, str] | None:
     """(class, evidence) for the class phrase that comes first in a free text, or None."""
-    best: tuple[int, int, str, str] | None = None
-    for rank, (pattern, cls, _label) in enumerate(PATTERNS):
-        match = pattern.search(text)
-        if match and (best is None or (match.start(), rank) < best[:2]):
-            best = (match.start(), rank, cls, match.group(0))
-    if best is None:
+    first = _ANY_CLASS.search(text)  # the earliest phrase of any class; at one position, the earlier row
+    if first is None:
         return None
+    rank = int(first.lastgroup[1:])
+    best = (first.start(), rank, PATTERNS[rank][1], first.group(0))
     # "a humanized IgG1 antibody-drug conjugate": the head noun decides, not the first word of the phrase
     end = best[0] + len(best[3])
     if best[2] == "VACCINE":  # "an allergy vaccine of grass pollen extract" is an allergen extract

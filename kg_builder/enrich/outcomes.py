@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg_builder.enrich.text import clean
+from kg_builder.enrich.text import alternatives, clean
 
 CATEGORIES = ("EFFICACY", "SAFETY", "PHARMACOKINETICS", "IMMUNOGENICITY", "QUALITY_OF_LIFE", "OTHER")
 
@@ -75,15 +75,20 @@ class OutcomeFacts:
     evidence: str
 
 
+_ANY_MEASURE = alternatives([pattern for _code, _label, _category, pattern in MEASURES])
+
+
+@lru_cache(maxsize=65536)
 def _earliest_measure(text: str) -> tuple[str, str, str, str] | None:
-    best = None
-    for code, label, category, pattern in MEASURES:
-        match = pattern.search(text)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), code, label, category, match.group(0))
-    return best[1:] if best else None
+    """(code, label, category, words) of the measure named first in ``text``; ties go to the earlier row."""
+    match = _ANY_MEASURE.search(text)
+    if match is None:
+        return None
+    code, label, category, _pattern = MEASURES[int(match.lastgroup[1:])]
+    return code, label, category, match.group(0)
 
 
+@lru_cache(maxsize=65536)  # titles and descriptions repeat across records ("Overall Survival")
 def _category_word(text: str) -> tuple[str, str] | None:
     for category, pattern in _CATEGORY_WORDS:
         match = pattern.search(text)

@@ -36,3 +36,22 @@ def fold(text: str) -> str:
 def compact(text: str) -> str:
     """Lookup key insensitive to spaces and hyphens ("DS-8201a" = "DS 8201A" = "ds8201a")."""
     return re.sub(r"[\s\-_.]", "", fold(text))
+
+
+def alternatives(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern for "the earliest match of any of ``patterns``, ties to the earlier one": group
+    ``_<i>`` of its match names the pattern that matched.
+
+    Searching ``a|b|c`` stops at the first position where an alternative matches and takes the
+    first alternative (in order) that matches there, which is exactly what searching each pattern
+    and keeping the earliest match (ties to the earlier pattern) finds, in one scan of the text
+    instead of one per pattern. Each pattern keeps its own case flag; a pattern with a group of
+    its own (a back-reference would be renumbered) or another flag is refused.
+    """
+    parts = []
+    for index, pattern in enumerate(patterns):
+        if pattern.groups or pattern.flags & ~(re.IGNORECASE | re.UNICODE):
+            raise ValueError(f"pattern {pattern.pattern!r} has a group or a flag alternatives() cannot keep")
+        flag = "i" if pattern.flags & re.IGNORECASE else "-i"
+        parts.append(f"(?P<_{index}>(?{flag}:{pattern.pattern}))")
+    return re.compile("|".join(parts))

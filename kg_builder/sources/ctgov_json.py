@@ -194,7 +194,7 @@ def _lines_or_single(doc: SourceDocument) -> Iterator[Study | Reject]:
 
 def _non_blank_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(stream, start=1):
-        if line.strip():
+        if line and not line.isspace():  # as line.strip() would say, without copying a whole record
             yield number, line
 
 
