@@ -82,12 +82,13 @@ def _phases(rows: Iterable, names: list[str], store: Store) -> Counts:
     """(phases joined by "|" in code order, status) per trial, as trials-by-phase-and-status groups them."""
     phases: dict = defaultdict(set)
     statuses: dict = defaultdict(set)
+    notations: dict[NamedNode, set[str]] = {}  # a few codes, named by every trial
     for trial, phase, status in rows:
         phases[trial]  # every trial, with a phase or not
         if phase is not None:
-            phases[trial] |= _notations(store, phase)
+            phases[trial] |= notations.get(phase) or notations.setdefault(phase, _notations(store, phase))
         if status is not None:
-            statuses[trial] |= _notations(store, status)
+            statuses[trial] |= notations.get(status) or notations.setdefault(status, _notations(store, status))
     out: Counts = defaultdict(lambda: [0, 0])
     for trial, codes in phases.items():
         phase = "|".join(sorted(codes)) or "(none)"
