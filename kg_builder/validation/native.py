@@ -22,6 +22,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
@@ -99,16 +100,22 @@ class _Batch:
             found = tables.get(predicate)
             if found is not None:
                 forward, inverse = found
+                # one value as a tuple, several as a list: most keys have one, and a tuple is one
+                # allocation (a list is two) to make and to free
                 if forward is not None:
                     values = forward.get(key)
                     if values is None:
-                        forward[key] = [obj]
+                        forward[key] = (obj,)
+                    elif type(values) is tuple:
+                        forward[key] = [values[0], obj]
                     else:
                         values.append(obj)
                 if inverse is not None:
                     values = inverse.get(inverse_key := (graph, obj))
                     if values is None:
-                        inverse[inverse_key] = [last_subject]
+                        inverse[inverse_key] = (last_subject,)
+                    elif type(values) is tuple:
+                        inverse[inverse_key] = [values[0], last_subject]
                     else:
                         values.append(last_subject)
         self._focus: dict[tuple[str, ...], frozenset] = {}
@@ -251,10 +258,10 @@ class NativeValidator:
             return (spec, test_ids, (), set()), {}
         if len(focus) - len(without) == len(table):  # every node with the property is a focus node: common
             having = table.items()
-            distinct = {value for values in table.values() for value in values}
+            distinct = set(chain.from_iterable(table.values()))
         else:
             having = [(key, table[key]) for key in focus.difference(without)]
-            distinct = {value for _key, values in having for value in values}
+            distinct = set(chain.from_iterable(values for _key, values in having))
         return (spec, test_ids, having, distinct), dict.fromkeys([i for i in test_ids if i is not None], distinct)
 
     def _tests(self, spec: PropertySpec, test_id: str | None, test: ValueTest, having, distinct: set,

@@ -71,7 +71,7 @@ class Expressions:
         """The expression's value for each row (``True``/``False`` for a filter; a term or None for a BIND)."""
         if len(self._known) > _CACHE_LIMIT:
             self._known.clear()  # before deciding: every row must find its answer below
-        keys = [(expression, *(row.get(n) for n in names)) for row in rows]
+        keys = [(expression, *map(row.get, names)) for row in rows]
         unknown = list(dict.fromkeys(k for k in keys if k not in self._known))
         if unknown:
             scratch = Store()
