@@ -79,15 +79,15 @@ def make_queries(studies: int) -> dict[str, tuple[Callable[[int], str], str]]:
         "count by phase": (lambda i: PREFIXES + """SELECT ?phase (COUNT(?trial) AS ?trials) WHERE {
   ?trial kg:phase ?code . ?code skos:notation ?phase }
 GROUP BY ?phase ORDER BY ?phase""", RESULTS_JSON),
-        # shared nodes (sponsors, conditions) are described in every study graph that names them, so
-        # joins through their labels stay inside one study's graph, as the project's named queries do
+        # shared nodes (sponsors, conditions) are described once, in the entity graph: the joins through
+        # their labels read the union of the graphs (a GRAPH ?g around them would find no label)
         "three-way join + filter": (lambda i: PREFIXES + """SELECT ?trial ?sponsor ?title WHERE {
-  GRAPH ?g { ?trial kg:leadSponsor ?org ; rdfs:label ?title ; kg:condition ?c .
-             ?org rdfs:label ?sponsor . ?c rdfs:label "Melanoma" }
+  ?c rdfs:label "Melanoma" . ?trial kg:condition ?c ; kg:leadSponsor ?org ; rdfs:label ?title .
+  ?org rdfs:label ?sponsor .
   ?trial kg:enrollment ?n FILTER(?n > 1500)
 } ORDER BY ?trial LIMIT 100""", RESULTS_JSON),
         "group by sponsor, condition": (lambda i: PREFIXES + """SELECT ?sponsor ?condition (COUNT(?trial) AS ?n)
-WHERE { GRAPH ?g { ?trial kg:leadSponsor/rdfs:label ?sponsor ; kg:conditionName ?condition } }
+WHERE { ?trial kg:leadSponsor ?org ; kg:conditionName ?condition . ?org rdfs:label ?sponsor }
 GROUP BY ?sponsor ?condition ORDER BY DESC(?n) ?sponsor ?condition LIMIT 50""", RESULTS_JSON),
         "construct one trial": (lambda i: f"""CONSTRUCT WHERE {{ <{DEFAULT_BASE}trial/{_nct(pick(i))}> ?p ?o }}""",
                                 "text/turtle"),

@@ -102,7 +102,7 @@ class Mix:
         pick = rng.random()
         if pick < 0.4:
             return Request("group by sponsor, condition", True, _sparql(PREFIXES + """SELECT ?sponsor ?condition
-  (COUNT(?trial) AS ?n) WHERE { GRAPH ?g { ?trial kg:leadSponsor/rdfs:label ?sponsor ; kg:conditionName ?condition } }
+  (COUNT(?trial) AS ?n) WHERE { ?trial kg:leadSponsor ?org ; kg:conditionName ?condition . ?org rdfs:label ?sponsor }
 GROUP BY ?sponsor ?condition ORDER BY DESC(?n) ?sponsor ?condition LIMIT 50"""), JSON)
         if pick < 0.7:
             year = rng.randint(2015, 2025)

@@ -113,13 +113,13 @@ def test_changed_only_pushes_changes_and_deletes_gone_graphs(server: str, tmp_pa
     build(records[:4], store)
     state = tmp_path / "state.json"
     first = KnowledgeGraph(store).push(server + "/store", state=state)
-    assert first.ok and len(first.pushed) == 6  # four studies, the vocabulary and the entity graph
+    assert first.ok and len(first.pushed) == 7  # four studies, the vocabulary, the entity and statistics graphs
     build(records[1:5], store, fresh=True)  # one study gone, one new
     second = KnowledgeGraph(store).push(server + "/store", state=state, changed_only=True)
-    # the shared things of the studies changed with them: the entity graph is pushed again
-    assert [g.rsplit("/", 1)[-1] for g in second.pushed] == ["entities", records[4].stem]
+    # the shared things of the studies changed with them, and so did the counts: both graphs are pushed again
+    assert [g.rsplit("/", 1)[-1] for g in second.pushed] == ["entities", "statistics", records[4].stem]
     assert [g.rsplit("/", 1)[-1] for g in second.deleted] == [records[0].stem]
-    assert second.ok and second.verified == 6
+    assert second.ok and second.verified == 7
 
 
 def test_named_queries_answer_the_same_on_the_server(server: str, store_dir: Path, tmp_path: Path):

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from kg_builder.build import build
+from kg_builder.errors import QueryError
 from kg_builder.settings import Settings
 from kg_builder.sources.eligibility_text import unescape_commonmark
 from kg_builder.store.generations import open_read_only
@@ -134,6 +135,14 @@ def test_a_descriptor_id_matches_in_either_width(store) -> None:
     short = {r["trial"] for r in _rows(store, "trials-under-mesh", mesh="D009369")}
     long = {r["trial"] for r in _rows(store, "trials-under-mesh", mesh="D000009369")}
     assert short == long and "https://w3id.org/kg-builder/id/trial/NCT02513394" in short
+    assert {r["trial"] for r in _rows(store, "trials-under-mesh", mesh="d009369")} == short  # case aside
+
+
+def test_a_descriptor_id_is_checked_before_the_query_runs(store) -> None:
+    """The id is bound as the descriptor's IRI: text that is no MeSH id is the user's mistake, said in one line."""
+    for wrong in ("Neoplasms", "D12", "X009369", "D009369 OR 1=1"):
+        with pytest.raises(QueryError, match="not a valid mesh id"):
+            _rows(store, "trials-under-mesh", mesh=wrong)
 
 
 def test_term_is_the_trials_own_term(store) -> None:

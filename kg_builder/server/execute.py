@@ -29,6 +29,7 @@ from kg_builder.server import outbound
 from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.server.sparql import syntax_error_details
 from kg_builder.server.writers import WRITERS
+from kg_builder.store.statistics import current as statistics_current
 from kg_builder.vocab import PREFIXES, XSD
 
 RDF_FORMATS = {
@@ -76,8 +77,11 @@ def run_query(
     prefixes: dict[str, str] | None = PREFIXES,
     base_iri: str | None = None,
     allow_service: tuple[str, ...] = (),
+    fallback: str | None = None,
 ) -> Reply:
     """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
+
+    ``fallback``: a named query's plain join, run instead when the store lacks the statistics it reads.
 
     ``prefixes`` are predeclared (the project's, as in ``kg-builder query``: not sent with every job),
     ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in
@@ -86,6 +90,8 @@ def run_query(
     refused = outbound.check(query, update=False, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
     if refused is not None:
         return refusal(refused)
+    if fallback and not statistics_current(store):
+        query = fallback
     options: dict = {"prefixes": prefixes, "base_iri": base_iri}
     if default_graphs:
         options["default_graph"] = [DefaultGraph() if g == "" else NamedNode(g) for g in default_graphs]
@@ -231,6 +237,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
         with store_module.writing(store_path) as writer:
             if text is not None:
                 writer.store.update(text, prefixes=prefixes, base_iri=base_iri)
+                writer.statistics.recount()  # an update cannot say which studies it changed
             elif graph_op is not None:
                 method, name, data, media_type = graph_op
                 target = NamedNode(name) if name else DefaultGraph()
@@ -242,6 +249,7 @@ def update(store_path: str, *, text: str | None = None, graph_op: tuple | None =
                 if method in ("PUT", "POST") and data:
                     parsed = parse(data, format=RdfFormat.from_media_type(media_type) or RdfFormat.TURTLE)
                     writer.store.extend(Quad(t.subject, t.predicate, t.object, target) for t in parsed)
+                    writer.statistics.recount()
     except SyntaxError as exc:
         message, position = syntax_error_details(str(exc))
         return Reply.failure(400, "syntax-error", message, position=position)

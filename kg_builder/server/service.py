@@ -132,8 +132,10 @@ class Service:
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         substitutions: dict | None = None,
+        fallback: str | None = None,
     ) -> Reply:
-        """The safety rules, negotiation and the run of a query; the Reply to answer with (HttpError if none)."""
+        """The safety rules, negotiation and the run of a query; the Reply to answer with (HttpError if none).
+        ``fallback``: a named query's plain join, for a store without the statistics it reads."""
         analysis = analyze(text)
         if analysis.is_update:
             raise HttpError(400, "update-as-query", "this is a SPARQL Update, sent as a query",
@@ -155,6 +157,7 @@ class Service:
             substitutions=substitutions,
             base_iri=self.base,
             allow_service=self.limits.allow_service,
+            fallback=fallback,
         )
 
     def authorize_write(self, authorization: str | None) -> None:

@@ -8,7 +8,7 @@ those, so its cost follows what changed, never the size of the store — or, wit
 candidates, at every shared thing (``kg-builder prune``, after graphs were removed some
 other way, e.g. through the Graph Store Protocol).
 
-A thing is supported while a graph other than the entity and vocabulary graphs names it
+A thing is supported while a graph other than the entity, vocabulary and statistics graphs names it
 (a study graph, or the alignment graph ``kg-builder link`` writes), or while a supported
 shared thing names it (a place names its country).
 """
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import NamedNode, Quad, Store
 
+from kg_builder.store.statistics import STATISTICS_GRAPH
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import ENTITY_GRAPH
 
@@ -34,7 +35,7 @@ def _supported(store: Store, thing: NamedNode, removed: set[NamedNode]) -> bool:
         if graph == ENTITY_GRAPH:
             if quad.subject != thing and quad.subject not in removed:
                 return True
-        elif graph != VOCABULARY_GRAPH:
+        elif graph not in (VOCABULARY_GRAPH, STATISTICS_GRAPH):  # counters are derived: they support nothing
             return True
     return False
 

@@ -32,6 +32,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg_builder.errors import StoreError
 from kg_builder.store.entities import named_things, prune_orphans
+from kg_builder.store.statistics import Statistics
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import ENTITY_GRAPH
 
@@ -159,6 +160,7 @@ class StoreWriter:
         self.count_size = False  # set by a caller that wants ``size``: counting reads every quad once
         self.size: int | None = None  # quads (= distinct triples) in the generation, counted at close
         self._candidates: set[NamedNode] = set()  # shared things the replaced graphs named
+        self.statistics = Statistics()  # the counters the build keeps (kg_builder.store.statistics)
         self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
         self._stream: _Stream | None = None  # the open bulk load; only the writer thread touches it
         self._error: BaseException | None = None
@@ -194,6 +196,7 @@ class StoreWriter:
         """Drop the graphs the batch replaces, then stream its quads in (the drops land first)."""
         if self._stream is not None and not self._stream.graphs.isdisjoint(graphs):
             self._end_stream()  # a graph written earlier in this stream is replaced: store it, then drop it
+        self.statistics.dropping(self.store, graphs)
         for graph in graphs:
             self._drop(graph)
         if self._stream is None:
@@ -208,6 +211,7 @@ class StoreWriter:
         stream, self._stream = self._stream, None
         if stream is not None:
             stream.end()
+            self.statistics.loaded(self.store, stream.graphs)  # counted once in the database
 
     def _drop(self, graph: NamedNode) -> None:
         """Remove ``graph`` when present, remembering the shared things it named (orphan candidates).
@@ -252,6 +256,7 @@ class StoreWriter:
         if self._candidates:
             self.orphans_removed += prune_orphans(self.store, self._candidates)
             self._candidates.clear()
+        self.statistics.close(self.store)
         self.store.flush()
         self.store.optimize()
         if self.count_size:
@@ -266,6 +271,7 @@ class StoreWriter:
         """Check every shared thing for support at close (``kg-builder prune``), not only the candidates."""
         self.wait_idle()
         self.orphans_removed += prune_orphans(self.store)
+        self.statistics.recount()  # graphs were removed some other way: count the statistics afresh
 
     def release(self) -> None:
         """Stop the writer thread and drop the database handle (closing it)."""
@@ -277,6 +283,7 @@ class StoreWriter:
 
     def remove_graph(self, graph: NamedNode) -> None:
         self.wait_idle()
+        self.statistics.dropping(self.store, [graph])
         self._drop(graph)
 
     def wait_idle(self) -> None:

@@ -10,8 +10,10 @@ Header format (comment lines at the top of the file)::
 A parameter is a variable of the query (``?nct``, or the one named after its type).
 Values are bound as RDF terms through SPARQL substitution (SEP-0007), never pasted into the query text, so a
 value cannot change the query. Types: ``literal`` (default), ``iri``, ``integer``,
-``decimal``. Oxigraph substitutes only variables of the SELECT projection, so a
-named query projects its parameters; :func:`execute_named` removes those columns
+``decimal``, ``mesh`` (a MeSH id, 6 or 9 digits, bound as the descriptor's IRI in NLM's form, as the build
+mints it: the query then starts from that one node, where an IRI computed in the query is unknown to the
+engine's planner, which would read every trial's MeSH terms). Oxigraph substitutes only variables of the
+SELECT projection, so a named query projects its parameters; :func:`execute_named` removes those columns
 from the results, leaving exactly the columns the query is documented to return.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyoxigraph import (
@@ -33,11 +35,12 @@ from pyoxigraph import (
 )
 
 from kg_builder.errors import QueryError
-from kg_builder.vocab import XSD
+from kg_builder.external_ids import local_id
+from kg_builder.vocab import MESH, XSD
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(
-    r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal))?(?:\s+\?([A-Za-z_][A-Za-z0-9_]*))?"
+    r"^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(literal|iri|integer|decimal|mesh))?(?:\s+\?([A-Za-z_][A-Za-z0-9_]*))?"
     r"\s*(?:[—-]+\s*(.*))?$"
 )
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -63,8 +66,14 @@ class QueryParam:
                 return Literal(str(int(value)), datatype=XSD.integer)
             if self.type == "decimal":
                 return Literal(str(float(value)), datatype=XSD.decimal)
+            if self.type == "mesh":
+                local = local_id("mesh", value)
+                if local is None:
+                    raise ValueError(value)
+                return MESH[local]
         except ValueError as exc:
-            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}") from exc
+            raise QueryError(f"parameter {self.name}: {value!r} is not a valid {self.type}"
+                             + (" id (D or C and 6 or 9 digits, e.g. D009369)" if self.type == "mesh" else "")) from exc
         return Literal(value)
 
 
@@ -75,6 +84,13 @@ class NamedQuery:
     description: str
     params: tuple[QueryParam, ...]
     text: str
+    direct: str = ""  # for a query that reads the build's statistics: its plain join (``direct/NAME.rq``)
+
+    def text_for(self, store) -> str:
+        """The text to run on ``store``: the plain join where the statistics this query reads are missing."""
+        from kg_builder.store.statistics import current
+
+        return self.text if not self.direct or current(store) else self.direct
 
     def substitutions(self, values: dict[str, str]) -> dict[Variable, Literal | NamedNode]:
         """Bind ``values`` to the declared parameters; QueryError for unknown or missing ones."""
@@ -125,7 +141,11 @@ def load_named_queries(directory: Path) -> dict[str, NamedQuery]:
     queries = {}
     for path in sorted(directory.glob("*.rq")):
         if _NAME.match(path.stem):
-            queries[path.stem] = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+            query = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+            direct = directory / "direct" / path.name
+            if direct.is_file():
+                query = replace(query, direct=direct.read_text(encoding="utf-8"))
+            queries[path.stem] = query
     return queries
 
 
@@ -144,8 +164,8 @@ def execute_named(store: Store, query: NamedQuery, values: dict[str, str], *,
     """
     substitutions = query.substitutions(values)
     try:
-        result = store.query(query.text, substitutions=substitutions or None, use_default_graph_as_union=True,
-                             prefixes=prefixes)
+        result = store.query(query.text_for(store), substitutions=substitutions or None,
+                             use_default_graph_as_union=True, prefixes=prefixes)
     except SyntaxError as exc:
         raise QueryError(f"named query {query.name!r} is not valid SPARQL: {exc}") from exc
     except RuntimeError as exc:

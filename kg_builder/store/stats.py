@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Store
 
+from kg_builder.store.statistics import STATISTICS_GRAPH
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 
 _CLASSES = (
@@ -24,7 +25,8 @@ _QUERY = (
 
 @dataclass(frozen=True)
 class StoreStats:
-    """Studies, named graphs (the vocabulary's left out), quads and instances per main class."""
+    """Studies, named graphs (the vocabulary's and the build's statistics left out), quads (all of them) and
+    instances per main class."""
 
     studies: int
     graphs: int
@@ -40,7 +42,7 @@ class StoreStats:
 
 
 def store_stats(store: Store) -> StoreStats:
-    graphs = sum(1 for g in store.named_graphs() if g != VOCABULARY_GRAPH)
+    graphs = sum(1 for g in store.named_graphs() if g not in (VOCABULARY_GRAPH, STATISTICS_GRAPH))
     counts = {c: 0 for c in _CLASSES}
     for row in store.query(_QUERY, use_default_graph_as_union=True):
         counts[row["class"].value.rsplit("#", 1)[1]] = int(row["n"].value)

@@ -33,6 +33,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from kg_builder.errors import UsageError, ValidationError
 from kg_builder.settings import packaged
+from kg_builder.store.statistics import STATISTICS_GRAPH
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH, ontology_quads
 from kg_builder.validation.native import NativeValidator
 from kg_builder.validation.report import StudyValidation, ValidationReport, study_sources
@@ -147,7 +148,8 @@ def _rdflib_triples(quads: Iterable[Quad]) -> Iterator[tuple]:
 
 
 def study_graphs(store: Store) -> list[NamedNode]:
-    return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode) and g != VOCABULARY_GRAPH),
+    return sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)
+                   and g not in (VOCABULARY_GRAPH, STATISTICS_GRAPH)),
                   key=lambda g: g.value)
 
 
