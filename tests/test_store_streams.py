@@ -69,7 +69,7 @@ def test_a_graph_replaced_twice_in_one_generation_keeps_the_second_version(
         writer.replace_graphs([other], others)
     stored = open_read_only(tmp_path)
     assert sorted(q.object.value for q in stored.quads_for_pattern(None, None, None, graph)) == ["both", "new"]
-    assert len(stored) == 3
+    assert len(list(stored.quads_for_pattern(None, P, None))) == 3
 
 
 def test_what_is_queued_is_in_the_database_before_a_direct_removal(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_what_is_queued_is_in_the_database_before_a_direct_removal(tmp_path: Pat
         assert not writer.store.contains_named_graph(graph)
         other, others = _graph("b", "z")
         writer.replace_graphs([other], others)
-    assert len(open_read_only(tmp_path)) == 1
+    assert [q.object.value for q in open_read_only(tmp_path).quads_for_pattern(None, P, None)] == ["z"]
 
 
 def test_a_failed_bulk_load_fails_the_build_and_keeps_the_last_good_store(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_a_failed_bulk_load_fails_the_build_and_keeps_the_last_good_store(tmp_pa
         writer.replace_serialized([], b"<not n-quads\n" + b"padding" * 100_000)
         writer.wait()
     assert current_generation(tmp_path) == good
-    assert [q.object.value for q in open_read_only(tmp_path)] == ["kept"]
+    assert [q.object.value for q in open_read_only(tmp_path).quads_for_pattern(None, P, None)] == ["kept"]
     assert len(list((tmp_path / "generations").iterdir())) == 1
 
 

@@ -205,6 +205,10 @@ class StoreWriter:
         self._stream.write(data)
         if self._stream.size >= _STREAM_BYTES:  # bounded: the loader holds what a stream parsed until it ends
             self._end_stream()
+        elif not self._stream.graphs.isdisjoint((VOCABULARY_GRAPH, ENTITY_GRAPH)):
+            # what the next batches read before their drops (the statistics of the graphs they replace)
+            # joins these graphs: a replaced one must be back in the database first
+            self._end_stream()
 
     def _end_stream(self) -> None:
         """Add what the open stream holds to the database (the loader sorts it and adds its files at once)."""
