@@ -84,7 +84,7 @@ class IriMinter:
 
     def study_part(self, key: str, *path: str | int) -> NamedNode:
         """A node hanging off study ``key``: ``study_part(k, "arm", 1)`` → ``…/trial/k/arm/1``."""
-        return self._node("/".join([f"trial/{key}", *(str(p) for p in path)]))
+        return self._node("/".join([f"trial/{key}", *map(str, path)]))
 
     # shared
     def drug(self, name: str) -> NamedNode:

@@ -147,3 +147,19 @@ def test_the_build_reads_a_record_as_before() -> None:
     line = b'{"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "briefTitle": "T"}}}\n'
     (study,) = iter_parsed([SourceDocument("x.jsonl", lambda: io.BytesIO(line))])
     assert isinstance(study, Study) and study.registry_id == "NCT01234567"
+
+
+@pytest.mark.parametrize("head", ["eFT508", "HS-20093", "Drug (x) 1.5+", "ß-blocker"])
+def test_drug_patterns_are_compiled_once_per_name_as_written(head: str) -> None:
+    from kg_builder.enrich import drugs
+
+    name = re.escape(head)
+    aliased, clause_after, words_before = drugs._record_patterns(head)
+    expected = [rf"\b([A-Za-z][a-z]{{5,}}+)\s*\(\s*{name}\s*\)", rf"{name}\s*\(\s*([A-Za-z][a-z]{{5,}})\s*\)",
+                rf"{name}(?:,\s+|\s*\(\s*)(?:an?|the)\s+[^.;,()]+", rf"(?<!\S)((?:\S++\s+){{1,3}}){name}\b",
+                name + r"\s*(?:\([^)]*\))?\s+(?:is|are)\s+(?:an?|the)\s+[^.;]+"]
+    got = [*aliased, clause_after, words_before, drugs._sentence_pattern(head)]
+    assert [(p.pattern, p.flags & re.IGNORECASE) for p in got] == [(e, re.IGNORECASE) for e in expected]
+    assert drugs._record_patterns(head)[1] is clause_after
+    assert drugs._sentence_about(head, f"In short, {head} is an antibody-drug conjugate. More.") == \
+        f"{head} is an antibody-drug conjugate"

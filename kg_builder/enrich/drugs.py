@@ -270,12 +270,9 @@ def _from_record(head: str, context: str) -> tuple[list[tuple[str, str, str]], s
     target and payload), "SYS6043 (a B7-H3-targeted ADC)", "the CD73 inhibitor LY3475070"."""
     if len(head) < 3 or head.casefold() not in context.casefold():
         return [], None, None
-    name = re.escape(head)
-    # The alias starts a word and its letters are taken whole (possessive): tried at every letter of a
-    # long run of letters, "[A-Za-z][a-z]{5,}" rescanned the run each time (quadratic).
-    for pattern in (rf"\b([A-Za-z][a-z]{{5,}}+)\s*\(\s*{name}\s*\)",
-                    rf"{name}\s*\(\s*([A-Za-z][a-z]{{5,}})\s*\)"):
-        for alias in re.findall(pattern, context, re.IGNORECASE):
+    aliased, clause_after, words_before = _record_patterns(head)
+    for pattern in aliased:
+        for alias in pattern.findall(context):
             entry = lookup_drug(alias)
             found = (entry.drug_class, f"lexicon: {entry.name}") if entry else classify_inn(alias)
             if found:
@@ -283,19 +280,34 @@ def _from_record(head: str, context: str) -> tuple[list[tuple[str, str, str]], s
                 return [(found[0], EXPLICIT_RECORD, f"record calls it {alias!r}; {found[1]}")], called, None
     clause = _sentence_about(head, context)
     if clause is None:
-        match = re.search(rf"{name}(?:,\s+|\s*\(\s*)(?:an?|the)\s+[^.;,()]+", context, re.IGNORECASE)
+        match = clause_after.search(context)
         clause = match.group(0) if match else None
     if clause:
         found = explicit.earliest(clause)
         if found:
             return [(found[0], EXPLICIT_RECORD, f"{found[1]} about {head!r} in the record")], None, clause
-    # Words start after a space and are taken whole: "\S+" tried from every letter of a long word was n².
-    match = re.search(rf"(?<!\S)((?:\S++\s+){{1,3}}){name}\b", context, re.IGNORECASE)
+    match = words_before.search(context)
     if match:
         found = explicit.most_specific(match.group(1))
         if found and found[0] not in ("CHEMOTHERAPY", "HORMONAL"):
             return [(found[0], EXPLICIT_RECORD, f"{found[1]} before {head!r} in the record")], None, None
     return [], None, None
+
+
+@lru_cache(maxsize=8192)  # compiled once per drug name: re's own cache of 512 patterns thrashes on a registry
+def _record_patterns(head: str) -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str], re.Pattern[str]]:
+    """What :func:`_from_record` reads the prose with: "<alias> (<head>)", "<head> (<alias>)" (the alias
+    starts a word, its letters taken whole: "[A-Za-z][a-z]{5,}" rescanned a long run of letters from each
+    one), "<head>, a …", and up to three words before it (taken whole: "\\S+" from every letter was n²)."""
+    name, i = re.escape(head), re.IGNORECASE
+    return ((re.compile(rf"\b([A-Za-z][a-z]{{5,}}+)\s*\(\s*{name}\s*\)", i),
+             re.compile(rf"{name}\s*\(\s*([A-Za-z][a-z]{{5,}})\s*\)", i)),
+            re.compile(rf"{name}(?:,\s+|\s*\(\s*)(?:an?|the)\s+[^.;,()]+", i),
+            re.compile(rf"(?<!\S)((?:\S++\s+){{1,3}}){name}\b", i))
+
+
+_sentence_pattern = lru_cache(maxsize=8192)(lambda head: re.compile(
+    re.escape(head) + r"\s*(?:\([^)]*\))?\s+(?:is|are)\s+(?:an?|the)\s+[^.;]+", re.IGNORECASE))
 
 
 def _sentence_about(head: str, description: str) -> str | None:
@@ -304,8 +316,7 @@ def _sentence_about(head: str, description: str) -> str | None:
         return None
     if head.isascii() and description.isascii() and head.lower() not in description.lower():
         return None  # cannot match (for ASCII, IGNORECASE is lower()), and no pattern compiled per name
-    match = re.search(re.escape(head) + r"\s*(?:\([^)]*\))?\s+(?:is|are)\s+(?:an?|the)\s+[^.;]+",
-                      description, re.IGNORECASE)
+    match = _sentence_pattern(head).search(description)
     return match.group(0) if match else None
 
 

@@ -11,6 +11,7 @@ IRIs (under the study): ``group/N`` (``/arm-match``), ``flow/N/milestone/K/count
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode
 
@@ -35,6 +36,7 @@ def decimal(value: Decimal) -> Literal:
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
 
 
+@lru_cache(maxsize=4096)  # small counts repeat in every table of results: one immutable term each
 def count(value: int) -> Literal:
     return Literal(str(value), datatype=XSD.nonNegativeInteger)
 

@@ -22,25 +22,26 @@ class QuadSink:
     :mod:`kg_builder.mapping.entities`): never write a shared node's own facts into ``quads``.
     """
 
-    __slots__ = ("entities", "graph", "quads", "warnings")
+    __slots__ = ("_append", "entities", "graph", "quads", "warnings")
 
     def __init__(self, graph: NamedNode, entities: EntitySink | EntityLedger | None = None) -> None:
         self.graph = graph
         self.quads: list[Quad] = []
+        self._append = self.quads.append  # ~900 quads a study: one lookup fewer each
         self.warnings: list[str] = []
         self.entities = entities if isinstance(entities, EntitySink) else EntitySink(entities)
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal) -> None:
-        self.quads.append(Quad(subject, predicate, obj, self.graph))
+        self._append(Quad(subject, predicate, obj, self.graph))
 
     def text(self, subject: NamedNode, predicate: NamedNode, value: str | None) -> None:
         """A plain string literal, skipped when the value is missing or blank."""
         if value and not value.isspace():  # not missing, not blank (the same test as strip(), no copy)
-            self.quads.append(Quad(subject, predicate, Literal(value), self.graph))
+            self._append(Quad(subject, predicate, Literal(value), self.graph))
 
     def typed(self, subject: NamedNode, *classes: NamedNode) -> None:
         for cls in classes:
-            self.quads.append(Quad(subject, RDF_TYPE, cls, self.graph))
+            self._append(Quad(subject, RDF_TYPE, cls, self.graph))
 
     def label(self, subject: NamedNode, value: str | None) -> None:
         self.text(subject, RDFS.label, value)
@@ -52,4 +53,4 @@ class QuadSink:
         if not _CODE_RE.match(code):
             self.warnings.append(f"{scheme}: code {code!r} is not a registry code; left out")
             return
-        self.quads.append(Quad(subject, predicate, _concept(scheme, code), self.graph))
+        self._append(Quad(subject, predicate, _concept(scheme, code), self.graph))

@@ -54,6 +54,7 @@ def iri(value: str) -> NamedNode:
     return NamedNode(value)
 
 
+@lru_cache(maxsize=65536)  # a record's MeSH index names hundreds of descriptors, the same across records
 def mesh(descriptor: str) -> NamedNode | None:
     """The MeSH descriptor's IRI, minted only from a MeSH identifier's own form (``D012712``);
     None for anything else (a record's odd text must become a warning, not an invalid IRI)."""
