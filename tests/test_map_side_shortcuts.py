@@ -163,3 +163,14 @@ def test_drug_patterns_are_compiled_once_per_name_as_written(head: str) -> None:
     assert drugs._record_patterns(head)[1] is clause_after
     assert drugs._sentence_about(head, f"In short, {head} is an antibody-drug conjugate. More.") == \
         f"{head} is an antibody-drug conjugate"
+
+
+def test_a_line_without_a_heading_word_is_no_heading() -> None:
+    from kg_builder.sources.eligibility_text import _heading_kind, split_criteria
+
+    assert _heading_kind("Age 18 or older") is None
+    assert _heading_kind("Key INCLUSION Criteria:") == ("inclusion", "")
+    assert _heading_kind("Patients meeting any of these criteria will be excluded:") == ("exclusion", "")
+    assert _heading_kind("- Ineligibility:") is not None
+    criteria = split_criteria("Inclusion Criteria:\n- adults\nExclusion Criteria:\n- pregnancy")
+    assert [(c.kind, c.text) for c in criteria] == [("inclusion", "adults"), ("exclusion", "pregnancy")]

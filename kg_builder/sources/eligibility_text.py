@@ -68,6 +68,9 @@ _INTRO_EXCLUSION_RE = re.compile(
 )
 _INTRO_INCLUSION_RE = re.compile(r"\b(?:inclu\w*|eligib\w*)\b", re.IGNORECASE)
 _CRITERIA_WORD_RE = re.compile(r"\bcriteri(?:a|on)\b", re.IGNORECASE)
+# A part of every word a heading can be told by (the kind words above, "criteria" of an introduction):
+# a line without one is no heading, and most lines of criteria are not.
+_HEADING_WORD_RE = re.compile(r"clusion|eligibility|criteri", re.IGNORECASE)
 _EDGE = " \t*_#>-–—:|/.,;"
 _MAX_HEADING = 160
 _MAX_QUALIFIER_WORDS = 8
@@ -148,6 +151,8 @@ def _heading_kind(line: str) -> tuple[CriterionKind, str] | None:
     following exclusion criteria:", "Patients meeting any of these criteria will be
     excluded:"). Only a heading's first 160 characters are scanned for its kind.
     """
+    if not _HEADING_WORD_RE.search(line):
+        return None
     match = _ITEM_RE.match(line)
     body = (match.group("text") or "") if match and match.group("marker") in "*-+•" else line
     text = body.strip().strip("*_#").strip()
