@@ -174,3 +174,28 @@ def test_a_line_without_a_heading_word_is_no_heading() -> None:
     assert _heading_kind("- Ineligibility:") is not None
     criteria = split_criteria("Inclusion Criteria:\n- adults\nExclusion Criteria:\n- pregnancy")
     assert [(c.kind, c.text) for c in criteria] == [("inclusion", "adults"), ("exclusion", "pregnancy")]
+
+
+def _hits_by_alternation(text: str, keys: list[str]) -> list[tuple[int, str]]:
+    """The reference: one alternation of the names, in order, as whole words."""
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
+    return [(m.start(), m.group(1)) for m in pattern.finditer(text)]
+
+
+def test_drug_names_are_found_as_one_alternation_finds_them() -> None:
+    """Names that overlap ("a b a" twice in "a b a b a"), prefix one another ("5-FU", "FU"), differ in
+    case or only by a hyphen: each hit and the name that won it are the alternation's."""
+    from kg_builder.enrich.doses import name_hits
+
+    pieces = ["FU", "5-FU", "fu", "a b a", "A B", "b", "x-y", "X", "ab", "ba", "5", "-", " ", "  ", "(", "é", "ſ", "K"]
+    chance, found = random.Random(5), 0
+    for _ in range(5000):
+        keys = sorted({chance.choice(pieces[:12]).strip() or "q" for _ in range(chance.randint(1, 5))},
+                      key=len, reverse=True)
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(0, 25)))
+        expected = _hits_by_alternation(text, keys)
+        assert name_hits(text, keys) == expected, (text, keys)
+        found += bool(expected)
+    assert found > 500
+    assert name_hits("a b a b a", ["a b a"]) == [(0, "a b a")]
+    assert name_hits("x a", ["a", ""]) == _hits_by_alternation("x a", ["a", ""])  # an empty name: as before

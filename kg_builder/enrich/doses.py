@@ -107,16 +107,39 @@ def doses_in(text: str, drugs: dict[str, str], warnings: list[str] | None = None
     return out
 
 
-@lru_cache(maxsize=8192)
-def _names_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
-    """Any of ``keys`` as a whole word (longest first), compiled once per set of names: re's own cache
-    of 512 patterns is too small for a registry's drug names."""
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.IGNORECASE)
+@lru_cache(maxsize=16384)
+def _name_pattern(key: str) -> re.Pattern[str]:
+    """One drug name as a whole word, compiled once per name: names repeat across records, the sets of
+    names a record gives rarely do (a pattern per set was compiled for nearly every record)."""
+    return re.compile(r"(?<![\w-])" + re.escape(key) + r"(?![\w-])", re.IGNORECASE)
+
+
+def name_hits(text: str, keys: list[str]) -> list[tuple[int, str]]:
+    """(start, words) of every name of ``keys`` in ``text``, as one alternation of them in this order
+    finds them: at the earliest position where a name matches, the first name (in order) that matches
+    there; then on from its end. Each name is searched on its own and searched again only once the
+    scan has passed its next match, so the text is read once per name."""
+    if not all(keys):  # an empty name matches everywhere, with no width: the alternation itself
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])", re.IGNORECASE)
+        return [(m.start(), m.group(1)) for m in pattern.finditer(text)]
+    patterns = [_name_pattern(key) for key in keys]
+    nexts = [pattern.search(text) for pattern in patterns]
+    hits = []
+    while True:
+        starts = [m.start() for m in nexts if m is not None]
+        if not starts:
+            return hits
+        at = min(starts)
+        found = next(m for m in nexts if m is not None and m.start() == at)
+        hits.append((at, found.group(0)))
+        end = found.end()
+        nexts = [pattern.search(text, end) if m is not None and m.start() < end else m
+                 for pattern, m in zip(patterns, nexts, strict=True)]
 
 
 def _segments(text: str, drugs: dict[str, str]) -> list[tuple[str, str]]:
-    pattern = _names_pattern(tuple(sorted(drugs, key=len, reverse=True)))
-    hits = [(m.start(), drugs[_key(m.group(1), drugs)]) for m in pattern.finditer(text)]
+    keys = sorted(drugs, key=len, reverse=True)  # longest first: "5-FU" before "FU"
+    hits = [(start, drugs[_key(words, drugs)]) for start, words in name_hits(text, keys)]
     canonical = set(drugs.values())
     if not hits:
         return [(next(iter(canonical)), text)] if len(canonical) == 1 else []
