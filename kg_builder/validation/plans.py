@@ -39,6 +39,7 @@ _VAR = "urn:kg-builder:var:"
 _ANCHOR = NamedNode("urn:kg-builder:row")
 _CACHE_LIMIT = 50_000  # decided (expression, values) pairs kept between batches
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 class Unsupported(UnsupportedShapes):
@@ -96,11 +97,24 @@ class Expressions:
 
 
 class Index:
-    """What a plan reads of a batch: for each predicate, values by (graph, subject) and by (graph, object)."""
+    """What a plan reads of a batch: for each predicate, values by (graph, subject) and by (graph, object);
+    the (graph, node) pairs typed with each class (``rdf:type`` with a constant class is read from there)."""
 
-    def __init__(self, forward: dict[str, dict], inverse: dict[str, dict]) -> None:
+    def __init__(self, forward: dict[str, dict], inverse: dict[str, dict],
+                 by_class: dict[str, list[tuple]] | None = None) -> None:
         self.forward = forward
         self.inverse = inverse
+        self.by_class = by_class if by_class is not None else {}
+        self._in_graphs: dict[str, dict] = {}
+
+    def typed_in(self, cls: str) -> dict:
+        """The nodes typed with ``cls``, by graph (made once per class)."""
+        found = self._in_graphs.get(cls)
+        if found is None:
+            found = self._in_graphs[cls] = defaultdict(list)
+            for graph, node in self.by_class.get(cls, ()):
+                found[graph].append(node)
+        return found
 
 
 # --- operators: each evaluates bottom-up to a list of rows (dicts of variable → term, G → graph) ---------
@@ -139,12 +153,14 @@ class _BGP(_Op):
             found |= {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
         self.bound = self.names = frozenset(found)
         objects = {o[1] for _s, _p, o, _v in patterns if o[0] == "var"}
-        self.steps: list[tuple[str, tuple]] = []  # ("scan" | "forward" | "inverse", pattern)
+        self.steps: list[tuple[str, tuple]] = []  # ("scan" | "forward" | "inverse" | "class", pattern)
         bound: set[str] = set(given) | ({G} if given else set())
         todo = list(patterns)
         while todo:
             kind, chosen = _next_step(todo, bound, objects)
             todo.remove(chosen)
+            if kind != "forward" and _typing(chosen):
+                kind = "class"  # from the nodes typed with that class, not from every rdf:type value
             self.steps.append((kind, chosen))
             s, _preds, o, pvar = chosen
             bound |= {G} | {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
@@ -161,6 +177,12 @@ class _BGP(_Op):
                 break
             rows = _step(kind, pattern, rows, index, expressions.canonical)
         return rows
+
+
+def _typing(pattern: tuple) -> bool:
+    """Whether a triple pattern is ``?s rdf:type <class>`` (or with a constant subject)."""
+    return pattern[1] == (RDF_TYPE,) and pattern[3] is None and pattern[2][0] == "const" and isinstance(
+        pattern[2][1], NamedNode)
 
 
 def _next_step(todo: list[tuple], bound: set[str], objects: set[str]) -> tuple[str, tuple]:
@@ -184,11 +206,13 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
     s, preds, o, pvar = pattern
     s_var, o_var = (s[1] if s[0] == "var" else None), (o[1] if o[0] == "var" else None)
     s_const = s[1] if s_var is None else None
+    if kind == "class":
+        return _typed(o[1].value, s_var, s_const, rows, index)
     o_const = canonical(o[1]) if o_var is None else None
     out: list[dict] = []
     for p in preds:
         extra = {pvar: NamedNode(p)} if pvar else {}
-        forward = index.forward.get(p, {})
+        forward = index.forward[p]  # indexed for every plan's steps (a missing table is a bug, not "no values")
         for row in rows:
             if pvar and pvar in row and row[pvar].value != p:
                 continue
@@ -221,6 +245,27 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
                                 continue
                             new[o_var] = obj
                         out.append(new)
+    return out
+
+
+def _typed(cls: str, s_var: str | None, s_const, rows: list[dict], index: Index) -> list[dict]:
+    """The rows extended with the solutions of ``?s rdf:type <cls>``: what a scan or an inverse lookup of the
+    ``rdf:type`` values finds, read from the nodes typed with the class."""
+    out: list[dict] = []
+    for row in rows:
+        graph = row.get(G)
+        s_val = s_const if s_var is None else row.get(s_var)
+        if graph is None:
+            pairs = index.by_class.get(cls, ())
+        else:
+            pairs = [(graph, node) for node in index.typed_in(cls).get(graph, ())]
+        for g, subject in pairs:
+            if s_val is not None and subject != s_val:
+                continue
+            new = {**row, G: g}
+            if s_var is not None:
+                new[s_var] = subject
+            out.append(new)
     return out
 
 
@@ -569,7 +614,9 @@ class Plan:
         self.projected = tuple(str(v) for v in algebra.p.PV)
         if "this" not in self.projected or "this" not in self.root.bound:
             raise Unsupported("$this not bound by every solution")
-        self.predicates = frozenset(compiler.predicates)
+        # the predicates it reads by subject (``rdf:type`` with a constant class is read by class)
+        self.predicates = frozenset(p for bgp in self.root.bgps() for kind, pattern in bgp.steps
+                                    if kind != "class" for p in pattern[1])
         self.inverse = frozenset(p for bgp in self.root.bgps() for p in bgp.inverse)
 
     def solutions(self, index: Index, expressions: Expressions, focus: Callable[[object, object], bool]) -> list[dict]:
