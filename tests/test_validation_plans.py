@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg_builder.validation.engines import StudyValidator, validate
 
 EX = "http://example.org/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 _SHAPE = """
 ex:{name} a sh:NodeShape ;
@@ -39,6 +40,13 @@ SELECTS = {
         $this <http://example.org/link> ?value .
         ?owner a <http://example.org/Owner> .
         ?owner <http://example.org/owns> $this . }""",
+    # a first pattern with a constant object, an IRI or a literal (matched as a store keeps it: "01" is 1)
+    "constant-iri": """SELECT $this ?value WHERE {
+        $this <http://example.org/flag> <http://example.org/on> .
+        $this <http://example.org/link> ?value . }""",
+    "constant-literal": """SELECT $this ?value WHERE {
+        $this <http://example.org/level> 1 .
+        $this <http://example.org/link> ?value . }""",
     # by subject (the subject is bound): rdf:type is indexed by subject for this plan
     "by-subject": """SELECT $this ?value WHERE {
         $this <http://example.org/link> ?value .
@@ -70,6 +78,9 @@ def _store() -> Store:
         q("t2", RDF_TYPE, "Thing", g2), q("t2", "link", "v1", g2), q("t2", "link", "v3", g2),
         q("o2", RDF_TYPE, "Owner", g1), q("o2", "owns", "t2", g2), q("o3", RDF_TYPE, "Owner", g2),
         q("t3", RDF_TYPE, "Other", g2), q("t3", "link", "v2", g2),  # not a focus node
+        q("t1", "flag", "on", g1), q("t1", "flag", "on", g2), q("t2", "flag", "off", g2),
+        Quad(NamedNode(EX + "t2"), NamedNode(EX + "level"), Literal("01", datatype=NamedNode(INTEGER)), g2),
+        Quad(NamedNode(EX + "t1"), NamedNode(EX + "level"), Literal("2", datatype=NamedNode(INTEGER)), g1),
     ])
     return store
 

@@ -40,6 +40,7 @@ _ANCHOR = NamedNode("urn:kg-builder:row")
 _CACHE_LIMIT = 50_000  # decided (expression, values) pairs kept between batches
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_UNDECIDED = object()  # an expression's value not known yet (None is an answer: a BIND's error)
 
 
 class Unsupported(UnsupportedShapes):
@@ -72,8 +73,10 @@ class Expressions:
         """The expression's value for each row (``True``/``False`` for a filter; a term or None for a BIND)."""
         if len(self._known) > _CACHE_LIMIT:
             self._known.clear()  # before deciding: every row must find its answer below
+        known = self._known
         keys = [(expression, *map(row.get, names)) for row in rows]
-        unknown = list(dict.fromkeys(k for k in keys if k not in self._known))
+        answers = [known.get(k, _UNDECIDED) for k in keys]  # one lookup per row when all are known
+        unknown = list(dict.fromkeys(k for k, a in zip(keys, answers, strict=True) if a is _UNDECIDED))
         if unknown:
             scratch = Store()
             quads = []
@@ -92,8 +95,9 @@ class Expressions:
             for row in scratch.query(query):
                 found[int(row["kg__row"].value.removeprefix(_ITEM))] = True if boolean else row["kg__out"]
             for i, key in enumerate(unknown):
-                self._known[key] = found.get(i, False if boolean else None)
-        return [self._known[k] for k in keys]
+                known[key] = found.get(i, False if boolean else None)
+            answers = [known[k] if a is _UNDECIDED else a for k, a in zip(keys, answers, strict=True)]
+        return answers
 
 
 class Index:
@@ -211,8 +215,15 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
     o_const = canonical(o[1]) if o_var is None else None
     out: list[dict] = []
     for p in preds:
-        extra = {pvar: NamedNode(p)} if pvar else {}
         forward = index.forward[p]  # indexed for every plan's steps (a missing table is a bug, not "no values")
+        if not pvar and kind == "scan" and rows == [{}] and s_var is not None and s_var != o_var:
+            # the first step (the common case), in one comprehension: what the loop below makes of it
+            out += [{G: g, s_var: subject, o_var: canonical(obj) if type(obj) is Literal else obj}
+                    for (g, subject), objects in forward.items() for obj in objects] if o_var is not None else [
+                    {G: g, s_var: subject} for (g, subject), objects in forward.items() for obj in objects
+                    if canonical(obj) == o_const]
+            continue
+        extra = {pvar: NamedNode(p)} if pvar else {}
         for row in rows:
             if pvar and pvar in row and row[pvar].value != p:
                 continue
@@ -221,7 +232,9 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
             if kind == "forward":
                 objects = forward.get((graph, s_const if s_var is None else row[s_var]), ())
                 if o_val is None:
-                    out += [{**row, o_var: canonical(obj), **extra} for obj in objects]
+                    out += [{**row, o_var: canonical(obj) if type(obj) is Literal else obj, **extra}
+                            for obj in objects] if extra else [
+                            {**row, o_var: canonical(obj) if type(obj) is Literal else obj} for obj in objects]
                 elif (o_val in objects) if not isinstance(o_val, Literal) else any(
                         canonical(obj) == o_val for obj in objects):
                     out.append({**row, **extra})
