@@ -26,6 +26,7 @@ from itertools import chain
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
+from kg_builder.validation import numbers
 from kg_builder.validation.plans import Expressions, G, Index, Plan
 from kg_builder.validation.sparql import CompiledConstraint, PropertySpec, ValueTest, _fill, run_compiled
 from kg_builder.validation.terms import ValidationResult, ox_key
@@ -182,6 +183,7 @@ class NativeValidator:
             test_id: test for spec, ids in zip(specs, self._test_ids, strict=True)
             for test_id, test in zip(ids, spec.tests, strict=True) if test_id is not None}
         self._decided: dict[tuple[str, object], bool] = {}  # (test id, value) → fails
+        self._quick = {test_id: test.quick for test_id, test in self._deferred.items() if test.quick is not None}
 
     def remember_entities(self, quads: Iterable[Quad]) -> None:
         """Record the classes of shared things from entity-graph quads (a store's, or a batch's)."""
@@ -315,7 +317,16 @@ class NativeValidator:
         """Decide with Oxigraph every (test, value) pair not decided before."""
         if len(self._decided) + len(pairs) > _CACHE_LIMIT:
             self._decided.clear()  # before deciding: every pair asked for must find its answer after
-        unknown = [pair for pair in pairs if pair not in self._decided]
+        decided, quick = self._decided, self._quick
+        unknown = []
+        for pair in pairs:
+            if pair not in decided:
+                rule = quick.get(pair[0])
+                answer = None if rule is None else numbers.fails(rule, pair[1])
+                if answer is None:
+                    unknown.append(pair)
+                else:  # a plain number: certain without a query (kg_builder.validation.numbers)
+                    decided[pair] = answer
         if not unknown:
             return
         # one graph per test, one subject per value: answers come back by subject, never by comparing
