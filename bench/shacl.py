@@ -11,7 +11,10 @@ and, with ``--baseline``, another checkout (e.g. ``/work/main`` before a change)
 alternate between the two so that load from other processes on the machine falls on both.
 
 Prints the CPU per study of each (process time of the child, best of ``--rounds``), their
-ratio, and the number of results; the run fails if the two checkouts' results differ.
+ratio, and the number of results; the run fails if the two checkouts' results differ. Then
+sends the batches once through each checkout's real check process (the build's
+``BackgroundValidator``, batches read from disk one at a time) and prints that process's peak
+RSS, which the build's peak memory counts.
 Records with results (``bench/synthetic.py --results-fraction 1``) and without
 (``--results-fraction 0``) cost very differently: bench them as separate inputs.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -68,6 +72,7 @@ def check(batches: list[str], dump: str | None = None) -> dict:
 
     from pyoxigraph import RdfFormat, parse
 
+    from kg_builder.validation import worker
     from kg_builder.validation.engines import StudyValidator
 
     gc.set_threshold(50_000, 20, 100)  # as the check process does
@@ -75,7 +80,9 @@ def check(batches: list[str], dump: str | None = None) -> dict:
     gc.freeze()
     data = [Path(b).read_bytes() for b in batches]
     started = time.process_time()
-    if hasattr(validator, "validate_serialized"):  # as the check process does
+    if hasattr(worker, "_Payload"):  # as the check process does: parsed as it is read from its pipe
+        found = [validator.validate_serialized(worker._Payload(io.BytesIO(batch), len(batch))) for batch in data]
+    elif hasattr(validator, "validate_serialized"):  # a checkout from before it
         found = [validator.validate_serialized(batch) for batch in data]
     else:  # a checkout from before it
         found = [validator.validate_batch(parse(batch, format=RdfFormat.N_QUADS)) for batch in data]
@@ -86,6 +93,25 @@ def check(batches: list[str], dump: str | None = None) -> dict:
     return {"cpu": cpu, "results": len(results), "engine": validator.engine,
             "digest": hashlib.sha256(pickle.dumps(results)).hexdigest(),
             "components": _components(results)}
+
+
+def worker_peak(batches: list[str]) -> dict:
+    """In a child: the batches through the build's check process; that process's peak RSS (MiB)."""
+    from kg_builder.validation.worker import BackgroundValidator
+
+    validator = BackgroundValidator()
+    try:
+        for batch in batches:
+            if validator.full:
+                validator.oldest()
+            validator.submit(Path(batch).read_bytes(), batch)
+        while len(validator):
+            validator.oldest()
+        status = Path(f"/proc/{validator._process.pid}/status").read_text()
+    finally:
+        validator.close()
+    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return {"peak_mib": int(peak) / 1024}
 
 
 def _components(results: list[tuple]) -> dict[str, int]:
@@ -107,10 +133,10 @@ def _import_from(checkout: Path) -> None:
         raise SystemExit(f"kg_builder imported from {found}, not from {checkout}")
 
 
-def _spawn(checkout: Path, batches: list[Path], dump: Path) -> dict:
+def _spawn(checkout: Path, batches: list[Path], dump: Path, *, mode: str = "--child") -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout), "KG_BENCH_SHACL_DUMP": str(dump),
            "KG_BENCH_SHACL_CHECKOUT": str(checkout)}
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *map(str, batches)],
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), mode, *map(str, batches)],
                          env=env, cwd=checkout, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"check in {checkout} failed:\n{out.stderr}")
@@ -125,10 +151,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=Path, help="keep the batches here (reused when present)")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--child-rss", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         _import_from(Path(os.environ["KG_BENCH_SHACL_CHECKOUT"]))
         print(json.dumps(check(args.child, os.environ.get("KG_BENCH_SHACL_DUMP"))))
+        return
+    if args.child_rss is not None:
+        _import_from(Path(os.environ["KG_BENCH_SHACL_CHECKOUT"]))
+        print(json.dumps(worker_peak(args.child_rss)))
         return
     if not args.input:
         parser.error("--input is required")
@@ -158,6 +189,10 @@ def main() -> None:
                         print(f"  {label}: {result}")
                 raise SystemExit("the two checkouts' results differ")
             print("identical results: yes")
+        peaks = {name: _spawn(checkout, batches, work / "unused", mode="--child-rss")["peak_mib"]
+                 for name, checkout in sides.items()}
+        print("peak RSS of the check process: " + ", ".join(f"{n} {mib:.0f} MiB" for n, mib in peaks.items()))
+        if "baseline" in best:
             print(f"shacl-speedup: {best['baseline']['cpu'] / best['this']['cpu']:.2f}x")
 
 

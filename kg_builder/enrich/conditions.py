@@ -63,6 +63,7 @@ def canonical_condition(raw: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@lru_cache(maxsize=65536)  # titles and condition names repeat across records; conditions are read twice
 def facets_in(text: str) -> tuple[str, ...]:
     return tuple(code for code, _label, pattern in FACETS if pattern.search(text))
 

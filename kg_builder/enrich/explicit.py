@@ -9,6 +9,7 @@ mention other things).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg_builder.enrich.text import alternatives
 
@@ -97,6 +98,7 @@ _SPECIFIC_ANTIBODY_FORMS = frozenset({"ADC", "BISPECIFIC_ANTIBODY", "RADIOPHARMA
 _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 
 
+@lru_cache(maxsize=65536)  # one name is asked about by several readers ("Placebo" by most records)
 def is_placebo(text: str) -> bool:
     """Whether a name names an inert comparator: a placebo, vehicle, sham or dummy anywhere in it
     ("ACU-D1 Ointment Vehicle", "Sham TMS", "Aspirin placebo, Vitamin D"), or isotonic saline
@@ -119,6 +121,7 @@ def describes_placebo(description: str) -> str | None:
     return match.group(0).strip()
 
 
+@lru_cache(maxsize=65536)  # names and their parts are asked about by several readers
 def most_specific(text: str) -> tuple[str, str] | None:
     """(class, evidence) for the most specific class phrase in a name, or None."""
     for pattern, cls, _label in PATTERNS:

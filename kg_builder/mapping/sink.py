@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -10,6 +11,8 @@ from kg_builder.mapping.entities import EntityLedger, EntitySink
 from kg_builder.vocab import RDF_TYPE, RDFS, concept
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+# a few hundred registry codes, named by every study: one immutable term each
+_concept = lru_cache(maxsize=4096)(concept)
 
 
 class QuadSink:
@@ -32,7 +35,7 @@ class QuadSink:
 
     def text(self, subject: NamedNode, predicate: NamedNode, value: str | None) -> None:
         """A plain string literal, skipped when the value is missing or blank."""
-        if value is not None and value.strip():
+        if value and not value.isspace():  # not missing, not blank (the same test as strip(), no copy)
             self.quads.append(Quad(subject, predicate, Literal(value), self.graph))
 
     def typed(self, subject: NamedNode, *classes: NamedNode) -> None:
@@ -49,4 +52,4 @@ class QuadSink:
         if not _CODE_RE.match(code):
             self.warnings.append(f"{scheme}: code {code!r} is not a registry code; left out")
             return
-        self.quads.append(Quad(subject, predicate, concept(scheme, code), self.graph))
+        self.quads.append(Quad(subject, predicate, _concept(scheme, code), self.graph))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pyoxigraph import Literal, NamedNode
 
 from kg_builder.external_ids import local_id
@@ -20,10 +22,12 @@ def date(value: PartialDate) -> Literal:
     return Literal(value.value, datatype=_DATE_TYPES[value.precision])
 
 
+@lru_cache(maxsize=4096)  # positions and small counts: terms are immutable, one object serves every quad
 def integer(value: int) -> Literal:
     return Literal(str(int(value)), datatype=XSD.integer)
 
 
+@lru_cache(maxsize=4096)
 def non_negative(value: int) -> Literal:
     return Literal(str(int(value)), datatype=XSD.nonNegativeInteger)
 
@@ -37,6 +41,7 @@ def decimal(value: float) -> Literal:
     return Literal(as_text, datatype=XSD.decimal)
 
 
+@lru_cache(maxsize=4)
 def boolean(value: bool) -> Literal:
     return Literal("true" if value else "false", datatype=XSD.boolean)
 

@@ -102,13 +102,25 @@ def overlong_list(study: Study) -> str | None:
     stack: list[tuple[str, object]] = [("study", study)]
     while stack:
         path, node = stack.pop()
-        for spec in fields(node):
-            value = getattr(node, spec.name)
+        for name in _field_names(type(node)):
+            value = getattr(node, name)
             if isinstance(value, list):
                 if len(value) > MAX_LIST_ITEMS:
-                    return (f"{path}.{spec.name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,} read): "
+                    return (f"{path}.{name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,} read): "
                             "not a registry record, not mapped")
-                stack.extend((f"{path}.{spec.name}[]", item) for item in value if is_dataclass(item))
-            elif is_dataclass(value):
-                stack.append((f"{path}.{spec.name}", value))
+                stack.extend((f"{path}.{name}[]", item) for item in value if _field_names(type(item)))
+            elif _field_names(type(value)):
+                stack.append((f"{path}.{name}", value))
     return None
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, () for any other type: read once per class (every study
+    walks its whole tree, and ``dataclasses.fields`` rebuilds the list on each call)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else ()
+    return names

@@ -111,7 +111,10 @@ class JsonReader:
         return None if value is None else unescape_commonmark(value) or None
 
     def code(self, parent: dict[str, Any] | None, key: str, path: str) -> str | None:
-        return self._code_of(self._get(parent, key, path), f"{path}.{key}")
+        value = self._get(parent, key, path)
+        if isinstance(value, str):  # the usual case, without building the path a warning would name
+            return value.strip() or None
+        return self._code_of(value, f"{path}.{key}")
 
     def _code_of(self, value: Any, where: str) -> str | None:
         if value is _MISSING or value is None:
@@ -129,9 +132,12 @@ class JsonReader:
         return self._strings(parent, key, path)
 
     def _strings(self, parent: dict[str, Any] | None, key: str, path: str) -> list[str]:
-        values = self._list(parent, key, path)
-        return [item for i, value in enumerate(values)
-                if (item := self._code_of(value, f"{path}.{key}[{i}]")) is not None]
+        out = []
+        for i, value in enumerate(self._list(parent, key, path)):
+            item = (value.strip() or None) if isinstance(value, str) else self._code_of(value, f"{path}.{key}[{i}]")
+            if item is not None:
+                out.append(item)
+        return out
 
     def count(self, parent: dict[str, Any] | None, key: str, path: str) -> int | None:
         value = self._get(parent, key, path)

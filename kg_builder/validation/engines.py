@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import rdflib
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
@@ -310,10 +311,11 @@ class StudyValidator:
                                           lambda node: self.entity_types.get(node, ()))
         return self._per_study(graphs, results)
 
-    def validate_serialized(self, data: bytes) -> dict[str, StudyValidation]:
+    def validate_serialized(self, data: bytes | BinaryIO) -> dict[str, StudyValidation]:
         """:meth:`validate_batch` for a batch as the build serialises it (N-Quads from pyoxigraph's own
         serialiser, of terms it checked when they were made): parsed without re-checking each IRI and
-        language tag, which halves the parse (the store's own load still checks everything)."""
+        language tag, which halves the parse (the store's own load still checks everything). ``data`` may
+        be a binary stream, read as it is parsed."""
         return self.validate_batch(parse(data, format=RdfFormat.N_QUADS, lenient=True))
 
     @staticmethod

@@ -26,6 +26,7 @@ from itertools import chain
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
+from kg_builder.validation import numbers
 from kg_builder.validation.plans import Expressions, G, Index, Plan
 from kg_builder.validation.sparql import CompiledConstraint, PropertySpec, ValueTest, _fill, run_compiled
 from kg_builder.validation.terms import ValidationResult, ox_key
@@ -74,7 +75,12 @@ class _Batch:
         # plain dicts: set operations with a plain dict reuse the hashes it keeps
         self.forward: dict[str, dict] = {p: {} for p, how in routes.items() if how & _FORWARD}
         self.inverse: dict[str, dict] = {p: {} for p, how in routes.items() if how & _INVERSE}
-        tables = {p: (self.forward.get(p), self.inverse.get(p)) for p in routes}
+        # the keys of each table with more than one value, noted when their second value comes
+        self._several: dict[tuple[str, bool], list] = {(p, how == _INVERSE): [] for p, how in (
+            *((p, _FORWARD) for p in self.forward), *((p, _INVERSE) for p in self.inverse))}
+        several = self._several
+        tables = {p: (self.forward.get(p), self.inverse.get(p), several.get((p, False)), several.get((p, True)))
+                  for p in routes}
         self.by_class: dict[str, list[tuple]] = defaultdict(list)
         self.graphs: list = []
         self.quads: list[Quad] = []
@@ -99,35 +105,32 @@ class _Batch:
                 by_class[obj.value].append(key)
             found = tables.get(predicate)
             if found is not None:
-                forward, inverse = found
+                forward, inverse, several_forward, several_inverse = found
                 # one value as a tuple, several as a list: most keys have one, and a tuple is one
-                # allocation (a list is two) to make and to free
+                # allocation (a list is two) to make and to free; setdefault hashes the key once
                 if forward is not None:
-                    values = forward.get(key)
-                    if values is None:
-                        forward[key] = (obj,)
-                    elif type(values) is tuple:
-                        forward[key] = [values[0], obj]
-                    else:
-                        values.append(obj)
+                    values = forward.setdefault(key, single := (obj,))
+                    if values is not single:
+                        if type(values) is tuple:
+                            forward[key] = [values[0], obj]
+                            several_forward.append(key)
+                        else:
+                            values.append(obj)
                 if inverse is not None:
-                    values = inverse.get(inverse_key := (graph, obj))
-                    if values is None:
-                        inverse[inverse_key] = (last_subject,)
-                    elif type(values) is tuple:
-                        inverse[inverse_key] = [values[0], last_subject]
-                    else:
-                        values.append(last_subject)
+                    values = inverse.setdefault(inverse_key := (graph, obj), single := (last_subject,))
+                    if values is not single:
+                        if type(values) is tuple:
+                            inverse[inverse_key] = [values[0], last_subject]
+                            several_inverse.append(inverse_key)
+                        else:
+                            values.append(last_subject)
         self._focus: dict[tuple[str, ...], frozenset] = {}
-        self._several: dict[tuple[str, bool], list[tuple]] = {}
+        self.index = Index(self.forward, self.inverse, self.by_class)  # what the plans read
 
     def several(self, predicate: str, inverse: bool) -> list[tuple]:
         """The (key, values) of ``predicate`` with more than one value."""
-        found = self._several.get((predicate, inverse))
-        if found is None:
-            table = (self.inverse if inverse else self.forward)[predicate]
-            found = self._several[(predicate, inverse)] = [item for item in table.items() if len(item[1]) > 1]
-        return found
+        table = (self.inverse if inverse else self.forward)[predicate]
+        return [(key, table[key]) for key in self._several[(predicate, inverse)]]
 
     def focus(self, classes: tuple[str, ...]) -> frozenset:
         """The (graph, node) pairs typed with one of ``classes`` in their own graph."""
@@ -180,6 +183,7 @@ class NativeValidator:
             test_id: test for spec, ids in zip(specs, self._test_ids, strict=True)
             for test_id, test in zip(ids, spec.tests, strict=True) if test_id is not None}
         self._decided: dict[tuple[str, object], bool] = {}  # (test id, value) → fails
+        self._quick = {test_id: test.quick for test_id, test in self._deferred.items() if test.quick is not None}
 
     def remember_entities(self, quads: Iterable[Quad]) -> None:
         """Record the classes of shared things from entity-graph quads (a store's, or a batch's)."""
@@ -313,7 +317,16 @@ class NativeValidator:
         """Decide with Oxigraph every (test, value) pair not decided before."""
         if len(self._decided) + len(pairs) > _CACHE_LIMIT:
             self._decided.clear()  # before deciding: every pair asked for must find its answer after
-        unknown = [pair for pair in pairs if pair not in self._decided]
+        decided, quick = self._decided, self._quick
+        unknown = []
+        for pair in pairs:
+            if pair not in decided:
+                rule = quick.get(pair[0])
+                answer = None if rule is None else numbers.fails(rule, pair[1])
+                if answer is None:
+                    unknown.append(pair)
+                else:  # a plain number: certain without a query (kg_builder.validation.numbers)
+                    decided[pair] = answer
         if not unknown:
             return
         # one graph per test, one subject per value: answers come back by subject, never by comparing
@@ -333,7 +346,7 @@ class NativeValidator:
     def _sparql_results(self, c: CompiledConstraint, plan: Plan, batch: _Batch,
                         focus: frozenset) -> list[ValidationResult]:
         """A planned sh:sparql constraint's results, made as :func:`run_compiled` makes them from its rows."""
-        index = Index(batch.forward, batch.inverse)
+        index = batch.index
         results = []
         for row in plan.solutions(index, self.expressions, lambda graph, node: (graph, node) in focus):
             focus_node = row["this"]

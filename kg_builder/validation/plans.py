@@ -39,6 +39,8 @@ _VAR = "urn:kg-builder:var:"
 _ANCHOR = NamedNode("urn:kg-builder:row")
 _CACHE_LIMIT = 50_000  # decided (expression, values) pairs kept between batches
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_UNDECIDED = object()  # an expression's value not known yet (None is an answer: a BIND's error)
 
 
 class Unsupported(UnsupportedShapes):
@@ -71,8 +73,10 @@ class Expressions:
         """The expression's value for each row (``True``/``False`` for a filter; a term or None for a BIND)."""
         if len(self._known) > _CACHE_LIMIT:
             self._known.clear()  # before deciding: every row must find its answer below
+        known = self._known
         keys = [(expression, *map(row.get, names)) for row in rows]
-        unknown = list(dict.fromkeys(k for k in keys if k not in self._known))
+        answers = [known.get(k, _UNDECIDED) for k in keys]  # one lookup per row when all are known
+        unknown = list(dict.fromkeys(k for k, a in zip(keys, answers, strict=True) if a is _UNDECIDED))
         if unknown:
             scratch = Store()
             quads = []
@@ -91,16 +95,30 @@ class Expressions:
             for row in scratch.query(query):
                 found[int(row["kg__row"].value.removeprefix(_ITEM))] = True if boolean else row["kg__out"]
             for i, key in enumerate(unknown):
-                self._known[key] = found.get(i, False if boolean else None)
-        return [self._known[k] for k in keys]
+                known[key] = found.get(i, False if boolean else None)
+            answers = [known[k] if a is _UNDECIDED else a for k, a in zip(keys, answers, strict=True)]
+        return answers
 
 
 class Index:
-    """What a plan reads of a batch: for each predicate, values by (graph, subject) and by (graph, object)."""
+    """What a plan reads of a batch: for each predicate, values by (graph, subject) and by (graph, object);
+    the (graph, node) pairs typed with each class (``rdf:type`` with a constant class is read from there)."""
 
-    def __init__(self, forward: dict[str, dict], inverse: dict[str, dict]) -> None:
+    def __init__(self, forward: dict[str, dict], inverse: dict[str, dict],
+                 by_class: dict[str, list[tuple]] | None = None) -> None:
         self.forward = forward
         self.inverse = inverse
+        self.by_class = by_class if by_class is not None else {}
+        self._in_graphs: dict[str, dict] = {}
+
+    def typed_in(self, cls: str) -> dict:
+        """The nodes typed with ``cls``, by graph (made once per class)."""
+        found = self._in_graphs.get(cls)
+        if found is None:
+            found = self._in_graphs[cls] = defaultdict(list)
+            for graph, node in self.by_class.get(cls, ()):
+                found[graph].append(node)
+        return found
 
 
 # --- operators: each evaluates bottom-up to a list of rows (dicts of variable → term, G → graph) ---------
@@ -139,12 +157,14 @@ class _BGP(_Op):
             found |= {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
         self.bound = self.names = frozenset(found)
         objects = {o[1] for _s, _p, o, _v in patterns if o[0] == "var"}
-        self.steps: list[tuple[str, tuple]] = []  # ("scan" | "forward" | "inverse", pattern)
+        self.steps: list[tuple[str, tuple]] = []  # ("scan" | "forward" | "inverse" | "class", pattern)
         bound: set[str] = set(given) | ({G} if given else set())
         todo = list(patterns)
         while todo:
             kind, chosen = _next_step(todo, bound, objects)
             todo.remove(chosen)
+            if kind != "forward" and _typing(chosen):
+                kind = "class"  # from the nodes typed with that class, not from every rdf:type value
             self.steps.append((kind, chosen))
             s, _preds, o, pvar = chosen
             bound |= {G} | {t[1] for t in (s, o) if t[0] == "var"} | ({pvar} if pvar else set())
@@ -161,6 +181,12 @@ class _BGP(_Op):
                 break
             rows = _step(kind, pattern, rows, index, expressions.canonical)
         return rows
+
+
+def _typing(pattern: tuple) -> bool:
+    """Whether a triple pattern is ``?s rdf:type <class>`` (or with a constant subject)."""
+    return pattern[1] == (RDF_TYPE,) and pattern[3] is None and pattern[2][0] == "const" and isinstance(
+        pattern[2][1], NamedNode)
 
 
 def _next_step(todo: list[tuple], bound: set[str], objects: set[str]) -> tuple[str, tuple]:
@@ -184,11 +210,20 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
     s, preds, o, pvar = pattern
     s_var, o_var = (s[1] if s[0] == "var" else None), (o[1] if o[0] == "var" else None)
     s_const = s[1] if s_var is None else None
+    if kind == "class":
+        return _typed(o[1].value, s_var, s_const, rows, index)
     o_const = canonical(o[1]) if o_var is None else None
     out: list[dict] = []
     for p in preds:
+        forward = index.forward[p]  # indexed for every plan's steps (a missing table is a bug, not "no values")
+        if not pvar and kind == "scan" and rows == [{}] and s_var is not None and s_var != o_var:
+            # the first step (the common case), in one comprehension: what the loop below makes of it
+            out += [{G: g, s_var: subject, o_var: canonical(obj) if type(obj) is Literal else obj}
+                    for (g, subject), objects in forward.items() for obj in objects] if o_var is not None else [
+                    {G: g, s_var: subject} for (g, subject), objects in forward.items() for obj in objects
+                    if canonical(obj) == o_const]
+            continue
         extra = {pvar: NamedNode(p)} if pvar else {}
-        forward = index.forward.get(p, {})
         for row in rows:
             if pvar and pvar in row and row[pvar].value != p:
                 continue
@@ -197,7 +232,9 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
             if kind == "forward":
                 objects = forward.get((graph, s_const if s_var is None else row[s_var]), ())
                 if o_val is None:
-                    out += [{**row, o_var: canonical(obj), **extra} for obj in objects]
+                    out += [{**row, o_var: canonical(obj) if type(obj) is Literal else obj, **extra}
+                            for obj in objects] if extra else [
+                            {**row, o_var: canonical(obj) if type(obj) is Literal else obj} for obj in objects]
                 elif (o_val in objects) if not isinstance(o_val, Literal) else any(
                         canonical(obj) == o_val for obj in objects):
                     out.append({**row, **extra})
@@ -221,6 +258,27 @@ def _step(kind: str, pattern: tuple, rows: list[dict], index: Index, canonical: 
                                 continue
                             new[o_var] = obj
                         out.append(new)
+    return out
+
+
+def _typed(cls: str, s_var: str | None, s_const, rows: list[dict], index: Index) -> list[dict]:
+    """The rows extended with the solutions of ``?s rdf:type <cls>``: what a scan or an inverse lookup of the
+    ``rdf:type`` values finds, read from the nodes typed with the class."""
+    out: list[dict] = []
+    for row in rows:
+        graph = row.get(G)
+        s_val = s_const if s_var is None else row.get(s_var)
+        if graph is None:
+            pairs = index.by_class.get(cls, ())
+        else:
+            pairs = [(graph, node) for node in index.typed_in(cls).get(graph, ())]
+        for g, subject in pairs:
+            if s_val is not None and subject != s_val:
+                continue
+            new = {**row, G: g}
+            if s_var is not None:
+                new[s_var] = subject
+            out.append(new)
     return out
 
 
@@ -569,7 +627,9 @@ class Plan:
         self.projected = tuple(str(v) for v in algebra.p.PV)
         if "this" not in self.projected or "this" not in self.root.bound:
             raise Unsupported("$this not bound by every solution")
-        self.predicates = frozenset(compiler.predicates)
+        # the predicates it reads by subject (``rdf:type`` with a constant class is read by class)
+        self.predicates = frozenset(p for bgp in self.root.bgps() for kind, pattern in bgp.steps
+                                    if kind != "class" for p in pattern[1])
         self.inverse = frozenset(p for bgp in self.root.bgps() for p in bgp.inverse)
 
     def solutions(self, index: Index, expressions: Expressions, focus: Callable[[object, object], bool]) -> list[dict]:

@@ -22,6 +22,7 @@ import rdflib
 from pyoxigraph import Literal, NamedNode, Store
 
 from kg_builder.errors import ValidationError
+from kg_builder.validation import numbers
 from kg_builder.validation.terms import SH, ValidationResult, display, ox_key
 from kg_builder.vocab import ENTITY_GRAPH_IRI
 
@@ -76,6 +77,7 @@ class ValueTest:
     component: str
     failing: str
     native: tuple | None = None
+    quick: tuple | None = None  # for a SPARQL-decided test: the values Python decides exactly (numbers.fails)
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,8 @@ class _Compiler:
         datatype = self.g.value(prop, _SH.datatype)
         if datatype is not None:
             native = None if _needs_cast(datatype) else ("datatype", str(datatype))
-            yield ValueTest("DatatypeConstraintComponent", f"!{_datatype_ok(datatype)}", native)
+            yield ValueTest("DatatypeConstraintComponent", f"!{_datatype_ok(datatype)}", native,
+                            numbers.datatype_rule(str(datatype)) if native is None else None)
         alternatives = self.g.value(prop, _SH["or"])
         if alternatives is not None:
             checks = []
@@ -256,7 +259,8 @@ class _Compiler:
             limit = self.g.value(prop, _SH[name])
             if limit is not None:
                 component = name[0].upper() + name[1:] + "ConstraintComponent"
-                yield ValueTest(component, f"!COALESCE(?value {op} {_n3(limit)}, false)")
+                yield ValueTest(component, f"!COALESCE(?value {op} {_n3(limit)}, false)",
+                                quick=numbers.comparison_rule(op, _to_oxigraph(limit)))
 
     # --- SPARQL-based constraints ---------------------------------------------------------------
 

@@ -58,6 +58,27 @@ def _receive(stream: BinaryIO) -> bytes | None:
     return payload
 
 
+class _Payload:
+    """One batch's bytes as a stream the parser reads from the pipe: the child never holds a whole batch
+    (up to ~70 MiB of N-Quads for 100 studies with results) beside the index it builds from it."""
+
+    def __init__(self, stream: BinaryIO, length: int) -> None:
+        self._stream, self.left, self.short = stream, length, False
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self._stream.read(size) if size else b""
+        self.left -= len(data)
+        self.short = self.short or len(data) < size
+        return data
+
+    def finish(self) -> bool:
+        """Read what the parser left (after an error); whether the whole payload came."""
+        while self.left and not self.short:
+            self.read(1 << 20)
+        return not self.short
+
+
 def serve(stdin: BinaryIO, stdout: BinaryIO, shapes_dir: str | None, ontology_dir: str | None) -> None:
     """The child's loop: read a batch, answer ``("ok", results)`` or ``("error", message)``, until EOF."""
     import gc
@@ -67,11 +88,14 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, shapes_dir: str | None, ontology_di
     validator = StudyValidator(shapes_dir or None, ontology_dir or None)
     gc.freeze()  # shapes and vocabulary live as long as the process: keep them out of every collection
     gc.set_threshold(50_000, 20, 100)
-    while (data := _receive(stdin)) is not None:
+    while len(head := stdin.read(_LENGTH.size)) == _LENGTH.size:
+        payload = _Payload(stdin, _LENGTH.unpack(head)[0])
         try:
-            answer: tuple = ("ok", validator.validate_serialized(data))
+            answer: tuple = ("ok", validator.validate_serialized(payload))
         except Exception as exc:  # reported to the parent, which fails the build with it
             answer = ("error", f"{type(exc).__name__}: {exc}")
+        if not payload.finish():  # the parent is gone in the middle of a batch
+            return
         try:
             _send(stdout, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         except BrokenPipeError:  # the parent is gone: nothing left to do
