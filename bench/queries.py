@@ -13,11 +13,14 @@ each named query in ``queries/``:
   ``--timeout``), as a client sees it;
 * **CLI**: the whole ``kg-builder query --name NAME --format csv`` command, start-up included.
 
-Each is run once to warm up, then ``--runs`` times; the median is reported. A query past
+Each is run once to warm up, then ``--runs`` times; the median is reported, with the median CPU
+seconds of the same runs (the endpoint's: its server and query-worker processes, read from /proc
+before and after each request; the CLI's: the child process's rusage), so that a wall time stretched
+by other work on the machine can be told from one the query itself costs. A query past
 ``--timeout`` counts as timed out (">T") and is not run again at that size. Parameters:
 ``nct`` is the corpus's first study, ``condition`` its most frequent condition.
 
-Prints the table (seconds), the growth from the smallest to the largest size (linear
+Prints the table (wall seconds), the CPU table, the growth from the smallest to the largest size (linear
 growth = the ratio of the sizes) and a projection to the registry's ~570,000 studies
 (t_largest × (570,000 / largest)^b, b the growth exponent measured between the sizes), and
 ends with ``slowest-named-query-50k: <seconds>`` (or the largest size run).
@@ -29,6 +32,8 @@ import argparse
 import http.client
 import json
 import math
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -163,6 +168,10 @@ class _Endpoint:
         self.close()
         sys.exit("kg-builder serve did not start")
 
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server and every process under it (its query workers)."""
+        return _tree_cpu(self.process.pid)
+
     def get(self, path: str) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout + 30)
         try:
@@ -180,20 +189,55 @@ class _Endpoint:
             self.process.kill()
 
 
-def _time(run, runs: int, timeout: float) -> tuple[float | None, int]:
-    """(median seconds of ``runs`` warm runs or None when one timed out, rows of the answer)."""
-    times = []
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu(root: int) -> float:
+    """User + system CPU seconds of ``root`` and its live descendants (from /proc; 0 where it is unreadable)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+    tree = {root}
+    grown = True
+    while grown:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grown = bool(found)
+        tree |= found
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(run, cpu, runs: int, timeout: float) -> tuple[float | None, int, float | None]:
+    """(median seconds of ``runs`` warm runs or None when one timed out, rows of the answer, median CPU seconds
+    of those runs as ``cpu()`` counts them)."""
+    times, cpus = [], []
     rows = 0
     for attempt in range(runs + 1):
+        used = cpu()
         started = time.perf_counter()
         ok, body = run()
         seconds = time.perf_counter() - started
+        used = cpu() - used
         if not ok or seconds > timeout:
-            return None, 0
+            return None, 0, None
         rows = max(0, body.count(b"\n") - 1)
         if attempt:  # the first run warms the caches
             times.append(seconds)
-    return statistics.median(times), rows
+            cpus.append(used)
+    return statistics.median(times), rows, statistics.median(cpus)
 
 
 def measure(store: Path, queries: dict[str, list[str]], params: dict[str, str], args) -> dict:
@@ -208,7 +252,7 @@ def measure(store: Path, queries: dict[str, list[str]], params: dict[str, str], 
                     status, body = endpoint.get(path)
                     return status == 200, body
 
-                out[name]["endpoint"] = _time(run, args.runs, args.timeout)
+                out[name]["endpoint"] = _time(run, endpoint.cpu, args.runs, args.timeout)
         finally:
             endpoint.close()
     if not args.no_cli:
@@ -224,7 +268,7 @@ def measure(store: Path, queries: dict[str, list[str]], params: dict[str, str], 
                     return False, b""
                 return done.returncode == 0, done.stdout
 
-            out[name]["cli"] = _time(run, args.runs, args.timeout)
+            out[name]["cli"] = _time(run, _children_cpu, args.runs, args.timeout)
     return out
 
 
@@ -267,6 +311,11 @@ def report(results: dict[int, dict], sizes: list[int], paths: list[str], timeout
     if len(sizes) > 1:
         print(f"(growth: largest / smallest size; linear = {sizes[-1] / sizes[0]:.0f}x; 570k: projected by the "
               "measured growth exponent, at least flat)")
+    print(f"\n{'named query (median CPU s)':26} {head}")
+    for name in names:
+        cells = [f"{_cell(results[n][name][p][2], timeout):>13}" for n in sizes for p in paths]
+        print(f"{name:26} {' '.join(cells)}")
+    print("(CPU: the endpoint's server and query workers; the CLI's whole process, start-up included)")
     print(f"slowest-named-query-{_size(sizes[-1])}: {_cell(slowest, timeout)}")
 
 
@@ -299,12 +348,13 @@ def run(work: Path, sizes: list[int], queries: dict[str, list[str]], paths: list
         write_jsonl(corpus, sizes[-1])
     params = _params(corpus)
     print(f"stores of {', '.join(map(str, sizes))} registry-shaped studies; parameters {params}", flush=True)
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     results = {}
     for n in sizes:
         store = _ensure_store(n, corpus, work)
         results[n] = measure(store, queries, params, args)
         done = {q: {p: _cell(v[p][0], args.timeout) for p in paths} for q, v in results[n].items()}
-        print(f"  {n}: {done}", flush=True)
+        print(f"  {n}: {done} (load average {os.getloadavg()[0]:.2f})", flush=True)
     report(results, sizes, paths, args.timeout)
 
 

@@ -19,7 +19,6 @@ from the results, leaving exactly the columns the query is documented to return.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -173,10 +172,11 @@ def execute_named(store: Store, query: NamedQuery, values: dict[str, str], *,
                          hint="a named query must SELECT each of its parameter variables") from exc
     if not isinstance(result, QuerySolutions) or not substitutions:
         return result
-    hidden = {p.var for p in query.params}
-    data = json.loads(result.serialize(format=QueryResultsFormat.JSON))
-    data["head"]["vars"] = [v for v in data["head"]["vars"] if v not in hidden]
-    for binding in data["results"]["bindings"]:
-        for name in hidden:
-            binding.pop(name, None)
-    return parse_query_results(json.dumps(data).encode("utf-8"), QueryResultsFormat.JSON)
+    # The parameter columns are cut from the answer written as TSV, where a row is a line and a term a field (a
+    # term's tabs and line breaks are escaped), and the rest read back by Oxigraph: no Python object per term (the
+    # JSON round trip it replaces took ~0.2 s of CPU for 15,000 rows).
+    hidden = {f"?{p.var}".encode() for p in query.params}
+    lines = result.serialize(format=QueryResultsFormat.TSV).split(b"\n")
+    kept = [i for i, name in enumerate(lines[0].split(b"\t")) if name not in hidden]
+    cut = b"\n".join(b"\t".join(fields[i] for i in kept) for fields in (line.split(b"\t") for line in lines if line))
+    return parse_query_results(cut + b"\n", QueryResultsFormat.TSV)

@@ -214,11 +214,15 @@ def version(store: Store) -> int | None:
     return None
 
 
+def _stamp(store: Store) -> None:
+    """Say that the statistics graph holds this version's counts."""
+    store.add(Quad(STATISTICS_GRAPH, _VERSION, _integer(VERSION), STATISTICS_GRAPH))
+
+
 def recount(store: Store) -> None:
     """Count every statistic over the whole store, replacing what the statistics graph held."""
     store.clear_graph(STATISTICS_GRAPH)
-    quads = [Quad(STATISTICS_GRAPH, _VERSION, _integer(VERSION), STATISTICS_GRAPH)]
-    store.extend(quads)
+    _stamp(store)
     for statistic in STATISTICS:
         for key, counts in _run(store, statistic, None).items():
             _write(store, statistic.name, key, counts)
@@ -231,14 +235,17 @@ class Statistics:
         self._deltas: dict[str, Counts] = {s.name: defaultdict(lambda: [0, 0]) for s in STATISTICS}
         self._full: bool | None = None  # None: not yet known whether the store's statistics can be updated
 
-    def _current(self, store: Store) -> bool:
+    def _counts_in_full(self, store: Store) -> bool:
+        """Whether this write ends with a full count (decided at its first change, or at close when nothing
+        changed): a store holding data without statistics of this version, or one changed in ways not seen
+        graph by graph (:meth:`recount`). An empty store's counts start with its first graph."""
         if self._full is None:
             empty = next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
             self._full = not empty and version(store) != VERSION
-        return not self._full
+        return self._full
 
     def _add(self, store: Store, graphs: Iterable[NamedNode], sign: int) -> None:
-        if not self._current(store):
+        if self._counts_in_full(store):
             return
         studies = [g for g in graphs if g not in _SHARED and store.contains_named_graph(g)]
         if not studies:
@@ -263,11 +270,11 @@ class Statistics:
 
     def close(self, store: Store) -> None:
         """Write the changed counters (or count everything, for a store without current statistics)."""
-        if self._full or (self._full is None and version(store) != VERSION):
+        if self._counts_in_full(store):
             recount(store)
             return
-        if version(store) is None:
-            store.add(Quad(STATISTICS_GRAPH, _VERSION, _integer(VERSION), STATISTICS_GRAPH))
+        if version(store) is None:  # a store that was empty: its counts start with this write
+            _stamp(store)
         for name, deltas in self._deltas.items():
             for key, (trials, sites) in deltas.items():
                 if trials or sites:
