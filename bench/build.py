@@ -15,7 +15,10 @@ For each size N (ascending) writes the first N studies of the registry-shaped co
   empty store: the store's own speed on exactly the same quads.
 
 Prints a table and ends with ``ingest-ratio: <build wall / load wall>`` for the largest
-size; with several sizes also the ratio of studies/s at the largest over the smallest.
+size; with several sizes also the ratio of studies/s at the largest over the smallest. Each
+build's and load's CPU seconds (user + system, every thread and child process) are reported
+too, and the line ``cpu-floor`` gives the least ratio this machine's cores allow: a build
+that needs C seconds of CPU cannot end before C / cores, nor before the load of its quads.
 The machine's other load moves both numbers alike: compare ratios from one run.
 
 ``--naive`` adds, on the smallest size, the naive rdflib ``Graph.add`` baselines of
@@ -94,17 +97,28 @@ def _child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of every child this process has waited for (and of their waited-for children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _spawn(kind: str, input_path: Path, store: Path, limit: int) -> dict:
+    """Run one measurement in a child process; its JSON result, with ``cpu_seconds``: the CPU the child and
+    its own children (the build's validation process, the loader's threads) used."""
     command = [sys.executable, __file__, "--child", kind, "--input", str(input_path),
                "--store", str(store), "--limit", str(limit)]
+    cpu = _children_cpu()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"{kind} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["cpu_seconds"] = _children_cpu() - cpu
+    return result
 
 
-def _timed_command(command: list[str]) -> tuple[float, float]:
-    """Run ``command``; (wall seconds, its peak RSS in MiB)."""
+def _timed_command(command: list[str]) -> tuple[float, float, float]:
+    """Run ``command``; (wall seconds, its peak RSS in MiB, its CPU seconds: user + system, all threads)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -112,7 +126,15 @@ def _timed_command(command: list[str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{command[0]} failed: {process.stderr.read().decode(errors='replace')[-2000:]}")
     process.stderr.close()
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def _cores() -> int:
+    """The cores this process may run on (what the build's threads and processes share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _tool(name: str) -> str:
@@ -133,13 +155,13 @@ def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool =
         input_path.unlink()
         return result
     export = work / f"export-{n}.nq"
-    result["export_seconds"], _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
+    result["export_seconds"], _, _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
                                                   "--format", "nquads", "-o", str(export)])
     shutil.rmtree(store, ignore_errors=True)  # disk: the store, its export and the load's store are GBs each
     with open(export, "rb") as handle:
         result["export_quads"] = sum(1 for _ in handle)
     loaded = work / f"oxigraph-load-{n}"
-    result["load_seconds"], result["load_peak_mib"] = _timed_command(
+    result["load_seconds"], result["load_peak_mib"], result["load_cpu_seconds"] = _timed_command(
         [_tool("oxigraph"), "load", "--location", str(loaded), "--file", str(export)])
     result["input_mib"] = input_path.stat().st_size / 2**20
     if floor:
@@ -203,7 +225,8 @@ def compare(args: argparse.Namespace, work: Path) -> None:
           f"({corpus.stat().st_size / 2**20:.0f} MiB JSON Lines); builds {check}", flush=True)
     header = (f"{'studies':>8} {'build s':>8} {'studies/s':>9} {'1st 10%':>8} {'last 10%':>8} {'finish':>6} "
               f"{'quads':>10} "
-              f"{'load s':>7} {'ingest':>7} {'build MiB':>9} {'load MiB':>8}"
+              f"{'load s':>7} {'ingest':>7} {'build CPU':>9} {'load CPU':>8} {'CPU floor':>9} {'build MiB':>9} "
+              f"{'load MiB':>8}"
               + (f" {'floor s':>7} {'floor/load':>10}" if args.floor else ""))
     rows = {}
     for n in sizes:
@@ -212,22 +235,26 @@ def compare(args: argparse.Namespace, work: Path) -> None:
         if args.no_load:
             print(f"{n:8d} studies: {r['seconds']:8.1f} s, {r['studies'] / r['seconds']:7.1f} studies/s "
                   f"(first tenth {r['first_tenth_rate'] or 0:.1f}, last tenth {r['last_tenth_rate'] or 0:.1f}, "
-                  f"finish {r['finish_seconds']:.1f} s), {r['triples']} quads, peak RSS {r['peak_rss_mib']:.0f} MiB",
-                  flush=True)
+                  f"finish {r['finish_seconds']:.1f} s), {r['triples']} quads, {r['cpu_seconds']:.1f} s CPU, "
+                  f"peak RSS {r['peak_rss_mib']:.0f} MiB", flush=True)
             continue
+        r["floor_ratio"] = _cpu_floor(r) / r["load_seconds"]
         if n == sizes[0]:
             print(header)
         print(f"{n:8d} {r['seconds']:8.1f} {r['studies'] / r['seconds']:9.1f} {r['first_tenth_rate'] or 0:8.1f} "
               f"{r['last_tenth_rate'] or 0:8.1f} {r['finish_seconds']:6.1f} {r['export_quads']:10d} "
               f"{r['load_seconds']:7.1f} "
-              f"{r['seconds'] / r['load_seconds']:7.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}"
+              f"{r['seconds'] / r['load_seconds']:7.2f} {r['cpu_seconds']:9.1f} {r['load_cpu_seconds']:8.1f} "
+              f"{r['floor_ratio']:9.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}"
               + (f" {r['floor_seconds']:7.1f} {r['floor_seconds'] / r['load_seconds']:10.2f}" if args.floor else ""),
               flush=True)
     small, large = rows[sizes[0]], rows[sizes[-1]]
     print("(studies/s: the whole build; 1st/last 10%: studies/s while the first and the last tenth of the input "
           "were mapped; finish: seconds after the last study was mapped (the last batches' check and load, flush, "
-          "optimise); quads: the export's lines; ingest: build wall / oxigraph load wall; MiB: peak RSS, the "
-          "build's including its validation child; floor: the build with a writer that stores nothing)")
+          "optimise); quads: the export's lines; ingest: build wall / oxigraph load wall; CPU: user + system seconds, "
+          "all threads, the build's including its validation child; CPU floor: the least ingest-ratio this machine's "
+          f"{_cores()} cores allow the build, max(load wall, build CPU / cores) / load wall; MiB: peak RSS, the "
+          "build's including its validation child; floor s: the build with a writer that stores nothing)")
     if len(sizes) > 1:
         ratio = (large["studies"] / large["seconds"]) / (small["studies"] / small["seconds"])
         print(f"studies/s at {sizes[-1]} / at {sizes[0]}: {ratio:.2f}")
@@ -235,7 +262,16 @@ def compare(args: argparse.Namespace, work: Path) -> None:
         return
     if args.naive or args.stages:
         _baselines(args, work, corpus, sizes[0], small)
+    print(f"cpu-floor: the build at {sizes[-1]} used {large['cpu_seconds']:.1f} s of CPU ({_cores()} cores: at "
+          f"least {_cpu_floor(large):.1f} s of wall), oxigraph load {large['load_cpu_seconds']:.1f} s in "
+          f"{large['load_seconds']:.1f} s: the least ingest-ratio reachable here is {large['floor_ratio']:.2f}")
     print(f"ingest-ratio: {large['seconds'] / large['load_seconds']:.2f}")
+
+
+def _cpu_floor(result: dict) -> float:
+    """The least wall a build that used ``cpu_seconds`` can take on this machine's cores; never under the
+    store's own load of the same quads (the build ends with that work)."""
+    return max(result["load_seconds"], result["cpu_seconds"] / _cores())
 
 
 def _baselines(args: argparse.Namespace, work: Path, corpus: Path, n: int, ours: dict) -> None:
