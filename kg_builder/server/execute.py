@@ -29,7 +29,7 @@ from kg_builder.server import outbound
 from kg_builder.server.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from kg_builder.server.sparql import syntax_error_details
 from kg_builder.server.writers import WRITERS
-from kg_builder.store.statistics import current as statistics_current
+from kg_builder.store.named_queries import text_for
 from kg_builder.vocab import PREFIXES, XSD
 
 RDF_FORMATS = {
@@ -91,8 +91,7 @@ def run_query(
     refused = outbound.check(query, update=False, allowed=allow_service, prefixes=prefixes, base_iri=base_iri)
     if refused is not None:
         return refusal(refused)
-    if fallback and not statistics_current(store):
-        query = fallback
+    query = text_for(store, query, fallback)
     options: dict = {"prefixes": prefixes, "base_iri": base_iri}
     if default_graphs:
         options["default_graph"] = [DefaultGraph() if g == "" else NamedNode(g) for g in default_graphs]

@@ -76,6 +76,15 @@ class QueryParam:
         return Literal(value)
 
 
+def text_for(store, text: str, direct: str | None) -> str:
+    """``text``, or its plain join ``direct`` where ``store`` lacks current statistics.
+
+    The one rule for the CLI (:meth:`NamedQuery.text_for`) and the server (``run_query``'s ``fallback``)."""
+    from kg_builder.store.statistics import current
+
+    return text if not direct or current(store) else direct
+
+
 @dataclass(frozen=True, slots=True)
 class NamedQuery:
     name: str
@@ -87,9 +96,7 @@ class NamedQuery:
 
     def text_for(self, store) -> str:
         """The text to run on ``store``: the plain join where the statistics this query reads are missing."""
-        from kg_builder.store.statistics import current
-
-        return self.text if not self.direct or current(store) else self.direct
+        return text_for(store, self.text, self.direct)
 
     def substitutions(self, values: dict[str, str]) -> dict[Variable, Literal | NamedNode]:
         """Bind ``values`` to the declared parameters; QueryError for unknown or missing ones."""
