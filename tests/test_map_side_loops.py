@@ -176,3 +176,14 @@ def test_the_list_walk_reads_lists_of_mixed_items() -> None:
                   notes=["a", Holder([1]), 3, None, Holder([deep]), "b"])
     assert overlong_list(study) == ("study.notes[].items[].items lists more than 10,000 entries (10,001 read): "
                                     "not a registry record, not mapped")
+
+
+def test_a_study_without_repeated_quads_keeps_its_list() -> None:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from kg_builder.mapping.study import _distinct
+
+    g, p = NamedNode("https://example.org/g"), NamedNode("https://example.org/p")
+    quads = [Quad(NamedNode(f"https://example.org/s{i % 7}"), p, Literal(str(i % 5)), g) for i in range(40)]
+    for sample in (quads[:5], quads, quads[:0], [quads[3], quads[3]], quads[:7] + quads[:7][::-1]):
+        assert _distinct(list(sample)) == list(dict.fromkeys(sample))
