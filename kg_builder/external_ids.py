@@ -23,11 +23,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
-from curies import Converter, Record
 from pyoxigraph import NamedNode
 
 from kg_builder.registry_ids import normalize_registry_id
+
+if TYPE_CHECKING:
+    from curies import Converter
 
 BIO2RDF = "http://bio2rdf.org/"
 IDENTIFIERS_ORG = "https://identifiers.org/"
@@ -119,7 +122,12 @@ _EMBEDDED_PREFIX = re.compile(r"^(?:CHEBI|HGNC|MESH|NCIT|wikidata|drugbank)[:_]"
 
 @cache
 def converter() -> Converter:
-    """The ``curies`` converter over :data:`PREFIXES` (preferred form first, then joins and synonyms)."""
+    """The ``curies`` converter over :data:`PREFIXES` (preferred form first, then joins and synonyms).
+
+    ``curies`` is imported here, on first use: with the pydantic it loads, it is ~0.13 s of CPU, which every
+    ``kg-builder query`` paid at start-up (a MeSH parameter needs :func:`local_id`, not the converter)."""
+    from curies import Converter, Record
+
     return Converter([
         Record(prefix=p.prefix, uri_prefix=p.uri_prefix,
                uri_prefix_synonyms=[*p.joins, *p.synonyms], pattern=p.pattern)
