@@ -6,6 +6,12 @@ A build's peak memory must not grow with the number of studies without bound (is
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
+import pkgutil
+import sys
+
 from pyoxigraph import NamedNode
 
 from kg_builder.mapping.entities import EntityLedger, EntitySink
@@ -62,3 +68,43 @@ def test_the_ledger_keeps_digests_not_iris() -> None:
     ledger.claim("https://w3id.org/kg-builder/id/facility/" + "x" * 500)
     (kept,) = ledger._current
     assert isinstance(kept, bytes) and sys.getsizeof(kept) < 64
+
+
+# ---------------------------------------------------------------------------------------------- the caches
+
+def _caches() -> dict[str, functools._lru_cache_wrapper]:
+    """Every memoised function of the package (by qualified name), its modules imported."""
+    import kg_builder
+
+    for module in pkgutil.walk_packages(kg_builder.__path__, "kg_builder."):
+        if not module.name.startswith(("kg_builder.server.static", "kg_builder.__main__")):
+            importlib.import_module(module.name)
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("kg_builder"):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, functools._lru_cache_wrapper):
+                wrapped = getattr(value, "__wrapped__", value)
+                found[f"{wrapped.__module__}.{wrapped.__qualname__}"] = value
+    return found
+
+
+# Unbounded caches of a function with arguments: only where the arguments come from a closed set.
+_CLOSED_DOMAINS = {
+    "kg_builder.sources.codes.known_codes": "a code scheme's name (the package's own scheme files)",
+    "kg_builder.server.browse.ontology_terms": "the ontology directory the server was started with",
+}
+
+
+def test_no_cache_grows_with_the_corpus() -> None:
+    """A cache keyed by what records say must have a bound; unbounded ones are loaders (no argument) or
+    keyed by a closed set."""
+    caches = _caches()
+    assert len(caches) > 40
+    for name, cache in caches.items():
+        if cache.cache_parameters()["maxsize"] is not None:
+            continue
+        wrapped = cache.__wrapped__
+        takes_arguments = bool(inspect.signature(wrapped).parameters)
+        assert not takes_arguments or name in _CLOSED_DOMAINS, f"{name} is unbounded and keyed by its arguments"
