@@ -18,7 +18,6 @@ Knows nothing about mapping.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import queue
@@ -33,6 +32,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 from kg_builder.errors import StoreError
 from kg_builder.store.entities import named_things, prune_orphans
 from kg_builder.store.statistics import Statistics
+from kg_builder.store.system import CompactionPriority, name_os_thread, return_freed_memory, trim_freed_memory
 from kg_builder.store.vocabulary import VOCABULARY_GRAPH
 from kg_builder.vocab import ENTITY_GRAPH
 
@@ -49,9 +49,6 @@ _STREAM_BYTES = 32 << 20
 # studies: drugs 0.73 -> 1.45 s CPU, adc-trials 0.37 -> 0.81). A small rebuild's few new files are merged
 # by the database's own background compactions on later writes.
 _OPTIMIZE_SHARE = 1 / 8
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc mallopt parameters
-_MMAP_THRESHOLD = 4 << 20
-_PR_SET_NAME = 15  # Linux prctl option: the calling thread's name
 _COMMIT = ([], b"")  # queued by wait_idle: end the open stream
 
 
@@ -93,43 +90,6 @@ def _optimize(store: Store) -> None:
     store.optimize()
 
 
-def _return_freed_memory() -> None:
-    """Make glibc give the loaders' large buffers back to the system when they are freed.
-
-    Each bulk load allocates hundreds of MB in large vectors and frees them when it ends.
-    glibc raises its mmap threshold after such a free, so the next loader's vectors come
-    from the heap arenas, where freed space stays in the process (measured: ~270 MB of a
-    build's peak RSS at 5,000 studies). A fixed threshold keeps large blocks mmapped, and
-    two arenas bound what the loader threads fragment. No-op where there is no glibc.
-    """
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
-    mallopt(_M_ARENA_MAX, 2)
-
-
-def _name_os_thread(name: str) -> None:
-    """Give the calling thread ``name`` in the OS too (Linux ``prctl``; no-op elsewhere).
-
-    Python names its threads only for itself; with an OS name, per-thread CPU (``top -H``,
-    ``/proc/PID/task``, ``bench/build.py``) tells the writer and the loader apart, and the
-    native threads Oxigraph's loader starts inherit the loader's name."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
-
-
-def _trim_freed_memory() -> None:
-    """Hand the free pages inside glibc's arenas back to the system (after a load freed its buffers).
-
-    The loader's threads allocate in arenas of their own, where what they free stays
-    resident until trimmed. Called once per load. No-op where there is no glibc."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
-
-
 class _Stream:
     """One open bulk load: batches go down a pipe that Oxigraph's loader reads in a thread of its own.
 
@@ -153,7 +113,7 @@ class _Stream:
         self._thread.start()
 
     def _load(self, store: Store) -> None:
-        _name_os_thread("kg-store-loader")
+        name_os_thread("kg-store-loader")
         try:
             # the batches are N-Quads pyoxigraph serialised from terms it checked when they were made:
             # parsing them leniently skips checking every IRI a second time
@@ -180,6 +140,31 @@ class _Stream:
         if self._write >= 0:
             os.close(self._write)
             self._write = -1
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class _Compaction:
+    """:func:`_optimize` in a thread of its own, started at once; :meth:`join` raises its error.
+
+    A full compaction keeps one core busy for most of a minute at 20,000 studies (it compacts one
+    index after another, each in one RocksDB thread); the statistics and the count of the close
+    run beside it on the other core instead of after it."""
+
+    def __init__(self, store: Store) -> None:
+        store.flush()  # what the generation loaded is all in files the compaction sees
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store,), name="kg-store-optimize", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: Store) -> None:
+        try:
+            _optimize(store)
+        except BaseException as exc:
+            self._error = exc.with_traceback(None)  # the frames would hold the database
+
+    def join(self) -> None:
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -216,12 +201,14 @@ class StoreWriter:
         self._error: BaseException | None = None
         self._base_bytes = _disk_bytes(directory)  # the store this generation starts from (a copy: hard links)
         self.loaded_bytes = 0  # N-Quads this generation loaded
-        _return_freed_memory()
+        return_freed_memory()
+        self._priority = CompactionPriority()
+        self._priority.lower()
         self._thread = threading.Thread(target=self._load_batches, name="kg-store-writer", daemon=True)
         self._thread.start()
 
     def _load_batches(self) -> None:
-        _name_os_thread("kg-store-writer")
+        name_os_thread("kg-store-writer")
         while (item := self._pending.get()) is not None:
             try:
                 if self._error is None:  # after a failure, only drain: the generation is discarded
@@ -269,7 +256,8 @@ class StoreWriter:
         if stream is not None:
             stream.end()
             self.loaded_bytes += stream.size
-            _trim_freed_memory()  # measured: peak RSS of a 5,000-study build 843 → 681 MiB
+            trim_freed_memory()  # measured: peak RSS of a 5,000-study build 843 → 681 MiB
+            self._priority.lower()  # RocksDB starts threads as it needs them
             self.statistics.loaded(self.store, stream.graphs)  # counted once in the database
 
     def _drop(self, graph: NamedNode) -> None:
@@ -316,12 +304,17 @@ class StoreWriter:
         if self._candidates:
             self.orphans_removed += prune_orphans(self.store, self._candidates)
             self._candidates.clear()
-        self.statistics.close(self.store)
+        self._priority.restore()
+        compaction = _Compaction(self.store) if self.needs_optimize() else None
+        try:
+            # beside the compaction, which runs in RocksDB's threads (one core): what these write lands after it
+            self.statistics.close(self.store)
+            if self.count_size:
+                self.size = len(self.store)
+        finally:
+            if compaction is not None:
+                compaction.join()  # before the database may close (and a failed generation be removed)
         self.store.flush()
-        if self.needs_optimize():
-            _optimize(self.store)
-        if self.count_size:
-            self.size = len(self.store)
         self.release()
 
     def needs_optimize(self) -> bool:
@@ -346,6 +339,7 @@ class StoreWriter:
             self._error = self._error or RuntimeError("build aborted")
             self._pending.put(None)
             self._thread.join()
+        self._priority.restore()
         self.__dict__.pop("store", None)
 
     def remove_graph(self, graph: NamedNode) -> None:
