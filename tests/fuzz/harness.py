@@ -138,7 +138,7 @@ def warm_up() -> None:
 
     from kg_builder.enrich import places
 
-    for code in places._cities_by_country():
+    for code in places._packed_cities():
         places._country_index(code)
     for layout in LAYOUTS:
         for data in documents(layout)[:1]:

@@ -1,0 +1,110 @@
+"""What a build holds stays bounded whatever the corpus: the entity ledger and the map side's caches.
+
+A build's peak memory must not grow with the number of studies without bound (issue 12: < 1 GiB at
+20,000 and at 50,000 studies). These tests fail when a bounded structure becomes unbounded again.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import pkgutil
+import sys
+
+from pyoxigraph import NamedNode
+
+from kg_builder.mapping.entities import EntityLedger, EntitySink
+
+# ---------------------------------------------------------------------------------------------- the ledger
+
+
+def test_the_ledger_claims_each_key_once() -> None:
+    ledger = EntityLedger()
+    keys = [f"https://w3id.org/kg-builder/id/facility/f{i}" for i in range(5000)]
+    assert all(ledger.claim(key) for key in keys)
+    assert not any(ledger.claim(key) for key in keys)
+    assert len(ledger) == len(keys)
+
+
+def test_the_ledger_is_bounded() -> None:
+    ledger = EntityLedger(limit=1000)
+    for i in range(10_000):
+        ledger.claim(f"thing {i}")
+        assert len(ledger) <= 1000
+
+
+def test_what_a_build_keeps_naming_survives_the_ledger_bound() -> None:
+    """A thing named again within every half-limit of claims is never described twice."""
+    ledger = EntityLedger(limit=100)
+    assert ledger.claim("popular")
+    for i in range(2000):
+        assert ledger.claim(f"rare {i}")
+        if i % 10 == 0:
+            assert not ledger.claim("popular")
+    # a thing not named for a whole generation is forgotten: described again (same facts, folded by the store)
+    assert ledger.claim("rare 0")
+
+
+def test_a_failed_study_unclaims_what_it_described() -> None:
+    ledger = EntityLedger(limit=10)
+    sink = EntitySink(ledger)
+    node = NamedNode("https://w3id.org/kg-builder/id/drug/x")
+    assert sink.first(node) and sink.first(node, "payload")
+    for i in range(4):  # the claims move into the previous generation
+        ledger.claim(f"other {i}")
+    sink.rollback()
+    assert sink.claimed == []
+    again = EntitySink(ledger)
+    assert again.first(node) and again.first(node, "payload")
+    assert not again.first(node)
+
+
+def test_the_ledger_keeps_digests_not_iris() -> None:
+    """~49 bytes per key whatever the IRI's length (an IRI string is ~120)."""
+    import sys
+
+    ledger = EntityLedger()
+    ledger.claim("https://w3id.org/kg-builder/id/facility/" + "x" * 500)
+    (kept,) = ledger._current
+    assert isinstance(kept, bytes) and sys.getsizeof(kept) < 64
+
+
+# ---------------------------------------------------------------------------------------------- the caches
+
+def _caches() -> dict[str, functools._lru_cache_wrapper]:
+    """Every memoised function of the package (by qualified name), its modules imported."""
+    import kg_builder
+
+    for module in pkgutil.walk_packages(kg_builder.__path__, "kg_builder."):
+        if not module.name.startswith(("kg_builder.server.static", "kg_builder.__main__")):
+            importlib.import_module(module.name)
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("kg_builder"):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, functools._lru_cache_wrapper):
+                wrapped = getattr(value, "__wrapped__", value)
+                found[f"{wrapped.__module__}.{wrapped.__qualname__}"] = value
+    return found
+
+
+# Unbounded caches of a function with arguments: only where the arguments come from a closed set.
+_CLOSED_DOMAINS = {
+    "kg_builder.sources.codes.known_codes": "a code scheme's name (the package's own scheme files)",
+    "kg_builder.server.browse.ontology_terms": "the ontology directory the server was started with",
+}
+
+
+def test_no_cache_grows_with_the_corpus() -> None:
+    """A cache keyed by what records say must have a bound; unbounded ones are loaders (no argument) or
+    keyed by a closed set."""
+    caches = _caches()
+    assert len(caches) > 40
+    for name, cache in caches.items():
+        if cache.cache_parameters()["maxsize"] is not None:
+            continue
+        wrapped = cache.__wrapped__
+        takes_arguments = bool(inspect.signature(wrapped).parameters)
+        assert not takes_arguments or name in _CLOSED_DOMAINS, f"{name} is unbounded and keyed by its arguments"
