@@ -51,28 +51,44 @@ class CompactionPriority:
     background as soon as two wait: each merge rewrites the store's data, so the more often it runs, the
     more it costs in all (measured at 5,000 studies, the same loads: 16.0 s of CPU at the default priority,
     2.9 s at the lowest). At the lowest priority it runs only on CPU the build leaves idle and merges more
-    loads at once; the full compaction at close (``optimize``) merges the rest, and the priority is given
-    back first where the OS allows (raising a thread's priority again may need privileges). The threads are
-    the process's (RocksDB's default environment), found by their names; Linux only, a no-op elsewhere.
+    loads at once; the full compaction at close (``optimize``) merges the rest, after the priority is given
+    back. Raising a thread's priority again may need a privilege: where the process lacks it, nothing is
+    lowered. The threads are the process's (RocksDB's default environment), found by their names; Linux
+    only, a no-op elsewhere.
     """
 
     def __init__(self) -> None:
         self._lowered: dict[int, int] = {}  # thread id -> its niceness before
 
     def lower(self) -> None:
-        """Lower every RocksDB background thread not yet lowered (idempotent; new threads are found too)."""
+        """Lower every RocksDB background thread not yet lowered (idempotent; new threads are found too), but
+        only where its priority can be given back: the compaction at close must not run at the lowest."""
         for tid in _rocksdb_threads():
             if tid not in self._lowered:
                 with contextlib.suppress(OSError):
                     before = os.getpriority(os.PRIO_PROCESS, tid)
-                    os.setpriority(os.PRIO_PROCESS, tid, _LOWEST_PRIORITY)
-                    self._lowered[tid] = before
+                    if _may_raise_to(before):
+                        os.setpriority(os.PRIO_PROCESS, tid, _LOWEST_PRIORITY)
+                        self._lowered[tid] = before
 
     def restore(self) -> None:
         for tid, before in self._lowered.items():
             with contextlib.suppress(OSError):  # PermissionError without the right to raise a priority
                 os.setpriority(os.PRIO_PROCESS, tid, before)
         self._lowered.clear()
+
+
+def _may_raise_to(niceness: int) -> bool:
+    """Whether this process may set a thread's niceness back to ``niceness`` (Linux: as root, or within the
+    soft ``RLIMIT_NICE``, which allows down to 20 - limit)."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        import resource
+
+        return 20 - resource.getrlimit(resource.RLIMIT_NICE)[0] <= niceness
+    except (ImportError, AttributeError, OSError, ValueError):
+        return False
 
 
 def _rocksdb_threads() -> list[int]:
