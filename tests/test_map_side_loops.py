@@ -237,3 +237,20 @@ def test_the_depth_is_counted_as_the_stack_walk_counted() -> None:
         node_list.append(["leaf", []])
         node_list = node_list[0][1]
     assert _depth({"c": chain}) > MAX_DEPTH and _depth_by_stack({"c": chain}) > MAX_DEPTH
+
+
+def test_the_content_hash_is_that_of_the_sorted_dump(shared_data) -> None:
+    """The hash is of json.dumps(record, sort_keys=True, ensure_ascii=False) whatever the encoder checks."""
+    import hashlib
+    import json
+
+    from kg_builder.sources.ctgov_json import record
+
+    chance = random.Random(9)
+    for path in sorted(shared_data.glob("*.json"))[:40]:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj["zz"] = [{"b": chance.random(), "a": "é\u2028\"\\"}, [], {}]
+        study = record(obj, "x.json", "1")
+        assert isinstance(study, Study)
+        expected = hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        assert study.provenance.content_hash == expected

@@ -90,7 +90,9 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
     if ctgov_v1.is_v1(obj):  # one v1 study in a list or on a line
         return next(ctgov_v1.rejects(obj, source, NAME, position=position))
     try:
-        text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
+        # a decoded record is a tree (no value is reached twice, _depth bounded it): the encoder's
+        # check for cycles, a dict insertion and removal per object and list, finds nothing to report
+        text = json.dumps(obj, sort_keys=True, ensure_ascii=False, check_circular=False)
         try:
             canonical, replaced = text.encode("utf-8"), 0
         except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) somewhere in a string
