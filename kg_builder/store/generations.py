@@ -145,31 +145,6 @@ class _Stream:
             raise self._error
 
 
-class _Compaction:
-    """:func:`_optimize` in a thread of its own, started at once; :meth:`join` raises its error.
-
-    A full compaction keeps one core busy for most of a minute at 20,000 studies (it compacts one
-    index after another, each in one RocksDB thread); the statistics and the count of the close
-    run beside it on the other core instead of after it."""
-
-    def __init__(self, store: Store) -> None:
-        store.flush()  # what the generation loaded is all in files the compaction sees
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(store,), name="kg-store-optimize", daemon=True)
-        self._thread.start()
-
-    def _run(self, store: Store) -> None:
-        try:
-            _optimize(store)
-        except BaseException as exc:
-            self._error = exc.with_traceback(None)  # the frames would hold the database
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 class StoreWriter:
     """Writes one new generation; see :func:`writing`.
 
@@ -304,17 +279,13 @@ class StoreWriter:
         if self._candidates:
             self.orphans_removed += prune_orphans(self.store, self._candidates)
             self._candidates.clear()
-        self._priority.restore()
-        compaction = _Compaction(self.store) if self.needs_optimize() else None
-        try:
-            # beside the compaction, which runs in RocksDB's threads (one core): what these write lands after it
-            self.statistics.close(self.store)
-            if self.count_size:
-                self.size = len(self.store)
-        finally:
-            if compaction is not None:
-                compaction.join()  # before the database may close (and a failed generation be removed)
+        self._priority.restore()  # the compaction at close runs at the build's own priority
+        self.statistics.close(self.store)
         self.store.flush()
+        if self.needs_optimize():
+            _optimize(self.store)  # after the statistics: what they write is compacted too
+        if self.count_size:
+            self.size = len(self.store)
         self.release()
 
     def needs_optimize(self) -> bool:
