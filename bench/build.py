@@ -19,6 +19,12 @@ size; with several sizes also the ratio of studies/s at the largest over the sma
 build's and load's CPU seconds (user + system, every thread and child process) are reported
 too, and the line ``cpu-floor`` gives the least ratio this machine's cores allow: a build
 that needs C seconds of CPU cannot end before C / cores, nor before the load of its quads.
+The lines ``cpu-by-thread`` say where each build's CPU went (``bench/threads.py``): per thread
+group (``main``: parse, map, N-Quads; ``kg-store-writer``: drops, statistics, the pipe;
+``kg-store-loader``: Oxigraph's parse of the loads, ``(native)`` its workers that sort and write
+each load's files; ``rocksdb:low``: RocksDB's background compactions, and the final optimise),
+overall and per phase (``map`` until the last study is mapped, ``close`` until the optimise,
+``optimize``, ``end``), and ``oxigraph load``'s own threads for comparison.
 The machine's other load moves both numbers alike: compare ratios from one run.
 
 ``--naive`` adds, on the smallest size, the naive rdflib ``Graph.add`` baselines of
@@ -59,26 +65,56 @@ def _peak_rss_mib() -> float:
 
 
 def run_ours(input_path: str, store: str, validate: bool = True) -> dict:
-    """Build ``input_path`` into a fresh store; wall clock overall and at each tenth of the input."""
+    """Build ``input_path`` into a fresh store; wall clock overall and at each tenth of the input, and CPU
+    seconds per thread group (:mod:`threads`) in each phase: mapping, the rest of the close, ``optimize``."""
+    from threads import ThreadCpu, difference, process_cpu
+
     from kg_builder.build import build
+    from kg_builder.store import generations
 
     with open(input_path, "rb") as handle:
         total = sum(1 for _ in handle)
     marks: list[float] = []
     step = max(1, total // 10)
+    sampler = ThreadCpu()
+    readings: dict[str, dict[str, float]] = {"start": sampler.groups()}
 
     def progress(report) -> None:
         if report.built and report.built % step == 0 and len(marks) < report.built // step:
             marks.append(time.perf_counter())
+        if "mapped" not in readings and report.read + report.duplicates >= total:
+            readings["mapped"] = sampler.groups()
 
+    optimize = generations._optimize
+
+    def timed_optimize(store) -> None:  # the seam tests/test_store_compaction.py spies on too
+        readings["closing"] = sampler.groups()
+        optimize(store)
+        readings["optimized"] = sampler.groups()
+
+    generations._optimize = timed_optimize
     started = time.perf_counter()
-    report = build([input_path], store, fresh=True, validate=validate, progress=progress)
+    cpu_started = process_cpu()
+    try:
+        report = build([input_path], store, fresh=True, validate=validate, progress=progress)
+    finally:
+        generations._optimize = optimize
     seconds = time.perf_counter() - started
+    sampler.stop()
+    readings["end"] = sampler.groups()
     times = [started, *marks[:10]]  # when each tenth of the input was mapped; then the store is finished
     first = step / (times[1] - times[0]) if len(times) > 2 else None
     last = step / (times[-1] - times[-2]) if len(times) > 2 else None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    phases, previous = {}, readings["start"]
+    for phase, mark in (("map", "mapped"), ("close", "closing"), ("optimize", "optimized"), ("end", "end")):
+        if mark in readings:
+            phases[phase] = difference(readings[mark], previous)
+            previous = readings[mark]
     return {"studies": report.built, "triples": report.triples, "seconds": seconds,
-            "first_tenth_rate": first, "last_tenth_rate": last, "finish_seconds": started + seconds - times[-1]}
+            "first_tenth_rate": first, "last_tenth_rate": last, "finish_seconds": started + seconds - times[-1],
+            "process_cpu": process_cpu() - cpu_started, "validation_cpu": usage.ru_utime + usage.ru_stime,
+            "threads": difference(readings["end"], readings["start"]), "phases": phases}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -117,16 +153,22 @@ def _spawn(kind: str, input_path: Path, store: Path, limit: int) -> dict:
     return result
 
 
-def _timed_command(command: list[str]) -> tuple[float, float, float]:
-    """Run ``command``; (wall seconds, its peak RSS in MiB, its CPU seconds: user + system, all threads)."""
+def _timed_command(command: list[str]) -> tuple[float, float, float, dict[str, float]]:
+    """Run ``command``; (wall seconds, its peak RSS in MiB, its CPU seconds: user + system, all threads, and
+    those CPU seconds by thread group, see :mod:`threads`)."""
+    from threads import ThreadCpu
+
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = ThreadCpu(pid=process.pid)
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    sampler.stop()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{command[0]} failed: {process.stderr.read().decode(errors='replace')[-2000:]}")
     process.stderr.close()
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss / 1024, cpu, sampler.groups(total=cpu)
 
 
 def _cores() -> int:
@@ -155,13 +197,14 @@ def measure_size(n: int, corpus: Path, work: Path, validate: bool, floor: bool =
         input_path.unlink()
         return result
     export = work / f"export-{n}.nq"
-    result["export_seconds"], _, _ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
+    result["export_seconds"], *_ = _timed_command([_tool("kg-builder"), "export", "--store", str(store),
                                                   "--format", "nquads", "-o", str(export)])
     shutil.rmtree(store, ignore_errors=True)  # disk: the store, its export and the load's store are GBs each
     with open(export, "rb") as handle:
         result["export_quads"] = sum(1 for _ in handle)
     loaded = work / f"oxigraph-load-{n}"
-    result["load_seconds"], result["load_peak_mib"], result["load_cpu_seconds"] = _timed_command(
+    (result["load_seconds"], result["load_peak_mib"], result["load_cpu_seconds"],
+     result["load_threads"]) = _timed_command(
         [_tool("oxigraph"), "load", "--location", str(loaded), "--file", str(export)])
     result["input_mib"] = input_path.stat().st_size / 2**20
     if floor:
@@ -229,6 +272,7 @@ def compare(args: argparse.Namespace, work: Path) -> None:
               f"{'load MiB':>8}"
               + (f" {'floor s':>7} {'floor/load':>10}" if args.floor else ""))
     rows = {}
+    threads_lines: list[tuple[int, dict]] = []
     for n in sizes:
         r = rows[n] = measure_size(n, corpus, work, validate=not args.no_validate, floor=args.floor,
                                    load=not args.no_load)
@@ -237,6 +281,7 @@ def compare(args: argparse.Namespace, work: Path) -> None:
                   f"(first tenth {r['first_tenth_rate'] or 0:.1f}, last tenth {r['last_tenth_rate'] or 0:.1f}, "
                   f"finish {r['finish_seconds']:.1f} s), {r['triples']} quads, {r['cpu_seconds']:.1f} s CPU, "
                   f"peak RSS {r['peak_rss_mib']:.0f} MiB", flush=True)
+            _print_threads(n, r)
             continue
         r["floor_ratio"] = _cpu_floor(r) / r["load_seconds"]
         if n == sizes[0]:
@@ -248,6 +293,9 @@ def compare(args: argparse.Namespace, work: Path) -> None:
               f"{r['floor_ratio']:9.2f} {r['peak_rss_mib']:9.0f} {r['load_peak_mib']:8.0f}"
               + (f" {r['floor_seconds']:7.1f} {r['floor_seconds'] / r['load_seconds']:10.2f}" if args.floor else ""),
               flush=True)
+        threads_lines.append((n, r))
+    for n, r in threads_lines:
+        _print_threads(n, r)
     small, large = rows[sizes[0]], rows[sizes[-1]]
     print("(studies/s: the whole build; 1st/last 10%: studies/s while the first and the last tenth of the input "
           "were mapped; finish: seconds after the last study was mapped (the last batches' check and load, flush, "
@@ -266,6 +314,23 @@ def compare(args: argparse.Namespace, work: Path) -> None:
           f"least {_cpu_floor(large):.1f} s of wall), oxigraph load {large['load_cpu_seconds']:.1f} s in "
           f"{large['load_seconds']:.1f} s: the least ingest-ratio reachable here is {large['floor_ratio']:.2f}")
     print(f"ingest-ratio: {large['seconds'] / large['load_seconds']:.2f}")
+
+
+def _print_threads(n: int, result: dict) -> None:
+    """The build's CPU seconds by thread group, overall and per phase (see ``run_ours``)."""
+
+    def line(groups: dict[str, float]) -> str:
+        return ", ".join(f"{group} {cpu:.1f}" for group, cpu in sorted(groups.items(), key=lambda g: -g[1]))
+
+    threads = dict(result["threads"])
+    if result.get("validation_cpu"):
+        threads["validation child"] = result["validation_cpu"]
+    print(f"cpu-by-thread at {n}: {line(threads)} (process {result['process_cpu']:.1f} s + validation child "
+          f"{result.get('validation_cpu', 0):.1f} s)")
+    for phase, groups in result.get("phases", {}).items():
+        print(f"  {phase:>8}: {sum(groups.values()):6.1f} s CPU: {line(groups)}")
+    if "load_threads" in result:
+        print(f"  oxigraph load: {result['load_cpu_seconds']:.1f} s CPU: {line(result['load_threads'])}")
 
 
 def _cpu_floor(result: dict) -> float:

@@ -25,6 +25,7 @@ import io
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,12 +184,16 @@ def main() -> None:
         parser.error("--input is required")
     sides = {"this": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     best: dict[str, dict] = {}
+    ratios = []  # baseline / this, round by round: the two sides of a round saw about the same load
     for _ in range(args.rounds):
+        totals = {}
         for name, checkout in sides.items():
             run = json.loads(_spawn(checkout, "--child-time", str(Path(args.input).resolve()), str(args.studies)))
-            run["total"] = run["parse"] + run["map"] + run["serialize"]
+            run["total"] = totals[name] = run["parse"] + run["map"] + run["serialize"]
             if name not in best or run["total"] < best[name]["total"]:
                 best[name] = run
+        if "baseline" in totals:
+            ratios.append(totals["baseline"] / totals["this"])
     studies = best["this"]["studies"]
     print(f"{studies} studies; CPU ms per study, best of {args.rounds} rounds (by total):")
     print(f"  {'':9} {'parse':>7} {'map':>7} {'serialize':>9} {'total':>7}")
@@ -199,6 +204,8 @@ def main() -> None:
         if best["this"]["digest"] != best["baseline"]["digest"]:
             raise SystemExit("the two checkouts' N-Quads differ")
         print("identical N-Quads: yes")
+        print(f"paired rounds (baseline / this): {' '.join(f'{r:.3f}' for r in ratios)}; "
+              f"median {statistics.median(ratios):.3f}")
         print(f"stages-speedup: {best['baseline']['total'] / best['this']['total']:.2f}x")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -15,7 +16,7 @@ from pool_helpers import RUNAWAY, query_job, started_pool, store_generation
 from kg_builder.server import execute
 from kg_builder.server.lanes import CostMemory, FairQueue, LanePolicy, job_shape
 from kg_builder.server.testing import LiveServer, write_store
-from kg_builder.server.worker import LaneFull, QueryTimeout
+from kg_builder.server.worker import Job, LaneFull, QueryTimeout
 
 ASK = "ASK { ?s ?p ?o }"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread CPU clocks and nice values")
@@ -113,7 +114,7 @@ def test_a_query_past_the_light_budget_moves_aside_and_its_shape_goes_to_the_hea
             (heavy,) = pool.heavy.workers
             await until(lambda: heavy.running)
             assert len(heavy.running) == 1 and len(light.running) == 1  # known heavy: straight to the heavy lane
-            assert _niceness(heavy.process.pid) == policy.heavy_nice
+            assert _niceness(heavy.process.pid, over_budget=True) == policy.heavy_nice  # its thread's
             for task in (runaway, second):
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):
@@ -139,6 +140,63 @@ def test_a_light_worker_lives_on_after_a_query_that_went_past_the_budget_and_end
             assert pool.replaced == 0
 
     run(scenario)
+
+
+@linux_only
+def test_a_named_query_keeps_full_priority_in_either_lane(generation) -> None:
+    """A named query (a trusted job) past the light budget is not lowered, nor in the heavy lane, whose threads
+    lower themselves for every other job, one job each: the thread after such a job is at full priority."""
+    policy = LanePolicy(heavy_workers=1, heavy_queue=2, light_budget=0.05)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a fraction of a second
+
+    def named() -> Job:
+        job = query_job(generation, RUNAWAY)
+        job.trusted = True
+        return job
+
+    async def busiest_thread_niceness(pid: int) -> int:
+        """The niceness of the thread of ``pid`` that used the most CPU while it used 0.2 s (the query's)."""
+        before, start = _threads(pid), _cpu_seconds(pid)
+        await until(lambda: _cpu_seconds(pid) > start + 4 * policy.light_budget)
+        after = _threads(pid)
+        busiest = max(after, key=lambda tid: after[tid][0] - before.get(tid, (0, 0))[0])
+        return after[busiest][1]
+
+    async def scenario() -> None:
+        async with started_pool(generation, threads=1, policy=policy) as pool:
+            (light,) = pool.light.workers
+            task = asyncio.ensure_future(pool.run(named(), 60))
+            assert await busiest_thread_niceness(light.process.pid) == 0
+            assert light.running and not any(p.over for p in light.running.values())
+            task.cancel()
+        async with started_pool(generation, threads=1, policy=policy) as pool:
+            for text in (RUNAWAY, slow):
+                pool.costs.over_budget(job_shape(execute.run_query, {"query": text}))  # known heavy
+            (heavy,) = pool.heavy.workers
+            assert (await pool.run(query_job(generation, slow), 60)).error is None  # ran lowered, in the heavy lane
+            task = asyncio.ensure_future(pool.run(named(), 60))
+            await until(lambda: heavy.running)
+            assert await busiest_thread_niceness(heavy.process.pid) == 0
+            task.cancel()
+
+    run(scenario)
+
+
+def _threads(pid: int) -> dict[str, tuple[int, int]]:
+    """Each thread of ``pid``: its CPU clock ticks and its niceness."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        out[task.name] = (int(fields[11]) + int(fields[12]), int(fields[16]))
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime, the 14th and 15th
 
 
 def test_a_heavy_query_finding_its_lane_full_is_refused_at_once(generation) -> None:

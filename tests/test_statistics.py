@@ -4,7 +4,8 @@ Each named query that reads the statistics graph (``queries/NAME.rq``) has its p
 (``queries/direct/NAME.rq``); both are run on stores built, rebuilt with changed records, with a study
 removed (Graph Store DELETE, SPARQL Update, prune), with a study rejected by ``--strict``, and on a store
 whose statistics are missing (built before they existed): the named queries answer with their plain joins
-until its next build counts them.
+until its next build counts them. A query with a parameter (a condition, a drug) is run with every
+spelling of it the store holds, in three cases, and with ids, IRIs and a miss.
 """
 
 from __future__ import annotations
@@ -31,8 +32,39 @@ NAMED = load_named_queries(QUERIES)
 GRAPH = "https://w3id.org/kg-builder/id/graph/"
 
 
+_PREFIXES = "PREFIX kg: <https://w3id.org/kg-builder/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+# what a parameter may be given, read from the store: every spelling a case-insensitive lookup can match
+_SPELLINGS = {
+    "condition": """SELECT DISTINCT ?v WHERE {
+                      { ?t kg:conditionName ?v } UNION { ?t kg:condition/rdfs:label ?v }
+                      UNION { ?t kg:condition/kg:baseCondition/rdfs:label ?v }
+                      UNION { ?t kg:conditionMesh/rdfs:label ?v } }""",
+    "drug": "SELECT DISTINCT ?v WHERE { ?arm kg:armDrug/rdfs:label ?v }",
+}
+_OTHERS = {  # values matched otherwise: a MeSH id, a drug's IRI
+    "condition": """SELECT DISTINCT ?v WHERE { ?t kg:conditionMesh ?m
+                    BIND (STRAFTER(STR(?m), "http://id.nlm.nih.gov/mesh/") AS ?v) }""",
+    "drug": "SELECT DISTINCT (STR(?d) AS ?v) WHERE { ?arm kg:armDrug ?d }",
+}
+
+
+def _values(store: Store, parameter: str) -> list[str]:
+    """Each spelling as written, upper- and lower-cased; each id or IRI as written and lower-cased; a miss."""
+    def read(query: str) -> list[str]:
+        return sorted(row["v"].value for row in store.query(_PREFIXES + query, use_default_graph_as_union=True))
+
+    values = {v for spelling in read(_SPELLINGS[parameter]) for v in (spelling, spelling.upper(), spelling.lower())}
+    values |= {v for other in read(_OTHERS[parameter]) for v in (other, other.lower())}
+    return sorted(values | {"nothing", ""})
+
+
 def _rows(store: Store, query) -> list[tuple[str, ...]]:
-    return sorted(tuple(str(v) for v in row) for row in execute_named(store, query, {}))
+    """The query's rows; for a query with a parameter, those for each value :func:`_values` gives it."""
+    if not query.params:
+        return sorted(tuple(str(v) for v in row) for row in execute_named(store, query, {}))
+    parameter = query.params[0].name
+    return [(value, *row) for value in _values(store, parameter)
+            for row in sorted(tuple(str(v) for v in row) for row in execute_named(store, query, {parameter: value}))]
 
 
 def _assert_statistics_answer_as_the_joins(path: Path) -> dict[str, list]:

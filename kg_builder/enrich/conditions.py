@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg_builder.enrich.text import clean
+from kg_builder.enrich.text import alternatives, clean
 from kg_builder.model import MeshTerm
 
 _SPELLING = tuple((re.compile(a, re.IGNORECASE), b) for a, b in (
@@ -36,6 +36,8 @@ FACETS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("EARLY_STAGE", "early-stage", r"\bearly[- ]stage\b|\bearly breast\b"),
     )
 )
+# matches somewhere exactly when one of the facets does (an alternation of them)
+_ANY_FACET = alternatives([pattern for _code, _label, pattern in FACETS])
 _CONNECTORS = re.compile(r"^(?:and|or|and/or|with|,|/)\s+|\s+(?:and|or|and/or|with|,|/)$", re.IGNORECASE)
 # A facet named by a noun is the condition itself, not a qualifier of it: "bone metastases" is not
 # "bone", "biochemical recurrence of prostate cancer" not "biochemical of prostate cancer".
@@ -66,6 +68,8 @@ def canonical_condition(raw: str) -> str:
 # titles and condition names repeat across records; conditions are read twice: 40.4% hit, unbounded 40.7%
 @lru_cache(maxsize=32768)
 def facets_in(text: str) -> tuple[str, ...]:
+    if _ANY_FACET.search(text) is None:  # one scan for the many titles that name no facet
+        return ()
     return tuple(code for code, _label, pattern in FACETS if pattern.search(text))
 
 

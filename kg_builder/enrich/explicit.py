@@ -125,6 +125,8 @@ def describes_placebo(description: str) -> str | None:
 @lru_cache(maxsize=16384)  # names and their parts are asked about by several readers: 77.8% hit, unbounded 77.9%
 def most_specific(text: str) -> tuple[str, str] | None:
     """(class, evidence) for the most specific class phrase in a name, or None."""
+    if _ANY_CLASS.search(text) is None:  # one scan for the many names with no class phrase
+        return None
     for pattern, cls, _label in PATTERNS:
         match = pattern.search(text)
         if match:
@@ -147,13 +149,26 @@ def earliest(text: str) -> tuple[str, str] | None:
         allergen = _ALLERGEN.search(text[start:best[0]] + " " + sentence)
         if allergen:
             return "OTHER_BIOLOGIC", f"matched {allergen.group(0)!r} (an allergen 'vaccine' is an allergen extract)"
-    for pattern, cls, _label in PATTERNS[: best[1]] if best[2] == "MONOCLONAL_ANTIBODY" else PATTERNS:
+    # A more specific phrase at the head: an antibody's form, listed before the plain antibody row;
+    # or a hormonal or chemotherapy phrase in a small molecule's ("an oral SERD"). Only the rows of
+    # those classes can answer, in table order, so only they are searched.
+    if best[2] == "MONOCLONAL_ANTIBODY":
+        rows = [(pattern, cls) for rank, pattern, cls in _ANTIBODY_FORM_ROWS if rank < best[1]]
+    else:
+        rows = _SMALL_MOLECULE_FORM_ROWS if best[2] == "SMALL_MOLECULE" else ()
+    for pattern, cls in rows:
         match = pattern.search(text, best[0], end + 40)
-        if match and cls in _SPECIFIC_ANTIBODY_FORMS and best[2] == "MONOCLONAL_ANTIBODY":
+        if match:
             return cls, f"matched {match.group(0)!r}"
-        if match and cls in ("HORMONAL", "CHEMOTHERAPY") and best[2] == "SMALL_MOLECULE":
-            return cls, f"matched {match.group(0)!r}"  # "an oral SERD": a hormonal small molecule
     return best[2], f"matched {best[3]!r}"
+
+
+# (rank, pattern, class) of the rows that can refine a monoclonal antibody phrase; (pattern, class)
+# of those that can refine a small molecule's, in table order (see earliest)
+_ANTIBODY_FORM_ROWS = tuple((rank, pattern, cls) for rank, (pattern, cls, _label) in enumerate(PATTERNS)
+                            if cls in _SPECIFIC_ANTIBODY_FORMS)
+_SMALL_MOLECULE_FORM_ROWS = tuple((pattern, cls) for pattern, cls, _label in PATTERNS
+                                  if cls in ("HORMONAL", "CHEMOTHERAPY"))
 
 
 # Chemical nomenclature in a drug's own name ("squaric acid dibutyl ester", "magnesium sulfate",

@@ -76,6 +76,7 @@ class OutcomeFacts:
 
 
 _ANY_MEASURE = alternatives([pattern for _code, _label, _category, pattern in MEASURES])
+_ANY_CATEGORY_WORD = alternatives([pattern for _category, pattern in _CATEGORY_WORDS])
 
 
 @lru_cache(maxsize=32768)  # 82.8% of calls hit, unbounded 83.4% (bench/caches.py, 20k studies)
@@ -91,6 +92,8 @@ def _earliest_measure(text: str) -> tuple[str, str, str, str] | None:
 # titles and descriptions repeat across records ("Overall Survival"): 75.5% of calls hit, unbounded 76.3%
 @lru_cache(maxsize=32768)
 def _category_word(text: str) -> tuple[str, str] | None:
+    if _ANY_CATEGORY_WORD.search(text) is None:  # one scan when no row's words are there
+        return None
     for category, pattern in _CATEGORY_WORDS:
         match = pattern.search(text)
         if match:
@@ -106,11 +109,11 @@ def classify_outcome(title: str, description: str | None = None) -> OutcomeFacts
     """Title first (its measure, then its category words), then the description."""
     title, description = clean(title), clean(description or "")
     in_title = _earliest_measure(title)
+    if in_title:  # the title decides: the description (often long) is not read
+        return OutcomeFacts(in_title[2], in_title[0], in_title[1], f"measure {in_title[3]!r} in title")
     word = _category_word(title)
     in_description = _earliest_measure(description) if description else None
-    measure = in_title or in_description
-    if in_title:
-        return OutcomeFacts(in_title[2], in_title[0], in_title[1], f"measure {in_title[3]!r} in title")
+    measure = in_description
     if word:
         category, phrase = word
         if in_description and in_description[2] != category and category != "EFFICACY":

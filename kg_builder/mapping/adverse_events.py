@@ -12,16 +12,18 @@ from pyoxigraph import Literal, NamedNode
 
 from kg_builder.enrich.result_groups import ResultGroups
 from kg_builder.mapping.context import MappingContext
-from kg_builder.mapping.results import number, whole
+from kg_builder.mapping.results import count, number, whole
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Study
-from kg_builder.vocab import KG, XSD
+from kg_builder.vocab import KG, RDF_TYPE, XSD
 
 _TOTALS = (("deaths_affected", KG.deathsAffected), ("deaths_at_risk", KG.deathsAtRisk),
            ("serious_affected", KG.seriousAffected), ("serious_at_risk", KG.seriousAtRisk),
            ("other_affected", KG.otherAffected), ("other_at_risk", KG.otherAtRisk))
 _TRUE = Literal("true", datatype=XSD.boolean)
 _FALSE = Literal("false", datatype=XSD.boolean)
+_EVENT_COUNT, _COUNT_CLASS, _FOR_GROUP = KG.eventCount, KG.AdverseEventCount, KG.forGroup
+_AFFECTED, _AT_RISK, _EVENTS = KG.affected, KG.atRisk, KG.events
 
 
 def map_adverse_events(study: Study, ctx: MappingContext, out: QuadSink, groups: ResultGroups) -> None:
@@ -41,22 +43,29 @@ def map_adverse_events(study: Study, ctx: MappingContext, out: QuadSink, groups:
         group = group_nodes[totals.group_id]
         for attribute, predicate in _TOTALS:
             whole(out, group, predicate, getattr(totals, attribute))
+    # ~60% of a study-with-results' quads are below (a few thousand event counts): the loop binds the
+    # sink's calls and terms once, and builds each count's IRI from its event's IRI string
+    add, text = out.add, out.text
     base = ctx.part("adverse-event").value
     for n, event in enumerate(events.events):
-        item = NamedNode(f"{base}/{n + 1}")
-        out.add(node, KG.adverseEvent, item)
-        out.typed(item, KG.AdverseEvent)
+        item_iri = f"{base}/{n + 1}"
+        item = NamedNode(item_iri)
+        add(node, KG.adverseEvent, item)
+        add(item, RDF_TYPE, KG.AdverseEvent)
         out.label(item, event.term)
-        out.add(item, KG.serious, _TRUE if event.serious else _FALSE)
-        out.text(item, KG.organSystem, event.organ_system)
-        out.text(item, KG.sourceVocabulary, event.source_vocabulary)
+        add(item, KG.serious, _TRUE if event.serious else _FALSE)
+        text(item, KG.organSystem, event.organ_system)
+        text(item, KG.sourceVocabulary, event.source_vocabulary)
         out.code(item, KG.assessmentType, "assessment-type", event.assessment_type)
-        out.text(item, KG.comment, event.notes)
+        text(item, KG.comment, event.notes)
         for k, stat in enumerate(event.counts):
-            counted = NamedNode(f"{item.value}/count/{k + 1}")
-            out.add(item, KG.eventCount, counted)
-            out.typed(counted, KG.AdverseEventCount)
-            out.add(counted, KG.forGroup, group_nodes[stat.group_id])
-            whole(out, counted, KG.affected, stat.affected)
-            whole(out, counted, KG.atRisk, stat.at_risk)
-            whole(out, counted, KG.events, stat.events)
+            counted = NamedNode(f"{item_iri}/count/{k + 1}")
+            add(item, _EVENT_COUNT, counted)
+            add(counted, RDF_TYPE, _COUNT_CLASS)
+            add(counted, _FOR_GROUP, group_nodes[stat.group_id])
+            if stat.affected is not None:  # results.whole, inlined
+                add(counted, _AFFECTED, count(stat.affected))
+            if stat.at_risk is not None:
+                add(counted, _AT_RISK, count(stat.at_risk))
+            if stat.events is not None:
+                add(counted, _EVENTS, count(stat.events))

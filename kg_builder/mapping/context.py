@@ -26,14 +26,20 @@ class MappingContext:
     study: NamedNode  # the study node
     graph: NamedNode  # the study's named graph
     include_contacts: bool = False
+    # ``minter.study_part(key)``'s IRI and a slash: a study mints ~80 local nodes, each by one join under it
+    prefix: str = ""
 
     @classmethod
     def for_study(cls, study: Study, minter: IriMinter, *, include_contacts: bool = False) -> MappingContext:
         key = study_key(study)
-        return cls(minter, key, minter.study(key), minter.graph(key), include_contacts)
+        return cls(minter, key, minter.study(key), minter.graph(key), include_contacts,
+                   minter.study_part(key).value + "/")
 
     def part(self, *path: str | int) -> NamedNode:
-        return self.minter.study_part(self.key, *path)
+        """``minter.study_part(key, *path)``: the study-local node at ``path``."""
+        if not path or not self.prefix:
+            return self.minter.study_part(self.key, *path)
+        return NamedNode(self.prefix + "/".join(map(str, path)))
 
     # Study-local node IRIs, 1-based in source order, shared by every mapping module.
     def arm(self, index: int) -> NamedNode:

@@ -13,7 +13,7 @@ from kg_builder.mapping import shared, terms
 from kg_builder.mapping.context import MappingContext
 from kg_builder.mapping.sink import QuadSink
 from kg_builder.model import Contact, Organization, Study
-from kg_builder.vocab import KG, SCHEMA
+from kg_builder.vocab import KG, RDF_TYPE, SCHEMA
 
 
 def _organization(org: Organization, ctx: MappingContext, out: QuadSink, which: int):
@@ -39,29 +39,30 @@ def map_sponsors(study: Study, ctx: MappingContext, out: QuadSink) -> None:
 
 
 def map_sites(study: Study, ctx: MappingContext, out: QuadSink) -> None:
+    add, text, study_node = out.add, out.text, ctx.study  # a record lists up to thousands of sites
     for index, site in enumerate(study.sites):
         node = ctx.site(index)
-        out.add(ctx.study, KG.site, node)
-        out.typed(node, KG.Site)
-        out.add(node, KG.position, terms.integer(index + 1))
+        add(study_node, KG.site, node)
+        add(node, RDF_TYPE, KG.Site)
+        add(node, KG.position, terms.integer(index + 1))
         out.code(node, KG.siteStatus, "status", site.status)
-        out.text(node, KG.cityName, site.city)
-        out.text(node, KG.stateName, site.state)
-        out.text(node, KG.postalCode, site.zip)
-        out.text(node, KG.countryName, site.country)
+        text(node, KG.cityName, site.city)
+        text(node, KG.stateName, site.state)
+        text(node, KG.postalCode, site.zip)
+        text(node, KG.countryName, site.country)
         if site.latitude is not None and site.longitude is not None:
-            out.add(node, SCHEMA.latitude, terms.decimal(site.latitude))
-            out.add(node, SCHEMA.longitude, terms.decimal(site.longitude))
+            add(node, SCHEMA.latitude, terms.decimal(site.latitude))
+            add(node, SCHEMA.longitude, terms.decimal(site.longitude))
         if site.facility and normalize_label(site.facility):
-            out.add(node, KG.facility, shared.facility(ctx.minter, out.entities, site.facility, site.city))
+            add(node, KG.facility, shared.facility(ctx.minter, out.entities, site.facility, site.city))
             out.label(node, site.facility)
         code = country_code(site.country)
         if site.country and code is None:
             out.warnings.append(f"site {index + 1}: country {site.country!r} is not an ISO 3166 country")
         if code is not None:
-            out.add(node, KG.country, shared.country(ctx.minter, out.entities, code))
+            add(node, KG.country, shared.country(ctx.minter, out.entities, code))
             if site.city and normalize_label(site.city):
-                out.add(node, KG.locatedIn, shared.place(ctx.minter, out.entities, code, site.state, site.city))
+                add(node, KG.locatedIn, shared.place(ctx.minter, out.entities, code, site.state, site.city))
         if ctx.include_contacts:
             for contact_index, contact in enumerate(site.contacts):
                 _contact(contact, ctx.part("site", index + 1, "contact", contact_index + 1), node, ctx, out)

@@ -51,7 +51,13 @@ def map_study(
         out.entities.rollback()
         raise
     # a study-local node may be stated twice (an arm → drug link from two of its interventions)
-    return ctx, [*dict.fromkeys(out.quads), *dict.fromkeys(out.entities.quads)], out.warnings
+    return ctx, [*_distinct(out.quads), *_distinct(out.entities.quads)], out.warnings
+
+
+def _distinct(quads: list[Quad]) -> list[Quad]:
+    """``quads`` without repeats, each at its first place. Most studies repeat none, and a set
+    tells so for less than the ordered dict that drops repeats costs (a quad hashes all its terms)."""
+    return quads if len(set(quads)) == len(quads) else list(dict.fromkeys(quads))
 
 
 def _map_all(study: Study, ctx: MappingContext, out: QuadSink, build_time: str) -> None:

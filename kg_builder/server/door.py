@@ -117,7 +117,7 @@ class SparqlDoor:
         text, substitutions = self.service.bind_named(name, values)
         reply = await _unless_gone(self.service.query_reply(
             text, accept=_headers(scope).get("accept"), format=format, substitutions=substitutions,
-            fallback=self.service.named_query(name).direct or None), receive)
+            fallback=self.service.named_query(name).direct or None, named=True), receive)
         return self.service.respond(reply, head=method == "HEAD")
 
     def _describe(self, scope: Scope, accept: str | None, format: str | None, *, head: bool) -> Response:

@@ -8,6 +8,10 @@ keeps two sets of worker processes:
 * the **heavy lane** (``heavy_workers`` processes, one job each, at a lower CPU priority:
   ``heavy_nice``) runs the jobs whose shape has cost at least ``light_budget`` CPU seconds.
 
+A named query is the project's own text, whose cost ``bench/queries.py`` keeps within a second at
+50,000 studies: it takes its lane like any job (admission, fair turns, the deadline, the row caps),
+but its priority is never lowered, in either lane (``Job.trusted``).
+
 A job's *shape* is its query text with every digit and the contents of double-quoted strings
 masked (:func:`job_shape`; a named query is one shape whatever its parameters, which travel
 apart from its text).
@@ -16,7 +20,7 @@ A job of an unknown shape starts in the light lane; once it has used ``light_bud
 seconds there, its worker lowers that thread's priority and says so, the pool counts it
 against the heavy lane and gives the light lane its thread back, and the shape goes to the
 heavy lane next time. (Per-thread CPU clocks and priorities are Linux's; elsewhere a shape's
-cost is learnt when its job ends.)
+cost is learnt when its job ends, as a named query's is everywhere.)
 
 Waiting jobs are served in turns, one client after another (:class:`FairQueue`; the client is
 the peer address, set by the door in :data:`CLIENT`), so one client's burst does not hold the

@@ -78,9 +78,10 @@ class Service:
                             hint="build one: kg-builder build INPUT... --store DIR", headers={"Retry-After": "5"})
         return generation
 
-    async def run(self, action: Callable[..., Reply], **params: object) -> Reply:
-        """Run one job on a worker within the time limit; HttpError for every failure."""
-        job = Job(action, None if action is execute.update else self.generation(), params)
+    async def run(self, action: Callable[..., Reply], *, trusted: bool = False, **params: object) -> Reply:
+        """Run one job on a worker within the time limit; HttpError for every failure (``trusted``: a named
+        query, see :class:`~kg_builder.server.jobs.Job`)."""
+        job = Job(action, None if action is execute.update else self.generation(), params, trusted=trusted)
         limit = self.limits.timeout
         try:
             reply = await self.pool.run(job, limit)
@@ -133,9 +134,11 @@ class Service:
         named_graphs: list[str] | None = None,
         substitutions: dict | None = None,
         fallback: str | None = None,
+        named: bool = False,
     ) -> Reply:
         """The safety rules, negotiation and the run of a query; the Reply to answer with (HttpError if none).
-        ``fallback``: a named query's plain join, for a store without the statistics it reads."""
+        ``fallback``: a named query's plain join, for a store without the statistics it reads; ``named``: the
+        text is a named query's (run at full priority, :class:`~kg_builder.server.jobs.Job`)."""
         analysis = analyze(text)
         if analysis.is_update:
             raise HttpError(400, "update-as-query", "this is a SPARQL Update, sent as a query",
@@ -158,6 +161,7 @@ class Service:
             base_iri=self.base,
             allow_service=self.limits.allow_service,
             fallback=fallback,
+            trusted=named,
         )
 
     def authorize_write(self, authorization: str | None) -> None:

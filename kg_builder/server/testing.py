@@ -92,9 +92,8 @@ def write_store(path: str | Path, count: int, *, start: int = 0, fresh: bool = T
     """Build a store of ``count`` synthetic studies (plus the vocabulary graph) at ``path``."""
     with writing(path, fresh=fresh) as writer:
         writer.replace_graphs([VOCABULARY_GRAPH], list(vocabulary_quads()))
-        # the studies go straight into the database: only once the queued vocabulary is in, or the writer
-        # thread, reading the store while they land, finds it already non-empty and counts its statistics
-        # afresh at close (seen: 1183 or 1303 quads for the same 30 studies, depending on the timing)
+        # the studies go straight into the database, once the queued vocabulary is in; the writer counts the
+        # statistics of a generation that started empty in full at close, so they are counted too
         writer.wait_idle()
         batch: list[Quad] = []
         for index in range(start, start + count):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import queue
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -88,9 +89,12 @@ def worker_main(conn: Connection, generation: str | None, threads: int, offline:
     The thread that reads a job runs it itself (no hand-over to another thread: one wake-up
     per job), while the next idle thread waits for the next job. ``offline``: first leave the
     network (:mod:`kg_builder.server.sandbox`), before any thread exists, and say how that went
-    in a message of job id 0. ``nice``: the process's CPU
-    priority, set before any thread exists (threads inherit it). ``budget``: CPU seconds a job
-    runs at full priority before its thread goes to ``over_nice`` (:class:`~kg_builder.server.lanes.BudgetWatch`).
+    in a message of job id 0. ``nice``: the CPU priority of the jobs it runs, but for a trusted
+    one (a named query, :class:`~kg_builder.server.jobs.Job`), which runs at full priority: the
+    thread that reads a job lowers its own priority and leaves once the job is done (Linux keeps
+    a nice value per thread; elsewhere the whole process is lowered before any thread exists, and
+    so is every job). ``budget``: CPU seconds a job that is not trusted runs at full priority
+    before its thread goes to ``over_nice`` (:class:`~kg_builder.server.lanes.BudgetWatch`).
     """
     import signal
 
@@ -99,11 +103,13 @@ def worker_main(conn: Connection, generation: str | None, threads: int, offline:
         from kg_builder.server.sandbox import cut_network
 
         conn.send_bytes(dumps((0, Reply(data={"offline": (why := cut_network()) is None, "why": why}), 0.0)))
-    if nice:
+    if nice and not CAN_WATCH:
         with contextlib.suppress(OSError):
             os.nice(nice)
+        nice = 0
     stores = _OpenStore(generation)
     receiving, sending = threading.Lock(), threading.Lock()
+    replace: queue.SimpleQueue = queue.SimpleQueue()  # a lowered thread is leaving: the main thread starts another
 
     def send(*messages: bytes) -> None:
         try:
@@ -121,17 +127,26 @@ def worker_main(conn: Connection, generation: str | None, threads: int, offline:
                 except (EOFError, OSError):
                     os._exit(0)  # the server is gone: so are the jobs
             job_id, job = pickle.loads(message)
+            lowered = bool(nice) and not job.trusted
+            if lowered:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
             started = time.thread_time()
-            if watch is not None:
+            watched = watch is not None and not job.trusted
+            if watched:
                 watch.begin(job_id)
             reply = _run_job(job, stores)
-            over = watch is not None and watch.end(job_id)
+            over = watched and watch.end(job_id)
             cpu = time.thread_time() - started
             body = None
             if len(reply.body) > _INLINE_BODY:
                 body, reply.body, reply.body_follows = reply.body, b"", True
             send(dumps((job_id, reply, cpu)), *(() if body is None else (body,)))
-            if over:
+            if lowered and not over:  # (past the budget, the watch has started one already)
+                # this thread cannot raise its priority again: a fresh one takes its place, started by the main
+                # thread (a thread starts at the priority of the one that starts it)
+                replace.put(None)
+            if over or lowered:
                 return  # this thread runs at low priority now: a fresh one has taken its place
 
     def spawn() -> None:
@@ -139,16 +154,18 @@ def worker_main(conn: Connection, generation: str | None, threads: int, offline:
 
     watch = BudgetWatch(budget, over_nice, lambda job_id: send(dumps((job_id, OVER_BUDGET))), spawn) \
         if budget and CAN_WATCH else None
-    if watch is None:
+    if watch is None and not nice:
         for _ in range(threads - 1):
             spawn()
         serve()
         return
-    # a serving thread leaves after a job past the budget: were it the main thread, the process would end
-    # with it (and every job it runs); here the main thread only waits, and the serving threads exit the
-    # process (os._exit) when the server closes the pipe
+    # a serving thread leaves after a job past the budget or at lowered priority: were it the main thread, the
+    # process would end with it (and every job it runs); here the main thread only starts the threads that
+    # replace lowered ones, and the serving threads exit the process (os._exit) when the server closes the pipe
     for _ in range(threads):
         spawn()
-    threading.Event().wait()
+    while True:
+        replace.get()
+        spawn()
 
 

@@ -99,6 +99,7 @@ MAX_LIST_ITEMS = 10_000
 def overlong_list(study: Study) -> str | None:
     """Why ``study`` is too large to map (a list longer than MAX_LIST_ITEMS, anywhere in it), or None.
     A parser may stop reading a list one entry past the bound (what it read is counted)."""
+    known = _FIELD_NAMES  # every study walks its whole tree (~300 values): one dict lookup per value
     stack: list[tuple[str, object]] = [("study", study)]
     while stack:
         path, node = stack.pop()
@@ -108,9 +109,20 @@ def overlong_list(study: Study) -> str | None:
                 if len(value) > MAX_LIST_ITEMS:
                     return (f"{path}.{name} lists more than {MAX_LIST_ITEMS:,} entries ({len(value):,} read): "
                             "not a registry record, not mapped")
-                stack.extend((f"{path}.{name}[]", item) for item in value if _field_names(type(item)))
-            elif _field_names(type(value)):
-                stack.append((f"{path}.{name}", value))
+                item_path = f"{path}.{name}[]"
+                last_type, walked = None, False  # a list's items are nearly always of one type
+                for item in value:
+                    if type(item) is not last_type:
+                        last_type = type(item)
+                        walked = bool(_field_names(last_type))
+                    if walked:
+                        stack.append((item_path, item))
+            else:
+                names = known.get(type(value))
+                if names is None:
+                    names = _field_names(type(value))
+                if names:
+                    stack.append((f"{path}.{name}", value))
     return None
 
 

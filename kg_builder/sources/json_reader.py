@@ -44,11 +44,14 @@ class JsonReader:
     states vanishes silently (a module no parser maps yet is kept as a note).
     """
 
-    __slots__ = ("_seen", "warnings")
+    __slots__ = ("_keys", "_seen", "warnings")
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
-        self._seen: dict[int, tuple[dict[str, Any], str, set[str]]] = {}
+        # per object visited, in visiting order: (the object, its path, the keys asked for); ``_keys``
+        # holds the same sets by id, the one lookup each field read pays (~600 reads per record)
+        self._seen: list[tuple[dict[str, Any], str, set[str]]] = []
+        self._keys: dict[int, set[str]] = {}
 
     def warn(self, path: str, problem: str, value: Any) -> None:
         shown = repr(value)
@@ -56,13 +59,21 @@ class JsonReader:
             shown = shown[:77] + "..."
         self.warnings.append(f"{path.strip('.')}: {problem}, got {shown}")
 
+    def _visit(self, parent: dict[str, Any], path: str) -> set[str]:
+        """The first read of ``parent``: start its set of keys asked for (``_seen`` keeps the object alive,
+        so its id stays its own)."""
+        keys: set[str] = set()
+        self._keys[id(parent)] = keys
+        self._seen.append((parent, path, keys))
+        return keys
+
     def _get(self, parent: dict[str, Any] | None, key: str, path: str = "") -> Any:
         if parent is None:
             return _MISSING
-        seen = self._seen.get(id(parent))
-        if seen is None:
-            seen = self._seen[id(parent)] = (parent, path.strip("."), set())
-        seen[2].add(key)
+        keys = self._keys.get(id(parent))
+        if keys is None:
+            keys = self._visit(parent, path)
+        keys.add(key)
         return parent.get(key, _MISSING)
 
     def skip(self, parent: dict[str, Any] | None, key: str, path: str) -> None:
@@ -72,9 +83,10 @@ class JsonReader:
     def unread(self) -> list[tuple[str, Any]]:
         """(path, value) of every field of an object a reader visited that no reader asked for."""
         out = []
-        for parent, path, keys in self._seen.values():
+        for parent, path, keys in self._seen:
             if len(parent) > len(keys) or not keys.issuperset(parent):
-                out.extend((f"{path}.{k}".strip("."), v) for k, v in parent.items() if k not in keys)
+                where = path.strip(".")
+                out.extend((f"{where}.{k}".strip("."), v) for k, v in parent.items() if k not in keys)
         return out
 
     def obj(self, parent: dict[str, Any] | None, key: str, path: str) -> dict[str, Any] | None:
@@ -111,7 +123,13 @@ class JsonReader:
         return None if value is None else unescape_commonmark(value) or None
 
     def code(self, parent: dict[str, Any] | None, key: str, path: str) -> str | None:
-        value = self._get(parent, key, path)
+        if parent is None:
+            return None
+        keys = self._keys.get(id(parent))  # _get, inlined: the reader's most frequent call
+        if keys is None:
+            keys = self._visit(parent, path)
+        keys.add(key)
+        value = parent.get(key, _MISSING)
         if isinstance(value, str):  # the usual case, without building the path a warning would name
             return value.strip() or None
         return self._code_of(value, f"{path}.{key}")

@@ -5,7 +5,9 @@ reads every study's facts each time it runs: its cost grows with the store, past
 studies. The counts are sums over studies, each study counted in its own graph, so the build keeps them:
 
 * each statistic is a query over study graphs (:data:`STATISTICS`) that gives, for a set of graphs, the
-  number of trials (and of sites) per key, a key being a few RDF terms (a drug class, a sponsor's name …);
+  number of trials (and of sites) per key, a key being a few RDF terms (a drug class, a sponsor's name …;
+  for ``condition-names`` and ``drug-names``, a lower-cased name and a spelling of it that some trial uses:
+  a case-insensitive lookup reads the spellings there and finds them in the index);
 * when a batch of study graphs is loaded, their counts are added; before a study graph is dropped (a
   rebuild, a removal), its counts are subtracted (:class:`Statistics`, called by the store writer). The
   work follows the graphs that changed, never the size of the store;
@@ -38,7 +40,7 @@ from kg_builder.vocab import ENTITY_GRAPH, XSD
 
 STATISTICS_GRAPH = NamedNode("https://w3id.org/kg-builder/graph/statistics")
 KGS = "https://w3id.org/kg-builder/statistics#"
-VERSION = 1  # raise when a statistic's definition changes: stores of another version are counted afresh
+VERSION = 2  # raise when a statistic's definition changes: stores of another version are counted afresh
 
 _STATISTIC = NamedNode(KGS + "statistic")
 _TRIALS = NamedNode(KGS + "trials")
@@ -147,6 +149,23 @@ WHERE {
   #GRAPHS
   GRAPH ?g { ?m kg:mentionOf ?d ; kg:target ?t }
 } GROUP BY ?d ?t""", _grouped),
+    # the spellings a case-insensitive lookup may match, by their lower-cased form (LCASE, as the queries fold
+    # the name asked for): trials-for-condition and adverse-events-of-drug read the exact spellings here and then
+    # find them in the index, where folding every name of the store in the query reads them all
+    Statistic("condition-names", """SELECT ?folded ?name (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
+  #GRAPHS
+  { GRAPH ?g { ?trial kg:conditionName ?name } }
+  UNION { GRAPH ?g { ?trial kg:condition ?c } ?c rdfs:label ?name }
+  UNION { GRAPH ?g { ?trial kg:condition ?c } ?c kg:baseCondition ?b . ?b rdfs:label ?name }
+  UNION { GRAPH ?g { ?trial kg:conditionMesh ?m } ?m rdfs:label ?name }
+  BIND (LCASE(STR(?name)) AS ?folded)
+} GROUP BY ?folded ?name""", _grouped),
+    Statistic("drug-names", """SELECT ?folded ?name (COUNT(DISTINCT ?g) AS ?trials) WHERE {  # a study per graph
+  #GRAPHS
+  GRAPH ?g { ?arm kg:armDrug ?d }
+  ?d rdfs:label ?name .
+  BIND (LCASE(STR(?name)) AS ?folded)
+} GROUP BY ?folded ?name""", _grouped),
 )
 
 
