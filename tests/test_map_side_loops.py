@@ -187,3 +187,70 @@ def test_a_study_without_repeated_quads_keeps_its_list() -> None:
     quads = [Quad(NamedNode(f"https://example.org/s{i % 7}"), p, Literal(str(i % 5)), g) for i in range(40)]
     for sample in (quads[:5], quads, quads[:0], [quads[3], quads[3]], quads[:7] + quads[:7][::-1]):
         assert _distinct(list(sample)) == list(dict.fromkeys(sample))
+
+
+def _depth_by_stack(obj) -> int:
+    """The reference: ctgov_json._depth as first written, one stack entry per container."""
+    from kg_builder.sources.ctgov_json import MAX_DEPTH
+
+    stack, deepest = [(obj, 1)], 1
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if depth > MAX_DEPTH:
+                break
+        for value in node.values() if type(node) is dict else node:
+            if type(value) is dict or type(value) is list:
+                stack.append((value, depth + 1))
+    return deepest
+
+
+def test_the_depth_is_counted_as_the_stack_walk_counted() -> None:
+    from kg_builder.sources.ctgov_json import MAX_DEPTH, _depth
+
+    chance = random.Random(4)
+
+    def grow(depth: int):
+        if depth <= 1 or chance.random() < 0.15:
+            return chance.choice(["x", 1, None, 2.5, True])
+        kind = chance.choice(["dict", "list", "leaf"])
+        if kind == "leaf":
+            return "y"
+        items = [grow(depth - chance.randint(1, 2)) for _ in range(chance.randint(0, 3))]
+        return {f"k{i}": v for i, v in enumerate(items)} if kind == "dict" else items
+
+    for _ in range(400):
+        record = {"a": grow(chance.randint(1, MAX_DEPTH + 8))}
+        assert (_depth(record) > MAX_DEPTH) == (_depth_by_stack(record) > MAX_DEPTH)
+        if _depth_by_stack(record) <= MAX_DEPTH:
+            assert _depth(record) == _depth_by_stack(record)
+    deep: dict = {}
+    node = deep
+    for _ in range(MAX_DEPTH):  # MAX_DEPTH + 1 levels: one past the bound
+        node["n"] = node = {}
+    assert _depth(deep) == _depth_by_stack(deep) == MAX_DEPTH + 1
+    assert _depth({"a": [[], {}]}) == _depth_by_stack({"a": [[], {}]}) == 3
+    chain: list = []
+    node_list = chain
+    for _ in range(MAX_DEPTH + 5):  # lists inside lists, far past the bound
+        node_list.append(["leaf", []])
+        node_list = node_list[0][1]
+    assert _depth({"c": chain}) > MAX_DEPTH and _depth_by_stack({"c": chain}) > MAX_DEPTH
+
+
+def test_the_content_hash_is_that_of_the_sorted_dump(shared_data) -> None:
+    """The hash is of json.dumps(record, sort_keys=True, ensure_ascii=False) whatever the encoder checks."""
+    import hashlib
+    import json
+
+    from kg_builder.sources.ctgov_json import record
+
+    chance = random.Random(9)
+    for path in sorted(shared_data.glob("*.json"))[:40]:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj["zz"] = [{"b": chance.random(), "a": "é\u2028\"\\"}, [], {}]
+        study = record(obj, "x.json", "1")
+        assert isinstance(study, Study)
+        expected = hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        assert study.provenance.content_hash == expected

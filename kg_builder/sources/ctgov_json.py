@@ -90,7 +90,9 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
     if ctgov_v1.is_v1(obj):  # one v1 study in a list or on a line
         return next(ctgov_v1.rejects(obj, source, NAME, position=position))
     try:
-        text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
+        # a decoded record is a tree (no value is reached twice, _depth bounded it): the encoder's
+        # check for cycles, a dict insertion and removal per object and list, finds nothing to report
+        text = json.dumps(obj, sort_keys=True, ensure_ascii=False, check_circular=False)
         try:
             canonical, replaced = text.encode("utf-8"), 0
         except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) somewhere in a string
@@ -107,18 +109,17 @@ def record(obj: Any, source: str, position: str) -> Study | Reject:
 
 
 def _depth(obj: Any) -> int:
-    """How deeply ``obj`` nests (1 for a flat object), counted without recursion; stops past MAX_DEPTH."""
-    stack, deepest = [(obj, 1)], 1
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if depth > MAX_DEPTH:
-                break
-        for value in node.values() if type(node) is dict else node:
-            if type(value) is dict or type(value) is list:
-                stack.append((value, depth + 1))
-    return deepest
+    """How deeply ``obj`` nests (1 for a flat object), counted level by level without recursion; stops
+    past MAX_DEPTH. A level is one list of its containers (a record has some hundreds, ~10 levels deep)."""
+    level, depth = [obj], 1
+    while True:
+        level = [value for node in level for value in (node.values() if type(node) is dict else node)
+                 if type(value) is dict or type(value) is list]
+        if not level:
+            return depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            return depth
 
 
 def _replace_surrogates(obj: Any) -> tuple[Any, int]:
