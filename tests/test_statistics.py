@@ -1,8 +1,9 @@
 """The statistics the build keeps give the same answers as the plain joins they stand for, after every write.
 
-Each named query that reads the statistics graph (``queries/NAME.rq``) has its plain join next to it
-(``queries/direct/NAME.rq``); both are run on stores built, rebuilt with changed records, with a study
-removed (Graph Store DELETE, SPARQL Update, prune), with a study rejected by ``--strict``, and on a store
+Each named query that reads the statistics graph or uses Oxigraph's LATERAL (``queries/NAME.rq``) has its plain
+join in standard SPARQL 1.1 next to it (``queries/direct/NAME.rq``); both are run on stores built, rebuilt
+with changed records, with a study removed (Graph Store DELETE, SPARQL Update, prune), with a study rejected
+by ``--strict``, and on a store
 whose statistics are missing (built before they existed): the named queries answer with their plain joins
 until its next build counts them. A query with a parameter (a condition, a drug) is run with every
 spelling of it the store holds, in three cases, and with ids, IRIs and a miss.
@@ -105,7 +106,8 @@ def _changed(record: Path, folder: Path, index: int) -> Path:
 def test_a_build_keeps_statistics_equal_to_the_joins(tmp_path: Path, records: list[Path]) -> None:
     build(records[:16], tmp_path / "s", validate=False)
     answers = _assert_statistics_answer_as_the_joins(tmp_path / "s")
-    assert all(answers[name] for name in answers)  # every statistic has counts to compare
+    # every statistic has counts to compare (the plain joins of LATERAL queries: tests/test_named_query_portability.py)
+    assert all(answers[name] for name in answers if "graph/statistics" in NAMED[name].text)
 
 
 def test_a_rebuild_with_changed_records_updates_them(tmp_path: Path, records: list[Path]) -> None:

@@ -57,7 +57,7 @@ class ConditionFacts:
     facets: tuple[str, ...]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # 90.6% of calls hit, unbounded 91.2% (bench/caches.py, 20k studies)
 def canonical_condition(raw: str) -> str:
     text = clean(raw).casefold().strip(" .,;:")
     for pattern, replacement in _SPELLING:
@@ -65,14 +65,15 @@ def canonical_condition(raw: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-@lru_cache(maxsize=65536)  # titles and condition names repeat across records; conditions are read twice
+# titles and condition names repeat across records; conditions are read twice: 40.4% hit, unbounded 40.7%
+@lru_cache(maxsize=32768)
 def facets_in(text: str) -> tuple[str, ...]:
     if _ANY_FACET.search(text) is None:  # one scan for the many titles that name no facet
         return ()
     return tuple(code for code, _label, pattern in FACETS if pattern.search(text))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # 77.3% of calls hit, unbounded 78.0% (bench/caches.py, 20k studies)
 def analyse_condition(raw: str) -> ConditionFacts:
     canonical = canonical_condition(raw)
     facets = facets_in(raw)

@@ -98,7 +98,8 @@ _SPECIFIC_ANTIBODY_FORMS = frozenset({"ADC", "BISPECIFIC_ANTIBODY", "RADIOPHARMA
 _GENERIC_CLASSES = frozenset({"CHEMOTHERAPY", "HORMONAL", "SMALL_MOLECULE"})
 
 
-@lru_cache(maxsize=65536)  # one name is asked about by several readers ("Placebo" by most records)
+# one name is asked about by several readers ("Placebo" by most records): 87.1% hit, unbounded 87.8%
+@lru_cache(maxsize=8192)
 def is_placebo(text: str) -> bool:
     """Whether a name names an inert comparator: a placebo, vehicle, sham or dummy anywhere in it
     ("ACU-D1 Ointment Vehicle", "Sham TMS", "Aspirin placebo, Vitamin D"), or isotonic saline
@@ -121,7 +122,7 @@ def describes_placebo(description: str) -> str | None:
     return match.group(0).strip()
 
 
-@lru_cache(maxsize=65536)  # names and their parts are asked about by several readers
+@lru_cache(maxsize=16384)  # names and their parts are asked about by several readers: 77.8% hit, unbounded 77.9%
 def most_specific(text: str) -> tuple[str, str] | None:
     """(class, evidence) for the most specific class phrase in a name, or None."""
     if _ANY_CLASS.search(text) is None:  # one scan for the many names with no class phrase

@@ -79,7 +79,7 @@ _ANY_MEASURE = alternatives([pattern for _code, _label, _category, pattern in ME
 _ANY_CATEGORY_WORD = alternatives([pattern for _category, pattern in _CATEGORY_WORDS])
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)  # 82.8% of calls hit, unbounded 83.4% (bench/caches.py, 20k studies)
 def _earliest_measure(text: str) -> tuple[str, str, str, str] | None:
     """(code, label, category, words) of the measure named first in ``text``; ties go to the earlier row."""
     match = _ANY_MEASURE.search(text)
@@ -89,7 +89,8 @@ def _earliest_measure(text: str) -> tuple[str, str, str, str] | None:
     return code, label, category, match.group(0)
 
 
-@lru_cache(maxsize=65536)  # titles and descriptions repeat across records ("Overall Survival")
+# titles and descriptions repeat across records ("Overall Survival"): 75.5% of calls hit, unbounded 76.3%
+@lru_cache(maxsize=32768)
 def _category_word(text: str) -> tuple[str, str] | None:
     if _ANY_CATEGORY_WORD.search(text) is None:  # one scan when no row's words are there
         return None
@@ -100,7 +101,10 @@ def _category_word(text: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=65536)
+# Keyed by a title and a description together, which rarely repeat (14.4% of calls would hit an unbounded
+# cache at 20k studies, 12.8% this one at 65,536 entries, ~34 MiB), and its costly parts are cached by their
+# own text above: 4,096 entries (4.9% hit) cost ~2 MiB.
+@lru_cache(maxsize=4096)
 def classify_outcome(title: str, description: str | None = None) -> OutcomeFacts:
     """Title first (its measure, then its category words), then the description."""
     title, description = clean(title), clean(description or "")

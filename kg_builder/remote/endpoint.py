@@ -148,6 +148,10 @@ def prologue(query: str, prefixes: Mapping[str, str] | None, base_iri: str | Non
 class RemoteStore:
     """A read view of a SPARQL 1.1 endpoint (query URL), optionally with its Graph Store URL."""
 
+    # a named query sends this endpoint its standard SPARQL 1.1 text (kg_builder.store.named_queries.text_for):
+    # the store behind it may not know Oxigraph's extensions
+    portable = True
+
     def __init__(
         self,
         query_url: str,

@@ -82,7 +82,8 @@ def run_query(
 ) -> Reply:
     """Run a SPARQL query and serialise it in ``formats[kind]`` (kind ``results`` or ``graph``).
 
-    ``fallback``: a named query's plain join, run instead when the store lacks the statistics it reads.
+    ``fallback``: a named query's plain join in standard SPARQL 1.1, run instead where its text cannot run (a
+    store without the statistics it reads, an external endpoint): :func:`~kg_builder.store.named_queries.text_for`.
 
     ``prefixes`` are predeclared (the project's, as in ``kg-builder query``: not sent with every job),
     ``base_iri`` resolves relative IRIs; a SERVICE call to an endpoint not in

@@ -137,7 +137,8 @@ class Service:
         named: bool = False,
     ) -> Reply:
         """The safety rules, negotiation and the run of a query; the Reply to answer with (HttpError if none).
-        ``fallback``: a named query's plain join, for a store without the statistics it reads; ``named``: the
+        ``fallback``: a named query's plain join in standard SPARQL 1.1 (a store without the statistics it reads,
+        an external endpoint); ``named``: the
         text is a named query's (run at full priority, :class:`~kg_builder.server.jobs.Job`)."""
         analysis = analyze(text)
         if analysis.is_update:

@@ -77,12 +77,17 @@ class QueryParam:
 
 
 def text_for(store, text: str, direct: str | None) -> str:
-    """``text``, or its plain join ``direct`` where ``store`` lacks current statistics.
+    """``text``, or its plain join ``direct`` where ``text`` cannot run as written.
 
+    ``direct`` (``queries/direct/NAME.rq``) is standard SPARQL 1.1 reading no statistics: it runs on a store
+    that lacks current statistics, and on an external endpoint (``serve --backend``, a :class:`RemoteStore`
+    marked ``portable``), which may not know Oxigraph's extensions (``LATERAL``) that ``text`` uses.
     The one rule for the CLI (:meth:`NamedQuery.text_for`) and the server (``run_query``'s ``fallback``)."""
     from kg_builder.store.statistics import current
 
-    return text if not direct or current(store) else direct
+    if not direct:
+        return text
+    return direct if getattr(store, "portable", False) or not current(store) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,7 @@ class NamedQuery:
     description: str
     params: tuple[QueryParam, ...]
     text: str
-    direct: str = ""  # for a query that reads the build's statistics: its plain join (``direct/NAME.rq``)
+    direct: str = ""  # its plain join in standard SPARQL 1.1 (``direct/NAME.rq``), see :func:`text_for`
 
     def text_for(self, store) -> str:
         """The text to run on ``store``: the plain join where the statistics this query reads are missing."""
