@@ -21,7 +21,7 @@ from kg_builder.iris import IriMinter
 from kg_builder.mapping.context import study_key
 from kg_builder.mapping.entities import EntityLedger
 from kg_builder.mapping.study import map_study
-from kg_builder.model import Reject, Study
+from kg_builder.model import Provenance, Reject, Study
 from kg_builder.settings import Settings, build_time
 from kg_builder.sources.base import ParseResult, SourceDocument, overlong_list
 from kg_builder.sources.detect import FORMATS, detect_format, explain_undetected, parser_for
@@ -145,7 +145,7 @@ def _build(
 
     batch_graphs: list[NamedNode] = []
     batch_quads: list[Quad] = []
-    batch_sources: dict[str, Study] = {}  # graph IRI → study, to report violations where they came from
+    batch_sources: dict[str, Provenance] = {}  # graph IRI → where its study was read, to report violations
     checks = _BatchChecks(settings) if validate or strict else None
     report.validated = checks is not None
 
@@ -168,19 +168,23 @@ def _build(
                 messages = [f"{r.message} [{r.focus}]" for r in found_here.violations]
                 report.violations[graph] = messages
                 if graph in rejected:
-                    source = batch.sources[graph].provenance
+                    source = batch.sources[graph]
                     report.rejects.append(Reject(source.source_file, source.position,
                                                  f"violates the shapes (--strict): {messages[0]}", source.format))
                     report.built -= 1
-            writer.replace_serialized(graphs, data)
+            if not batch.stored:
+                writer.replace_serialized(graphs, data)
 
         def flush(final: bool = False) -> None:
             if not batch_graphs:
                 return
             batch = _Batch(list(batch_graphs), dict(batch_sources), serialize(batch_quads, None, RdfFormat.N_QUADS))
-            if checks is None:
+            if checks is None or not strict:
+                # stored whatever its check finds: the writer takes it now, and the batches waiting for their
+                # results (up to the checker's in-flight count) do not hold their N-Quads meanwhile
                 writer.replace_serialized(batch.graphs, batch.data)
-            else:
+                batch.stored = True
+            if checks is not None:
                 for done in checks.check(batch, batch_quads, final=final):
                     store(*done)
             batch_graphs.clear()
@@ -198,7 +202,7 @@ def _build(
                 graph = _add_study(item, minter, stamp, include_contacts, seen, report, batch_graphs, batch_quads,
                                    entities)
                 if graph is not None:
-                    batch_sources[graph] = item
+                    batch_sources[graph] = item.provenance
                 if progress:
                     progress(report)
                 if len(batch_graphs) >= _BATCH_STUDIES:
@@ -223,8 +227,9 @@ class _Batch:
     """A batch of study graphs on its way to the store, serialised once (for the checker and the writer)."""
 
     graphs: list[NamedNode]
-    sources: dict[str, Study]
+    sources: dict[str, Provenance]  # graph IRI → where its study was read (not the study: batches wait in flight)
     data: bytes  # N-Quads: the study graphs, then what the shared things they name first are
+    stored: bool = False  # handed to the writer already (without --strict, before its check's results)
 
 
 class _BatchChecks:
@@ -250,6 +255,8 @@ class _BatchChecks:
         if self._background is None:
             self._background = BackgroundValidator(self.settings.shapes_dir, self.settings.ontology_dir)
         self._background.submit(batch.data, batch)
+        if batch.stored:  # the writer has it too: the batch waits for its results without its N-Quads
+            batch.data = b""
         while self._background.full:
             yield self._background.oldest()
 

@@ -143,3 +143,39 @@ def test_the_country_index_holds_one_entry_per_country_at_most() -> None:
     for country in ("US", "FR", "ZZ", "not a country", "us"):
         places.geonames_city("Paris", country)
     assert set(places._INDEXES) <= set(places._packed_cities())
+
+
+# ---------------------------------------------------------------------------------------------- the check
+
+
+def _in_flight_data(tmp_path, monkeypatch, *, strict: bool) -> list[int]:
+    """Build six studies in batches of two, checked in the child; the N-Quads bytes each batch waiting for
+    its results still holds, seen whenever the build takes the oldest results."""
+    from helpers_store import minimal_study, write_json
+
+    from kg_builder.build import build
+    from kg_builder.validation.worker import BackgroundValidator
+
+    held: list[int] = []
+    real_oldest = BackgroundValidator.oldest
+
+    def oldest(self: BackgroundValidator):
+        held.extend(len(batch.data) for batch in self._tokens)
+        return real_oldest(self)
+
+    monkeypatch.setattr(BackgroundValidator, "oldest", oldest)
+    monkeypatch.setattr("kg_builder.build._BATCH_STUDIES", 2)
+    inputs = [write_json(tmp_path / f"s{i}.json", minimal_study(f"NCT0900030{i}")) for i in range(6)]
+    report = build(inputs, tmp_path / ("strict" if strict else "lenient"), strict=strict)
+    assert report.built == 6 and held
+    return held
+
+
+def test_batches_waiting_for_their_check_hold_no_nquads(tmp_path, monkeypatch) -> None:
+    """Without --strict every study is stored whatever its check finds: the writer takes each batch at once."""
+    assert set(_in_flight_data(tmp_path, monkeypatch, strict=False)) == {0}
+
+
+def test_strict_batches_wait_for_their_check_with_their_nquads(tmp_path, monkeypatch) -> None:
+    """With --strict a failing study is left out of its batch's N-Quads: they wait with the batch."""
+    assert all(_in_flight_data(tmp_path, monkeypatch, strict=True))
