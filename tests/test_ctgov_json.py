@@ -433,3 +433,36 @@ def test_bundled_examples_parse_cleanly() -> None:
     assert len(results) == 6
     assert all(isinstance(r, Study) and not r.warnings for r in results)
     assert {r.registry_id for r in results} == {p.stem for p in folder.glob("*.json")}
+
+
+def test_decoding_does_not_depend_on_optional_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record reads the same, and a broken line gets the same reason, whatever else is installed: an optional
+    faster decoder (orjson turns integers past 64 bits into errors and words reasons its own way) would make the
+    graph and the rejects depend on the environment."""
+    import importlib
+    import sys
+    import types
+
+    from kg_builder.sources import ctgov_json
+
+    record = _minimal("NCT01234567")
+    record["protocolSection"]["designModule"] = {"enrollmentInfo": {"count": 2**70}}
+    data = json.dumps(record).encode() + b"\n" + b'{"protocolSection": [1, 2,]}\n'
+
+    def described(items: list[Study | Reject]) -> list[str]:
+        return [repr(item) for item in items]
+
+    expected = described(_parse(data))
+    fake = types.ModuleType("orjson")
+
+    def loads(_data: bytes | str) -> Any:
+        raise ValueError("a different decoder")
+
+    fake.loads = loads  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "orjson", fake)
+    try:
+        importlib.reload(ctgov_json)
+        assert described(list(ctgov_json.iter_records(_doc(data)))) == expected
+    finally:
+        monkeypatch.delitem(sys.modules, "orjson")
+        importlib.reload(ctgov_json)

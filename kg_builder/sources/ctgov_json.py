@@ -34,16 +34,11 @@ from kg_builder.sources.base import SourceDocument, content_hash, json_head
 from kg_builder.sources.ctgov_json_build import build_study
 from kg_builder.sources.json_items import TOO_DEEP, array_items
 
-try:  # optional speed-up; the standard library is the fallback
-    import orjson
 
-    def _loads(data: bytes | str) -> Any:
-        return orjson.loads(data)
-
-except ImportError:  # pragma: no cover - depends on the environment
-
-    def _loads(data: bytes | str) -> Any:
-        return json.loads(data)
+def _loads(data: bytes | str) -> Any:
+    """The standard library's decoder, always: what a record reads as (integers of any size, NaN, lone
+    surrogate escapes) and each reject's reason must not depend on which optional packages are installed."""
+    return json.loads(data)
 
 
 NAME = "ctgov-json"
