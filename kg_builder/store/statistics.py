@@ -113,10 +113,14 @@ STATISTICS: tuple[Statistic, ...] = (
   GRAPH ?g { ?trial kg:startDate ?start ; kg:intervention ?i . ?i kg:drugClass ?c }
   BIND (YEAR(?start) AS ?year)
 } GROUP BY ?year ?c""", _grouped),
-    # the codes are looked up after: an OPTIONAL pattern for them would match every notation of a trial without one
+    # the codes are looked up after: an OPTIONAL pattern for them would match every notation of a trial without one.
+    # LATERAL: the graph's patterns are evaluated per graph given; the join of the graphs (VALUES) with the
+    # OPTIONALs was planned as a hash join that read every trial of the store in each batch: CPU per batch of 100
+    # studies 90 ms on a 5,000-study store, 1,090 ms on 50,000 (7 and 19 ms with LATERAL), the same counts
     Statistic("trials-by-phase-and-status", """SELECT ?trial ?p ?s WHERE {
   #GRAPHS
-  GRAPH ?g { ?trial a kg:ClinicalTrial OPTIONAL { ?trial kg:phase ?p } OPTIONAL { ?trial kg:overallStatus ?s } }
+  LATERAL { GRAPH ?g {
+    ?trial a kg:ClinicalTrial OPTIONAL { ?trial kg:phase ?p } OPTIONAL { ?trial kg:overallStatus ?s } } }
 }""", _phases),
     Statistic("sponsors", """SELECT ?sponsor (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
   #GRAPHS
