@@ -40,7 +40,7 @@ from kg_builder.vocab import ENTITY_GRAPH, XSD
 
 STATISTICS_GRAPH = NamedNode("https://w3id.org/kg-builder/graph/statistics")
 KGS = "https://w3id.org/kg-builder/statistics#"
-VERSION = 2  # raise when a statistic's definition changes: stores of another version are counted afresh
+VERSION = 3  # raise when a statistic's definition changes: stores of another version are counted afresh
 
 _STATISTIC = NamedNode(KGS + "statistic")
 _TRIALS = NamedNode(KGS + "trials")
@@ -164,6 +164,31 @@ WHERE {
   UNION { GRAPH ?g { ?trial kg:conditionMesh ?m } ?m rdfs:label ?name }
   BIND (LCASE(STR(?name)) AS ?folded)
 } GROUP BY ?folded ?name""", _grouped),
+    # adc-trials-by-target: the trials testing an ADC (classed by the mention, the trial's own evidence) per target
+    # label (the drug's own target or the mention's; "(target not stated)" without either), and per target label
+    # and drug, whose keys are counted for the drugs per target. A trial is in one study graph: its distinct
+    # count per graph adds up to the store's. The targets are looked up per mention found (LATERAL), where an
+    # OPTIONAL of a UNION would be evaluated on its own, reading every target of the store.
+    Statistic("adc-targets", """SELECT ?target (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
+  #GRAPHS
+  GRAPH ?g {
+    ?trial kg:intervention/kg:drugMention ?mention .
+    ?mention kg:drugClass <https://w3id.org/kg-builder/vocab/drug-class/ADC> ; kg:mentionOf ?d .
+  }
+  LATERAL { OPTIONAL {
+    { ?d kg:target ?t . ?t rdfs:label ?label } UNION { ?mention kg:target ?t . ?t rdfs:label ?label } } }
+  BIND (COALESCE(?label, "(target not stated)") AS ?target)
+} GROUP BY ?target""", _grouped),
+    Statistic("adc-target-drugs", """SELECT ?target ?d (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
+  #GRAPHS
+  GRAPH ?g {
+    ?trial kg:intervention/kg:drugMention ?mention .
+    ?mention kg:drugClass <https://w3id.org/kg-builder/vocab/drug-class/ADC> ; kg:mentionOf ?d .
+  }
+  LATERAL { OPTIONAL {
+    { ?d kg:target ?t . ?t rdfs:label ?label } UNION { ?mention kg:target ?t . ?t rdfs:label ?label } } }
+  BIND (COALESCE(?label, "(target not stated)") AS ?target)
+} GROUP BY ?target ?d""", _grouped),
     Statistic("drug-names", """SELECT ?folded ?name (COUNT(DISTINCT ?g) AS ?trials) WHERE {  # a study per graph
   #GRAPHS
   GRAPH ?g { ?arm kg:armDrug ?d }
