@@ -61,3 +61,21 @@ def test_a_one_study_rebuild_does_not_rewrite_the_store(
     kept = _files(before).keys() & _files(after).keys()  # the same inodes: files not rewritten
     assert len(kept) >= len(_files(before)) // 2, (sorted(_files(before).values()), sorted(_files(after).values()))
     assert again.triples == built.triples == len(open_read_only(store))
+
+
+def test_a_full_recount_of_the_statistics_is_compacted(
+        tmp_path: Path, optimized: list[int], monkeypatch: pytest.MonkeyPatch, shared_data: Path) -> None:
+    """A store whose statistics are of another version gets them counted afresh by its next build, however
+    small: the rewritten statistics graph is compacted with it (the named queries read it)."""
+    from kg_builder.store import statistics
+
+    records = sorted((shared_data / "ctgov-json").glob("*.json"))
+    store = tmp_path / "store"
+    build(records, store, validate=False)
+    assert len(optimized) == 1
+    build(records[:1], store, validate=False)  # current statistics, one study of 129: no compaction
+    assert len(optimized) == 1
+    monkeypatch.setattr(statistics, "VERSION", statistics.VERSION + 1)
+    build(records[:1], store, validate=False)  # the statistics counted in full
+    assert len(optimized) == 2
+    assert statistics.version(open_read_only(store)) == statistics.VERSION

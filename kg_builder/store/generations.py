@@ -282,8 +282,12 @@ class StoreWriter:
         self._priority.restore()  # the compaction at close runs at the build's own priority
         self.statistics.close(self.store)
         self.store.flush()
-        if self.needs_optimize():
-            _optimize(self.store)  # after the statistics: what they write is compacted too
+        if self.needs_optimize() or self.statistics.upgraded:
+            # after the statistics: what they write is compacted too. Statistics of another version are rewritten
+            # whole, and the heavy named queries read them: left uncompacted, drugs and comparator-regimens took
+            # 1.2-1.9x longer at 50k (1.196 vs 0.813 s, 0.998 vs 0.525 s on the endpoint). A prune or an update
+            # also recounts them, but rewriting the whole store for those would cost more than it saves.
+            _optimize(self.store)
         if self.count_size:
             self.size = len(self.store)
         self.release()

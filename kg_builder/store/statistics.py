@@ -282,6 +282,7 @@ class Statistics:
     def __init__(self) -> None:
         self._deltas: dict[str, Counts] = {s.name: defaultdict(lambda: [0, 0]) for s in STATISTICS}
         self._full: bool | None = None  # None: not yet known whether the store's statistics can be updated
+        self.upgraded = False  # whether the store's statistics were of another version (close rewrites them whole)
 
     def _counts_in_full(self, store: Store) -> bool:
         """Whether this write ends with a full count (decided at its first change, or at close when nothing
@@ -289,7 +290,7 @@ class Statistics:
         graph by graph (:meth:`recount`). An empty store's counts start with its first graph."""
         if self._full is None:
             empty = next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
-            self._full = not empty and version(store) != VERSION
+            self._full = self.upgraded = not empty and version(store) != VERSION
         return self._full
 
     def _add(self, store: Store, graphs: Iterable[NamedNode], sign: int) -> None:
