@@ -103,6 +103,18 @@ def _notations(store: Store, concept: NamedNode) -> set[str]:
     return {q.object.value for q in store.quads_for_pattern(concept, _NOTATION, None, None)}
 
 
+# The ADC mentions of a study graph with each one's target label (the drug's own or the mention's; "(target not
+# stated)" without either): the body of both adc-target statistics, which differ only in what they group by.
+_ADC_TARGET_MENTIONS = """  #GRAPHS
+  GRAPH ?g {
+    ?trial kg:intervention/kg:drugMention ?mention .
+    ?mention kg:drugClass <https://w3id.org/kg-builder/vocab/drug-class/ADC> ; kg:mentionOf ?d .
+  }
+  LATERAL { OPTIONAL {
+    { ?d kg:target ?t . ?t rdfs:label ?label } UNION { ?mention kg:target ?t . ?t rdfs:label ?label } } }
+  BIND (COALESCE(?label, "(target not stated)") AS ?target)
+"""
+
 STATISTICS: tuple[Statistic, ...] = (
     Statistic("trials-by-drug-class", """SELECT ?c (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
   #GRAPHS
@@ -169,26 +181,10 @@ WHERE {
     # and drug, whose keys are counted for the drugs per target. A trial is in one study graph: its distinct
     # count per graph adds up to the store's. The targets are looked up per mention found (LATERAL), where an
     # OPTIONAL of a UNION would be evaluated on its own, reading every target of the store.
-    Statistic("adc-targets", """SELECT ?target (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
-  #GRAPHS
-  GRAPH ?g {
-    ?trial kg:intervention/kg:drugMention ?mention .
-    ?mention kg:drugClass <https://w3id.org/kg-builder/vocab/drug-class/ADC> ; kg:mentionOf ?d .
-  }
-  LATERAL { OPTIONAL {
-    { ?d kg:target ?t . ?t rdfs:label ?label } UNION { ?mention kg:target ?t . ?t rdfs:label ?label } } }
-  BIND (COALESCE(?label, "(target not stated)") AS ?target)
-} GROUP BY ?target""", _grouped),
-    Statistic("adc-target-drugs", """SELECT ?target ?d (COUNT(DISTINCT ?trial) AS ?trials) WHERE {
-  #GRAPHS
-  GRAPH ?g {
-    ?trial kg:intervention/kg:drugMention ?mention .
-    ?mention kg:drugClass <https://w3id.org/kg-builder/vocab/drug-class/ADC> ; kg:mentionOf ?d .
-  }
-  LATERAL { OPTIONAL {
-    { ?d kg:target ?t . ?t rdfs:label ?label } UNION { ?mention kg:target ?t . ?t rdfs:label ?label } } }
-  BIND (COALESCE(?label, "(target not stated)") AS ?target)
-} GROUP BY ?target ?d""", _grouped),
+    Statistic("adc-targets", "SELECT ?target (COUNT(DISTINCT ?trial) AS ?trials) WHERE {\n" + _ADC_TARGET_MENTIONS
+              + "} GROUP BY ?target", _grouped),
+    Statistic("adc-target-drugs", "SELECT ?target ?d (COUNT(DISTINCT ?trial) AS ?trials) WHERE {\n"
+              + _ADC_TARGET_MENTIONS + "} GROUP BY ?target ?d", _grouped),
     Statistic("drug-names", """SELECT ?folded ?name (COUNT(DISTINCT ?g) AS ?trials) WHERE {  # a study per graph
   #GRAPHS
   GRAPH ?g { ?arm kg:armDrug ?d }
