@@ -165,12 +165,10 @@ class StoreWriter:
         self.count_size = False  # set by a caller that wants ``size``: counting reads every quad once
         self.size: int | None = None  # quads (= distinct triples) in the generation, counted at close
         self._candidates: set[NamedNode] = set()  # shared things the replaced graphs named
-        self.statistics = Statistics()  # the counters the build keeps (kg_builder.store.statistics)
-        if next(iter(store.quads_for_pattern(None, None, None, None)), None) is None:
-            # a generation that starts empty (a fresh build) counts them once over the store at close: one pass
-            # costs less CPU than counting every load's graphs as it ends, whose queries hold the GIL against
-            # the mapping (see :meth:`_end_stream`)
-            self.statistics.recount()
+        # the counters the build keeps (kg_builder.store.statistics). A generation that starts empty (a fresh
+        # build) counts them once over the store at close: one pass costs less CPU than counting every load's
+        # graphs as it ends, whose queries hold the GIL against the mapping (see :meth:`_end_stream`)
+        self.statistics = Statistics(fresh=next(iter(store.quads_for_pattern(None, None, None, None)), None) is None)
         self._pending: queue.Queue[tuple[list[NamedNode], bytes] | None] = queue.Queue(maxsize=2)
         self._stream: _Stream | None = None  # the open bulk load; only the writer thread touches it
         self._error: BaseException | None = None
